@@ -1,0 +1,41 @@
+"""The one error type of the DNS model.
+
+Every refusal names the field it came from, the offending value and the rule it breaks,
+because the message travels unchanged into a Crossplane Fatal result or a Pulumi error
+and is all a Blueprint author or provisioning engineer gets to fix their input with.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_MAX_SHOWN = 120
+
+
+def shown(value: Any) -> str:
+    """Render a value for an error message: repr, bounded, so huge or hostile input stays readable."""
+    text = repr(value)
+    if len(text) > _MAX_SHOWN:
+        text = f"{text[:_MAX_SHOWN]}... ({len(text)} chars)"
+    return text
+
+
+class DnsInputError(ValueError):
+    """Input that breaks a DNS, provider or policy rule.
+
+    Attributes:
+        field: where the value came from, as a path (``spec.hostnames[2]``).
+        value: the refused value.
+        rule: the rule, in words a reader can act on.
+    """
+
+    def __init__(self, field: str, value: Any, rule: str) -> None:
+        self.field = field
+        self.value = value
+        self.rule = rule
+        super().__init__(f"{field}: {shown(value)} {rule}")
+
+    def at(self, prefix: str) -> DnsInputError:
+        """The same error with its field path placed under ``prefix``."""
+        field = f"{prefix}{self.field}" if self.field.startswith("[") else f"{prefix}.{self.field}"
+        return DnsInputError(field, self.value, self.rule)

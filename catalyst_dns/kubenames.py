@@ -1,0 +1,35 @@
+"""Deterministic, Kubernetes-safe names for managed resources.
+
+A record set's MR name is a readable slug plus a hash of (zone, name, type): the same
+record set always gets the same name (stable re-renders), two XRs claiming one record set
+compute the same name and collide visibly, and ``*``, ``_`` and ``@`` never leak into
+Kubernetes (DESIGN.md §6).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+MAX_NAME = 63  # a DNS-1123 label: safe for every kind and for label values
+_HASH_CHARS = 10
+_UNSAFE = re.compile(r"[^a-z0-9-]+")
+
+
+def digest(*parts: str, length: int = _HASH_CHARS) -> str:
+    """A short stable hex digest of ``parts``."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:length]
+
+
+def slug(text: str) -> str:
+    """``text`` reduced to DNS-1123 label characters (``*`` spelled ``wildcard``)."""
+    text = text.lower().replace("*", "wildcard")
+    return _UNSAFE.sub("-", text.replace(".", "-")).strip("-")
+
+
+def resource_name(prefix: str, readable: str, *identity: str, max_len: int = MAX_NAME) -> str:
+    """``<prefix>-<readable, truncated>-<hash of identity>``, at most ``max_len`` characters."""
+    tail = digest(*identity)
+    room = max_len - len(prefix) - len(tail) - 2
+    body = slug(readable)[:room].strip("-")
+    return f"{prefix}-{body}-{tail}" if body else f"{prefix}-{tail}"

@@ -1,0 +1,167 @@
+"""Domain names: one normal form for every name the model touches.
+
+Names are held as lower-case A-label FQDNs without the trailing dot, so that equal names
+compare equal, tenancy suffix checks cannot be dodged with case, Unicode forms or a stray
+dot, and each provider adds its own dot/relative form at the edge (``providers/``).
+
+Normalisation is strict on purpose: a name that only becomes valid after UTS #46 mapping
+(full-width letters, upper-case Unicode, compatibility forms) is refused rather than
+silently rewritten, because a silently rewritten name is how one tenant's claim turns
+into another tenant's name.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+import idna
+
+from catalyst_dns.errors import DnsInputError
+
+MAX_NAME_OCTETS = 253
+MAX_LABEL_OCTETS = 63
+
+_HOST_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+# Record owner names may carry underscore labels (_dmarc, _sip._tcp, DKIM selectors).
+_OWNER_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
+# Scripts that may share a label: Japanese mixes Han with kana; everything else stays alone.
+_COMPATIBLE_SCRIPTS = ({"CJK", "HIRAGANA", "KATAKANA"},)
+
+
+class _NameRuleError(Exception):
+    """A rule broken by a name, raised inside the cached normaliser (no field known there)."""
+
+    def __init__(self, rule: str) -> None:
+        super().__init__(rule)
+        self.rule = rule
+
+
+def _script(char: str) -> str | None:
+    """The script of a letter, from its Unicode name; None for digits, hyphen and marks."""
+    if char.isascii() and not char.isalpha():
+        return None
+    category = unicodedata.category(char)
+    if not category.startswith("L"):
+        return None
+    name = unicodedata.name(char, "")
+    return name.split(" ", 1)[0] if name else "UNKNOWN"
+
+
+def _check_single_script(label: str) -> None:
+    scripts = {s for s in map(_script, label) if s is not None}
+    if len(scripts) <= 1:
+        return
+    if any(scripts <= group for group in _COMPATIBLE_SCRIPTS):
+        return
+    raise _NameRuleError(
+        f"mixes scripts ({', '.join(sorted(scripts))}) in label {label!r}; "
+        "mixed-script labels are refused as confusable"
+    )
+
+
+def _unicode_label_to_ascii(label: str) -> str:
+    if unicodedata.normalize("NFC", label) != label:
+        raise _NameRuleError(f"label {label!r} is not in Unicode NFC form")
+    _check_single_script(label)
+    try:
+        return idna.encode(label, uts46=False).decode("ascii")
+    except idna.IDNAError as exc:
+        raise _NameRuleError(f"label {label!r} is not a valid IDNA2008 label ({exc})") from exc
+
+
+def _check_a_label(label: str) -> None:
+    try:
+        decoded = idna.decode(label)
+        if idna.encode(decoded).decode("ascii") != label:
+            raise _NameRuleError(f"label {label!r} is not a canonical IDNA A-label")
+    except idna.IDNAError as exc:
+        raise _NameRuleError(f"label {label!r} is not a valid IDNA A-label ({exc})") from exc
+    _check_single_script(decoded)
+
+
+@functools.lru_cache(maxsize=65536)
+def _normalise(raw: str, underscore: bool, wildcard: bool) -> str:
+    if "\x00" in raw:
+        raise _NameRuleError("contains a NUL byte")
+    name = raw[:-1] if raw.endswith(".") else raw
+    if not name:
+        raise _NameRuleError("is empty; a name needs at least one label")
+    if len(name) > 4 * MAX_NAME_OCTETS:
+        raise _NameRuleError(f"is longer than {MAX_NAME_OCTETS} octets")
+    labels = name.split(".")
+    out: list[str] = []
+    pattern = _OWNER_LABEL if underscore else _HOST_LABEL
+    for index, label in enumerate(labels):
+        if not label:
+            raise _NameRuleError("has an empty label (two dots in a row or a leading dot)")
+        if label == "*":
+            if not wildcard:
+                raise _NameRuleError("may not be a wildcard here")
+            if index != 0:
+                raise _NameRuleError("has '*' below the leftmost label; a wildcard is only '*.' at the start")
+            out.append(label)
+            continue
+        if "*" in label:
+            raise _NameRuleError(f"label {label!r} mixes '*' with other characters; a wildcard label is '*' alone")
+        if label.isascii():
+            lowered = label.lower()
+            if lowered.startswith("xn--"):
+                _check_a_label(lowered)
+        else:
+            lowered = _unicode_label_to_ascii(label)
+        if len(lowered) > MAX_LABEL_OCTETS:
+            raise _NameRuleError(f"label {label!r} is longer than {MAX_LABEL_OCTETS} octets")
+        if not pattern.match(lowered):
+            allowed = "letters, digits, '-' and '_'" if underscore else "letters, digits and '-'"
+            raise _NameRuleError(
+                f"label {label!r} is not a valid DNS label ({allowed} only, "
+                "no '-' at either end)"
+            )
+        out.append(lowered)
+    if len(out) < 2:
+        raise _NameRuleError("is a single label; write the fully qualified name")
+    result = ".".join(out)
+    if len(result) > MAX_NAME_OCTETS:
+        raise _NameRuleError(f"is longer than {MAX_NAME_OCTETS} octets")
+    return result
+
+
+def normalise(raw: object, field: str, *, underscore: bool = False, wildcard: bool = False) -> str:
+    """The normal form of a name written by a user: lower-case A-labels, no trailing dot.
+
+    ``underscore`` admits service labels (``_dmarc``) for record owner names and targets;
+    ``wildcard`` admits a leading ``*`` label. Raises DnsInputError naming ``field``.
+    """
+    if not isinstance(raw, str):
+        raise DnsInputError(field, raw, f"must be a string, not {type(raw).__name__}")
+    try:
+        return _normalise(raw, underscore, wildcard)
+    except _NameRuleError as exc:
+        raise DnsInputError(field, raw, exc.rule) from None
+
+
+def is_within(name: str, zone: str) -> bool:
+    """Whether ``name`` is ``zone`` or below it (both in normal form)."""
+    return name == zone or name.endswith("." + zone)
+
+
+def relative(name: str, zone: str) -> str:
+    """``name`` relative to ``zone``: ``@`` for the apex, else the labels above the zone."""
+    if name == zone:
+        return "@"
+    return name[: -(len(zone) + 1)]
+
+
+def absolute(name: str) -> str:
+    """The presentation form with the trailing root dot."""
+    return name + "."
+
+
+def to_unicode(name: str) -> str:
+    """The U-label form of a normal-form name, for messages and status only."""
+    try:
+        return idna.decode(name) if "xn--" in name else name
+    except idna.IDNAError:
+        return name

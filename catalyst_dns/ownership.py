@@ -1,0 +1,86 @@
+"""The ownership registry: ExternalDNS-compatible TXT records beside every record set we write.
+
+ExternalDNS (``registry/txt``, v0.18+) names the ownership record of an endpoint
+``<prefix><type>-<first label>.<rest>`` and stores
+``"heritage=external-dns,external-dns/owner=<id>,external-dns/resource=<ref>"``, keys in
+sorted order. Writing exactly that, with our own owner id, makes ExternalDNS on the host
+clusters (owner ``openova``, same prefix) see our names as owned by someone else and
+leave them alone, and lets us tell its records from ours (DESIGN.md §7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from catalyst_dns.errors import DnsInputError
+from catalyst_dns.records import RecordSet, RecordType, Txt
+from catalyst_dns.settings import Zone
+
+PREFIX = "_externaldns."
+HERITAGE = "external-dns"
+# ExternalDNS leaves '*' in place unless --txt-wildcard-replacement is set; a '*' below the
+# first label is not a valid owner name at most providers, so we always replace it.
+WILDCARD_REPLACEMENT = "wildcard"
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """Who owns a record set: the registry owner id and the owning resource."""
+
+    owner_id: str
+    resource: str  # e.g. "gslb/acme-prod/shop", ExternalDNS style "<kind>/<namespace>/<name>"
+
+
+def registry_name(name: str, rtype: RecordType | str) -> str:
+    """The ownership TXT name ExternalDNS's affix mapper gives ``name``/``rtype`` with our prefix."""
+    first, _, rest = name.partition(".")
+    if first == "*":
+        first = WILDCARD_REPLACEMENT
+    return f"{PREFIX}{str(rtype).lower()}-{first}.{rest}"
+
+
+def registry_text(owner: Owner) -> str:
+    """The registry content, unquoted (providers quote TXT as their API wants)."""
+    labels = {"owner": owner.owner_id, "resource": owner.resource}
+    body = ",".join(f"{HERITAGE}/{key}={labels[key]}" for key in sorted(labels))
+    return f"heritage={HERITAGE},{body}"
+
+
+def parse_registry_text(text: str) -> dict[str, str] | None:
+    """The labels of a registry record, or None when it is not one (ExternalDNS's reading rules)."""
+    text = text.strip().strip('"')
+    labels: dict[str, str] = {}
+    heritage = None
+    for token in text.split(","):
+        key, sep, value = token.partition("=")
+        if not sep:
+            return None
+        if key == "heritage":
+            heritage = value
+        elif key.startswith(f"{HERITAGE}/"):
+            labels[key.removeprefix(f"{HERITAGE}/")] = value
+    return labels if heritage == HERITAGE else None
+
+
+def is_registry_name(name: str) -> bool:
+    """Whether ``name`` is an ownership record name (reserved for the registry)."""
+    return name.startswith(PREFIX) or f".{PREFIX}" in name
+
+
+def registry_record_set(
+    record_set: RecordSet, owner: Owner, zone_for: Callable[[str], Zone | None]
+) -> RecordSet:
+    """The ownership record set for ``record_set``, in the zone its name falls into.
+
+    ``zone_for`` maps a name to its Sovereign zone (longest match). At an apex the mapped
+    name falls outside the record's own zone (``_externaldns.a-example.com``), which is
+    where ExternalDNS writes it too.
+    """
+    name = registry_name(record_set.name, record_set.type)
+    zone = zone_for(name)
+    if zone is None:
+        raise DnsInputError("metadata", record_set.name,
+                            f"has ownership record {name}, which falls outside every Sovereign zone")
+    return RecordSet(zone=zone, name=name, type=RecordType.TXT,
+                     ttl=record_set.ttl, rdata=(Txt((registry_text(owner),)),))

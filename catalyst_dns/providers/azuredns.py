@@ -1,0 +1,81 @@
+"""Azure DNS (crossplane-contrib/provider-upjet-azure, ``DNS<TYPE>Record``).
+
+Quirks: one kind per record type; no name field: the relative name (``@`` at the apex)
+is the ``crossplane.io/external-name`` annotation; ``zoneName`` and ``resourceGroupName``
+locate the zone; ``ttl`` is required; A/AAAA/NS take ``records`` (strings), CNAME a single
+``record`` string, and TXT/MX/SRV/CAA a ``record`` list of objects, with the MX preference
+as a *string*; TXT values are whole texts (Azure splits at 255 itself), host names carry
+no trailing dot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from catalyst_dns.providers.base import (
+    EXTERNAL_NAME,
+    ApiVersions,
+    Composed,
+    Provider,
+    Scope,
+    envelope,
+    mr_name,
+)
+from catalyst_dns.records import Address, Caa, Host, Mx, Rdata, RecordSet, RecordType, Srv, Txt
+
+API = ApiVersions("network.azure.m.upbound.io/v1beta1", "network.azure.upbound.io/v1beta1")
+KINDS = {t: f"DNS{t.value}Record" for t in RecordType}
+
+
+def record_name(record_set: RecordSet) -> str:
+    """Azure names record sets relative to the zone, ``@`` at the apex."""
+    return record_set.relative_name
+
+
+def record_object(rdata: Rdata) -> Any:
+    """One entry of the type's value field, in Azure's shape."""
+    match rdata:
+        case Address(address):
+            return address
+        case Host(target):
+            return target
+        case Txt():
+            return {"value": rdata.text}
+        case Mx(preference, exchange):
+            return {"preference": str(preference), "exchange": exchange}
+        case Srv(priority, weight, port, target):
+            return {"priority": priority, "weight": weight, "port": port, "target": target}
+        case Caa(flags, tag, value):
+            return {"flags": flags, "tag": tag, "value": value}
+    raise AssertionError(rdata)  # pragma: no cover
+
+
+def value_fields(record_set: RecordSet) -> dict[str, Any]:
+    """The value field of the type's kind: ``records``, ``record`` (string) or ``record`` (list)."""
+    values = [record_object(r) for r in record_set.rdata]
+    if record_set.type in (RecordType.A, RecordType.AAAA, RecordType.NS):
+        return {"records": values}
+    if record_set.type is RecordType.CNAME:
+        return {"record": values[0]}
+    return {"record": values}
+
+
+class AzureDns(Provider):
+    """Azure public DNS zones."""
+
+    key = "azuredns"
+    title = "Azure DNS"
+
+    def compose(self, record_set: RecordSet, scope: Scope, owner: str) -> list[Composed]:
+        """One DNS<TYPE>Record for the whole set."""
+        name = mr_name(record_set)
+        for_provider = {
+            "zoneName": record_set.zone.name,
+            "resourceGroupName": record_set.zone.resource_group,
+            "ttl": record_set.ttl,
+            **value_fields(record_set),
+        }
+        return [Composed(name, envelope(api_version=API.of(scope), kind=KINDS[record_set.type], name=name,
+                                        record_set=record_set, scope=scope, for_provider=for_provider,
+                                        owner=owner,
+                                        annotations={EXTERNAL_NAME: record_name(record_set)}))]

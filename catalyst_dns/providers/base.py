@@ -1,0 +1,134 @@
+"""What every provider translator shares: scope, the MR envelope, and the provider contract.
+
+A provider module holds all of one provider's quirks (name form, value form, TTL range,
+limits) as plain functions, so the Crossplane translator here and the Pulumi components
+in ``components/`` read the same rules.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, ClassVar
+
+from catalyst_dns import kubenames
+from catalyst_dns.errors import DnsInputError
+from catalyst_dns.records import RecordSet, RecordType
+from catalyst_dns.settings import Zone
+
+EXTERNAL_NAME = "crossplane.io/external-name"
+LABEL_RECORD_SET = "dns.openova.io/record-set"
+LABEL_TYPE = "dns.openova.io/type"
+ANNOTATION_FQDN = "dns.openova.io/fqdn"
+ANNOTATION_OWNER = "dns.openova.io/owner"
+
+
+class Scope(Enum):
+    """Which managed resources a composite gets: namespaced (``.m.``) or cluster-scoped."""
+
+    NAMESPACED = "Namespaced"
+    CLUSTER = "Cluster"
+
+
+@dataclass(frozen=True, slots=True)
+class ApiVersions:
+    """A kind's apiVersion in each scope."""
+
+    namespaced: str
+    cluster: str
+
+    def of(self, scope: Scope) -> str:
+        """The apiVersion for ``scope``."""
+        return self.namespaced if scope is Scope.NAMESPACED else self.cluster
+
+
+@dataclass(frozen=True, slots=True)
+class Composed:
+    """One managed resource to compose: its key in desired state and its manifest."""
+
+    name: str
+    manifest: dict[str, Any] = field(hash=False)
+
+
+def record_set_id(record_set: RecordSet) -> str:
+    """A stable id of a record set (zone, name, type), used for MR names and labels."""
+    return kubenames.digest(*record_set.key)
+
+
+def mr_name(record_set: RecordSet, suffix: str = "") -> str:
+    """The deterministic MR name of a record set (plus a per-value suffix for Cloudflare)."""
+    prefix = record_set.type.value.lower()
+    identity = (*record_set.key, suffix) if suffix else record_set.key
+    return kubenames.resource_name(prefix, record_set.name, *identity)
+
+
+def provider_config_ref(zone: Zone, scope: Scope) -> dict[str, str]:
+    """The ``providerConfigRef``: namespaced MRs name the kind, cluster MRs only the name."""
+    if scope is Scope.NAMESPACED:
+        return {"kind": zone.provider_config_kind, "name": zone.provider_config}
+    return {"name": zone.provider_config}
+
+
+def envelope(
+    *,
+    api_version: str,
+    kind: str,
+    name: str,
+    record_set: RecordSet,
+    scope: Scope,
+    for_provider: dict[str, Any],
+    owner: str,
+    annotations: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """A managed resource around ``for_provider``, labelled for the ownership checks."""
+    meta_annotations = {ANNOTATION_FQDN: record_set.name, ANNOTATION_OWNER: owner}
+    if annotations:
+        meta_annotations.update(annotations)
+    return {
+        "apiVersion": api_version,
+        "kind": kind,
+        "metadata": {
+            "name": name,
+            "labels": {
+                LABEL_RECORD_SET: record_set_id(record_set),
+                LABEL_TYPE: record_set.type.value.lower(),
+            },
+            "annotations": meta_annotations,
+        },
+        "spec": {
+            "forProvider": for_provider,
+            "providerConfigRef": provider_config_ref(record_set.zone, scope),
+        },
+    }
+
+
+class Provider(ABC):
+    """One DNS provider: its rules and its managed-resource form."""
+
+    key: ClassVar[str]
+    title: ClassVar[str]
+    min_ttl: ClassVar[int] = 1
+    max_ttl: ClassVar[int] = 2_147_483_647
+    supports_proxied: ClassVar[bool] = False
+
+    def effective_ttl(self, ttl: int) -> int:
+        """``ttl`` raised to the provider minimum, for records whose TTL we choose (Gslb CNAMEs)."""
+        return min(max(ttl, self.min_ttl), self.max_ttl)
+
+    def check(self, record_set: RecordSet, field: str) -> None:
+        """Refuse a record set this provider cannot hold; ``field`` names the claim field."""
+        if record_set.proxied and not self.supports_proxied:
+            raise DnsInputError(f"{field}.proxied", True,
+                                f"is Cloudflare-only; zone {record_set.zone.name} is on {self.title}")
+        if not self.min_ttl <= record_set.ttl <= self.max_ttl:
+            raise DnsInputError(f"{field}.ttl", record_set.ttl,
+                                f"is outside {self.title}'s TTL range {self.min_ttl}-{self.max_ttl}")
+        if record_set.type is RecordType.NS and record_set.name == record_set.zone.name:
+            raise DnsInputError(field, record_set.name,
+                                "is a zone apex; its NS records belong to the provider, not to a claim")
+
+    @abstractmethod
+    def compose(self, record_set: RecordSet, scope: Scope, owner: str) -> list[Composed]:
+        """The managed resources that write ``record_set``."""

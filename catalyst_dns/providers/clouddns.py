@@ -1,0 +1,51 @@
+"""Google Cloud DNS (crossplane-contrib/provider-upjet-gcp, ``RecordSet``).
+
+Quirks: the name is the FQDN *with* the trailing dot; ``managedZone`` is the managed
+zone's resource name (our ``zoneId``), not its DNS name; ``rrdatas`` are presentation
+strings with absolute host names (trailing dots) and TXT quoted; a CNAME has one rrdata;
+cluster scope serves ``v1beta2`` only (v1beta1 was removed in provider v3).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from catalyst_dns import names
+from catalyst_dns.providers.base import ApiVersions, Composed, Provider, Scope, envelope, mr_name
+from catalyst_dns.records import Rdata, RecordSet, presentation
+
+API = ApiVersions("dns.gcp.m.upbound.io/v1beta1", "dns.gcp.upbound.io/v1beta2")
+
+
+def record_name(record_set: RecordSet) -> str:
+    """Cloud DNS wants the absolute name."""
+    return names.absolute(record_set.name)
+
+
+def rrdata(rdata: Rdata) -> str:
+    """One rrdata: zone-file presentation with absolute host names."""
+    return presentation(rdata, dotted=True)
+
+
+class CloudDns(Provider):
+    """Google Cloud DNS managed zones."""
+
+    key = "clouddns"
+    title = "Google Cloud DNS"
+    min_ttl = 0
+
+    def compose(self, record_set: RecordSet, scope: Scope, owner: str) -> list[Composed]:
+        """One RecordSet for the whole set."""
+        name = mr_name(record_set)
+        for_provider: dict[str, Any] = {
+            "managedZone": record_set.zone.zone_id,
+            "name": record_name(record_set),
+            "type": record_set.type.value,
+            "ttl": record_set.ttl,
+            "rrdatas": [rrdata(r) for r in record_set.rdata],
+        }
+        if record_set.zone.project:
+            for_provider["project"] = record_set.zone.project
+        return [Composed(name, envelope(api_version=API.of(scope), kind="RecordSet", name=name,
+                                        record_set=record_set, scope=scope,
+                                        for_provider=for_provider, owner=owner))]

@@ -1,0 +1,104 @@
+"""Cloudflare (crossplane-contrib/provider-upjet-cloudflare, ``DNSRecord``).
+
+Quirks: Cloudflare stores single records, so a record set becomes one MR per value; names
+are FQDNs without the dot; ``ttl`` is required and ``1`` means automatic, which is
+mandatory when proxied; only A, AAAA and CNAME can be proxied; TXT content is bare text
+(Cloudflare splits it into 255-octet strings itself) of at most 2048 characters; MX keeps
+its preference in ``priority``; SRV and CAA go in ``data``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from catalyst_dns import kubenames
+from catalyst_dns.errors import DnsInputError
+from catalyst_dns.providers.base import ApiVersions, Composed, Provider, Scope, envelope, mr_name
+from catalyst_dns.records import Address, Caa, Host, Mx, Rdata, RecordSet, RecordType, Srv, Txt
+
+API = ApiVersions("dns.cloudflare.m.cloudflare.com/v1alpha1", "dns.cloudflare.crossplane.io/v1alpha1")
+AUTO_TTL = 1
+PROXIABLE = frozenset({RecordType.A, RecordType.AAAA, RecordType.CNAME})
+MAX_TXT_CONTENT = 2048
+
+
+def record_name(record_set: RecordSet) -> str:
+    """Cloudflare names records by FQDN, without the trailing dot."""
+    return record_set.name
+
+
+def ttl(record_set: RecordSet) -> int:
+    """Proxied records must use automatic TTL."""
+    return AUTO_TTL if record_set.proxied else record_set.ttl
+
+
+def record_fields(rdata: Rdata) -> dict[str, Any]:
+    """The value fields of one Cloudflare record: ``content``, ``priority`` or ``data``."""
+    match rdata:
+        case Address(address):
+            return {"content": address}
+        case Host(target):
+            return {"content": target}
+        case Txt():
+            return {"content": rdata.text}
+        case Mx(preference, exchange):
+            return {"content": exchange, "priority": preference}
+        case Srv(priority, weight, port, target):
+            return {"data": {"priority": priority, "weight": weight, "port": port, "target": target}}
+        case Caa(flags, tag, value):
+            return {"data": {"flags": flags, "tag": tag, "value": value}}
+    raise AssertionError(rdata)  # pragma: no cover
+
+
+def content_key(rdata: Rdata) -> str:
+    """What tells one record of a set from another, for its MR name."""
+    return repr(tuple(rdata))
+
+
+class Cloudflare(Provider):
+    """Cloudflare DNS."""
+
+    key = "cloudflare"
+    title = "Cloudflare"
+    min_ttl = 60
+    max_ttl = 86400
+    supports_proxied = True
+
+    def check(self, record_set: RecordSet, field: str) -> None:
+        """Cloudflare's TTL, proxy and content rules."""
+        if record_set.proxied:
+            if record_set.type not in PROXIABLE:
+                raise DnsInputError(f"{field}.proxied", True,
+                                    f"is not allowed for {record_set.type} records; "
+                                    "Cloudflare proxies only A, AAAA and CNAME")
+        elif record_set.ttl != AUTO_TTL and not self.min_ttl <= record_set.ttl <= self.max_ttl:
+            raise DnsInputError(f"{field}.ttl", record_set.ttl,
+                                f"is outside Cloudflare's TTL range {self.min_ttl}-{self.max_ttl} "
+                                f"(or {AUTO_TTL} for automatic)")
+        if record_set.type is RecordType.NS and record_set.name == record_set.zone.name:
+            raise DnsInputError(field, record_set.name,
+                                "is a zone apex; its NS records belong to the provider, not to a claim")
+        for rdata in record_set.rdata:
+            if isinstance(rdata, Txt) and len(rdata.text) > MAX_TXT_CONTENT:
+                raise DnsInputError(f"{field}.values", f"<{len(rdata.text)} characters>",
+                                    f"is longer than Cloudflare's {MAX_TXT_CONTENT}-character TXT limit")
+
+    def compose(self, record_set: RecordSet, scope: Scope, owner: str) -> list[Composed]:
+        """One DNSRecord per value."""
+        base: dict[str, Any] = {
+            "zoneId": record_set.zone.zone_id,
+            "name": record_name(record_set),
+            "type": record_set.type.value,
+            "ttl": ttl(record_set),
+        }
+        if record_set.type in PROXIABLE:
+            base["proxied"] = record_set.proxied
+        out = []
+        for rdata in record_set.rdata:
+            # Named by value, so adding a value to the set leaves the other records alone.
+            name = mr_name(record_set, kubenames.digest(content_key(rdata), length=6))
+            for_provider = {**base, **record_fields(rdata)}
+            out.append(Composed(name, envelope(api_version=API.of(scope), kind="DNSRecord", name=name,
+                                               record_set=record_set, scope=scope,
+                                               for_provider=for_provider, owner=owner)))
+        return out

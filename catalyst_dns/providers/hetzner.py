@@ -1,0 +1,46 @@
+"""Hetzner Cloud DNS (provider-hetzner, ``ZoneRRSet``).
+
+Quirks: the name is relative (``@`` at the apex); ``zone`` takes the zone id or name;
+``records`` is a list of ``{value}``; TXT values must arrive pre-quoted, one quoted string
+per 255 octets; host names inside values are absolute with the trailing dot; TTLs start
+at 60 seconds.
+"""
+
+from __future__ import annotations
+
+from catalyst_dns.providers.base import ApiVersions, Composed, Provider, Scope, envelope, mr_name
+from catalyst_dns.records import Rdata, RecordSet, presentation
+
+API = ApiVersions("dns.hetzner.m.crossplane.io/v1alpha1", "dns.hetzner.crossplane.io/v1alpha1")
+
+
+def record_name(record_set: RecordSet) -> str:
+    """Hetzner names RRSets relative to the zone, ``@`` at the apex."""
+    return record_set.relative_name
+
+
+def record_value(rdata: Rdata) -> str:
+    """One ``records[].value``: presentation format, TXT quoted, host names absolute."""
+    return presentation(rdata, dotted=True)
+
+
+class Hetzner(Provider):
+    """Hetzner Cloud DNS zones."""
+
+    key = "hetzner"
+    title = "Hetzner Cloud DNS"
+    min_ttl = 60
+
+    def compose(self, record_set: RecordSet, scope: Scope, owner: str) -> list[Composed]:
+        """One ZoneRRSet for the whole set."""
+        name = mr_name(record_set)
+        for_provider = {
+            "zone": record_set.zone.zone_id,
+            "name": record_name(record_set),
+            "type": record_set.type.value,
+            "ttl": record_set.ttl,
+            "records": [{"value": record_value(r)} for r in record_set.rdata],
+        }
+        return [Composed(name, envelope(api_version=API.of(scope), kind="ZoneRRSet", name=name,
+                                        record_set=record_set, scope=scope,
+                                        for_provider=for_provider, owner=owner))]

@@ -1,0 +1,278 @@
+"""Record sets and their data, parsed from zone-file presentation format.
+
+A RecordSet is one (name, type) with its TTL and values: the unit every provider writes
+as one managed resource (Cloudflare, which stores single records, as one per value). Values
+are parsed into typed rdata here, once, so each provider only formats; none of them ever
+re-parses a presentation string.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import NamedTuple
+
+from catalyst_dns import fields, names
+from catalyst_dns.errors import DnsInputError
+from catalyst_dns.settings import MAX_TTL, Zone
+
+MAX_VALUES = 100  # per record set; above every provider's practical limit for one rrset
+MAX_TXT_STRING_OCTETS = 255  # RFC 1035 <character-string>
+MAX_TXT_OCTETS = 4000  # one TXT value, all strings together (Route53's limit, the largest)
+
+
+class RecordType(StrEnum):
+    """The record types a claim may write."""
+
+    A = "A"
+    AAAA = "AAAA"
+    CNAME = "CNAME"
+    TXT = "TXT"
+    MX = "MX"
+    SRV = "SRV"
+    CAA = "CAA"
+    NS = "NS"
+
+
+class Address(NamedTuple):
+    """A or AAAA data: the address in its canonical (compressed) text form."""
+
+    address: str
+
+
+class Host(NamedTuple):
+    """CNAME or NS data: the target name, normal form (no trailing dot)."""
+
+    target: str
+
+
+class Mx(NamedTuple):
+    """MX data; ``exchange`` is ``"."`` for a null MX (RFC 7505)."""
+
+    preference: int
+    exchange: str
+
+
+class Srv(NamedTuple):
+    """SRV data; ``target`` is ``"."`` when the service is decidedly not available."""
+
+    priority: int
+    weight: int
+    port: int
+    target: str
+
+
+class Caa(NamedTuple):
+    """CAA data; ``value`` unquoted."""
+
+    flags: int
+    tag: str
+    value: str
+
+
+class Txt(NamedTuple):
+    """TXT data: the character-strings, each at most 255 octets."""
+
+    strings: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        """The strings joined: what a resolver's client sees as the record's text."""
+        return "".join(self.strings)
+
+
+Rdata = Address | Host | Mx | Srv | Caa | Txt
+
+
+def presentation(rdata: Rdata, *, dotted: bool = True) -> str:
+    """Zone-file presentation of one rdata; host names absolute (with the root dot) if ``dotted``."""
+
+    def host(name: str) -> str:
+        return name if name == "." or not dotted else names.absolute(name)
+
+    match rdata:
+        case Address(address):
+            return address
+        case Host(target):
+            return host(target)
+        case Mx(preference, exchange):
+            return f"{preference} {host(exchange)}"
+        case Srv(priority, weight, port, target):
+            return f"{priority} {weight} {port} {host(target)}"
+        case Caa(flags, tag, value):
+            return f"{flags} {tag} {quote(value)}"
+        case Txt(strings):
+            return " ".join(quote(s) for s in strings)
+    raise AssertionError(rdata)  # pragma: no cover - the union is closed
+
+
+def quote(text: str) -> str:
+    """A presentation-format character-string: double-quoted, with ``"`` and ``\\`` escaped."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSet:
+    """One (name, type) record set in one zone."""
+
+    zone: Zone
+    name: str
+    type: RecordType
+    ttl: int
+    rdata: tuple[Rdata, ...]
+    proxied: bool = False
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """What makes a record set unique: zone, name and type."""
+        return (self.zone.name, self.name, self.type.value)
+
+    @property
+    def relative_name(self) -> str:
+        """The name relative to its zone, ``@`` at the apex."""
+        return names.relative(self.name, self.zone.name)
+
+
+# --- parsing -------------------------------------------------------------------------
+
+_INT = re.compile(r"^[0-9]{1,10}$")
+_CAA = re.compile(r'^\s*([0-9]{1,3})\s+([A-Za-z0-9]{1,15})\s+("(?:[^"\\]|\\.)*"|[^\s"]+)\s*$')
+_TXT_STRINGS = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_CAA_PROPERTY_TAGS = frozenset({"issue", "issuewild", "iodef", "issuemail", "issuevmc", "contactemail", "contactphone"})
+
+
+def _int(token: str, field: str, value: str, what: str, high: int) -> int:
+    if not _INT.match(token) or int(token) > high:
+        raise DnsInputError(field, value, f"has {what} {token!r}; it must be an integer 0-{high}")
+    return int(token)
+
+
+def _target(token: str, field: str, *, allow_root: bool) -> str:
+    if token == "." and allow_root:
+        return "."
+    return names.normalise(token, field, underscore=True)
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def _octets(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _chunk(text: str) -> tuple[str, ...]:
+    """Split text into strings of at most 255 UTF-8 octets, never inside a character."""
+    if _octets(text) <= MAX_TXT_STRING_OCTETS:
+        return (text,)
+    out: list[str] = []
+    current: list[str] = []
+    size = 0
+    for char in text:
+        width = _octets(char)
+        if size + width > MAX_TXT_STRING_OCTETS:
+            out.append("".join(current))
+            current, size = [], 0
+        current.append(char)
+        size += width
+    if current:
+        out.append("".join(current))
+    return tuple(out)
+
+
+def parse_txt(value: str, field: str) -> Txt:
+    """TXT data: either quoted strings (``"a" "b"``, each <= 255 octets) or plain text, chunked."""
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        raise DnsInputError(field, value, "contains a control character; TXT values must be printable")
+    stripped = value.strip()
+    if stripped.startswith('"'):
+        if _TXT_STRINGS.sub("", stripped).strip():
+            raise DnsInputError(field, value, 'mixes quoted and unquoted text; write either "a" "b" or plain text')
+        strings = tuple(_unescape(s) for s in _TXT_STRINGS.findall(stripped))
+        for s in strings:
+            if _octets(s) > MAX_TXT_STRING_OCTETS:
+                raise DnsInputError(field, value, f"has a quoted string of {_octets(s)} octets; "
+                                    f"each string is at most {MAX_TXT_STRING_OCTETS} octets")
+    else:
+        strings = _chunk(value)
+    total = sum(map(_octets, strings))
+    if total > MAX_TXT_OCTETS:
+        raise DnsInputError(field, f"<{total} octets>", f"is longer than {MAX_TXT_OCTETS} octets")
+    return Txt(strings)
+
+
+def parse_rdata(rtype: RecordType, value: object, field: str) -> Rdata:
+    """One value of a record set, from its zone-file presentation form."""
+    if not isinstance(value, str):
+        raise DnsInputError(field, value, f"must be a string, not {type(value).__name__}")
+    if "\x00" in value:
+        raise DnsInputError(field, value, "contains a NUL byte")
+    if rtype is RecordType.TXT:
+        return parse_txt(value, field)
+    tokens = value.split()
+    if rtype in (RecordType.A, RecordType.AAAA):
+        return Address(parse_address(value, field, 4 if rtype is RecordType.A else 6))
+    if rtype in (RecordType.CNAME, RecordType.NS):
+        if len(tokens) != 1:
+            raise DnsInputError(field, value, f"must be a single host name for {rtype}")
+        return Host(_target(tokens[0], field, allow_root=False))
+    if rtype is RecordType.MX:
+        if len(tokens) != 2:
+            raise DnsInputError(field, value, "must be '<preference> <exchange>', e.g. '10 mail.example.com.'")
+        return Mx(_int(tokens[0], field, value, "preference", 65535), _target(tokens[1], field, allow_root=True))
+    if rtype is RecordType.SRV:
+        if len(tokens) != 4:
+            raise DnsInputError(field, value,
+                                "must be '<priority> <weight> <port> <target>', e.g. '10 5 443 sip.example.com.'")
+        return Srv(_int(tokens[0], field, value, "priority", 65535), _int(tokens[1], field, value, "weight", 65535),
+                   _int(tokens[2], field, value, "port", 65535), _target(tokens[3], field, allow_root=True))
+    if rtype is RecordType.CAA:
+        match = _CAA.match(value)
+        if not match:
+            raise DnsInputError(field, value, "must be '<flags> <tag> \"<value>\"', e.g. '0 issue \"letsencrypt.org\"'")
+        flags = _int(match.group(1), field, value, "flags", 255)
+        tag = match.group(2).lower()
+        if tag not in _CAA_PROPERTY_TAGS:
+            raise DnsInputError(field, value, f"has CAA tag {tag!r}; known tags: {', '.join(sorted(_CAA_PROPERTY_TAGS))}")
+        raw = match.group(3)
+        text = _unescape(raw[1:-1]) if raw.startswith('"') else raw
+        if tag in ("issue", "issuewild"):
+            issuer = text.split(";", 1)[0].strip()
+            if issuer:
+                names.normalise(issuer, field)
+        if tag == "iodef" and not text.startswith(("mailto:", "https://", "http://")):
+            raise DnsInputError(field, value, "has an iodef value that is not a mailto: or http(s): URL")
+        return Caa(flags, tag, text)
+    raise AssertionError(rtype)  # pragma: no cover
+
+
+def parse_address(value: str, field: str, version: int | None = None) -> str:
+    """An IP address in canonical text form, of ``version`` if given."""
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        raise DnsInputError(field, value, "is not a valid IP address") from None
+    if version is not None and address.version != version:
+        record = "A" if version == 4 else "AAAA"
+        raise DnsInputError(field, value, f"is an IPv{address.version} address; an {record} record needs IPv{version}")
+    if address.is_unspecified or address.is_multicast:
+        raise DnsInputError(field, value, "is an unspecified or multicast address, which no record may point at")
+    return address.compressed
+
+
+def check_ttl(value: object, field: str) -> int:
+    """A TTL in seconds, 1 to 2^31-1 (RFC 2181 §8)."""
+    return fields.integer(value, field, low=1, high=MAX_TTL)
+
+
+def make_record_set(zone: Zone, name: str, rtype: RecordType, ttl: int, rdata: list[Rdata],
+                    field: str, *, proxied: bool = False) -> RecordSet:
+    """A record set with its values de-duplicated and sorted (so output is deterministic)."""
+    unique = sorted(set(rdata), key=presentation)
+    if len(unique) > MAX_VALUES:
+        raise DnsInputError(field, f"<{len(unique)} values>", f"has more than {MAX_VALUES} values in one record set")
+    if rtype is RecordType.CNAME and len(unique) != 1:
+        raise DnsInputError(field, [presentation(r) for r in unique], "is a CNAME; a CNAME has exactly one target")
+    return RecordSet(zone=zone, name=name, type=rtype, ttl=ttl, rdata=tuple(unique), proxied=proxied)
