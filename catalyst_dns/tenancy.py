@@ -1,0 +1,77 @@
+"""Who may claim which names (DESIGN.md §7): reserved names first, then tenant suffixes.
+
+The default is deny: a name is allowed only when a tenant entry lists the claim's
+namespace and a suffix that covers the name, and no reservation covers it. Reservations
+win over tenant suffixes, so a tenant whose suffix is the whole domain still cannot take
+the Sovereign's control-plane hosts, the GSLB delegation or an ownership record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from catalyst_dns import k8gb, names, ownership
+from catalyst_dns.errors import DnsInputError
+from catalyst_dns.settings import SovereignSettings
+
+# Control-plane hosts of every Sovereign, directly under its domain (and everything below them).
+BUILTIN_RESERVED_LABELS = (
+    "admin", "api", "argocd", "auth", "console", "flux", "gitea", "grafana", "harbor",
+    "keycloak", "mgt", "ns", "ns1", "ns2", "openbao", "registry", "sso", "vault", "www",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """A reserved name (and the names below it) with the reason it is reserved."""
+
+    name: str
+    reason: str
+    subtree: bool = True
+
+    def covers(self, name: str) -> bool:
+        """Whether ``name`` falls under this reservation."""
+        return names.is_within(name, self.name) if self.subtree else name == self.name
+
+
+def reservations(settings: SovereignSettings) -> tuple[Reservation, ...]:
+    """Every reservation of a Sovereign: built-in hosts, settings.reserved, GSLB, nameservers."""
+    out = [Reservation(f"{label}.{settings.domain}", "is a Sovereign control-plane name")
+           for label in BUILTIN_RESERVED_LABELS]
+    for name in settings.reserved:
+        wildcard = name.startswith("*.")
+        out.append(Reservation(name[2:] if wildcard else name, "is reserved by the Sovereign settings",
+                               subtree=True))
+    out.append(Reservation(settings.gslb_zone, "is the GSLB sub-zone delegated to k8gb"))
+    parent = settings.gslb_parent
+    if parent is not None:
+        for region in settings.regions:
+            out.append(Reservation(k8gb.nameserver_name(region.geotag, settings.gslb_zone, parent.name),
+                                   f"is the k8gb nameserver of region {region.geotag}"))
+    for zone in settings.zones:
+        out.append(Reservation(zone.name, "is a zone apex, which belongs to the Sovereign", subtree=False))
+    return tuple(out)
+
+
+def check_name(settings: SovereignSettings, namespace: str | None, name: str, field: str,
+               reserved: tuple[Reservation, ...] | None = None) -> None:
+    """Refuse ``name`` (normal form) unless the namespace's tenancy allows it."""
+    if ownership.is_registry_name(name):
+        raise DnsInputError(field, name, "is an ownership (TXT registry) name, reserved for catalyst-dns")
+    for reservation in reserved if reserved is not None else reservations(settings):
+        if reservation.covers(name):
+            raise DnsInputError(field, name, f"is refused: {reservation.name} {reservation.reason}")
+    if namespace is None:
+        raise DnsInputError(field, name, "is refused: the composite has no namespace or claim namespace, "
+                            "and tenancy is default deny")
+    allowed: list[str] = []
+    for tenant in settings.tenants:
+        if namespace in tenant.namespaces:
+            allowed.extend(tenant.suffixes)
+            if any(names.is_within(name, suffix) for suffix in tenant.suffixes):
+                return
+    if not allowed:
+        raise DnsInputError(field, name, f"is refused: namespace {namespace!r} has no DNS suffixes "
+                            "in the tenancy policy (default deny)")
+    raise DnsInputError(field, name, f"is refused: namespace {namespace!r} may only use names under "
+                        f"{', '.join(sorted(allowed))}")

@@ -1,0 +1,295 @@
+"""The three claim kinds, read from a composite resource (DESIGN.md §4).
+
+Reading is strict: unknown fields, wrong types and missing fields are refused with the
+field path, because a typo in a claim (``hostname:``) must not quietly compose nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from catalyst_dns import fields, names
+from catalyst_dns.errors import DnsInputError
+from catalyst_dns.providers import Scope
+from catalyst_dns.records import RecordType, check_ttl
+
+GROUP = "dns.openova.io"
+CLAIM_NAMESPACE_LABEL = "crossplane.io/claim-namespace"
+CLAIM_NAME_LABEL = "crossplane.io/claim-name"
+MAX_HOSTNAMES = 1000
+
+
+class Kind(StrEnum):
+    """The claim kinds; legacy cluster XRs carry an ``X`` prefix (``XGslb``)."""
+
+    GSLB = "Gslb"
+    DNS_ROUTE = "DNSRoute"
+    DNS_RECORD = "DNSRecord"
+
+
+class StrategyType(StrEnum):
+    """k8gb load-balancing strategies."""
+
+    ROUND_ROBIN = "roundRobin"
+    FAILOVER = "failover"
+    GEOIP = "geoip"
+
+
+BACKEND_KINDS = {
+    "HTTPRoute": "gateway.networking.k8s.io/v1",
+    "GRPCRoute": "gateway.networking.k8s.io/v1",
+    "TLSRoute": "gateway.networking.k8s.io/v1alpha2",
+    "Ingress": "networking.k8s.io/v1",
+    "Service": "v1",
+    "VirtualService": "networking.istio.io/v1",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Composite:
+    """Who is asking: the composite's identity, scope and tenancy namespace."""
+
+    kind: Kind
+    name: str
+    namespace: str | None  # the XR's namespace (v2) or its claim's namespace (legacy)
+    scope: Scope
+    owner: str  # ExternalDNS-style resource reference: "<kind>/<namespace>/<name>"
+
+
+@dataclass(frozen=True, slots=True)
+class Strategy:
+    """How k8gb balances a Gslb."""
+
+    type: StrategyType
+    primary_region: str | None = None
+    weights: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BackendRef:
+    """What k8gb balances in each region."""
+
+    api_version: str
+    kind: str
+    name: str
+    namespace: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class GslbSpec:
+    """A Gslb claim."""
+
+    hostnames: tuple[str, ...]
+    regions: tuple[str, ...]
+    strategy: Strategy
+    ttl: int | None
+    backend: BackendRef
+
+
+@dataclass(frozen=True, slots=True)
+class DnsRouteSpec:
+    """A DNSRoute claim; exactly one of addresses, hostname, regions is set."""
+
+    hostnames: tuple[str, ...]
+    addresses: tuple[str, ...]
+    hostname: str | None
+    regions: tuple[str, ...]
+    ttl: int | None
+    proxied: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DnsRecordSpec:
+    """A DNSRecord claim."""
+
+    name: str
+    type: RecordType
+    values: tuple[str, ...]
+    ttl: int | None
+
+
+Spec = GslbSpec | DnsRouteSpec | DnsRecordSpec
+
+
+def read_composite(xr: Mapping[str, Any]) -> Composite:
+    """The composite's identity from its apiVersion, kind and metadata."""
+    api_version = xr.get("apiVersion")
+    if not isinstance(api_version, str) or api_version.split("/", 1)[0] != GROUP:
+        raise DnsInputError("apiVersion", api_version, f"is not in the {GROUP} API group")
+    raw_kind = xr.get("kind")
+    kind_name = raw_kind[1:] if isinstance(raw_kind, str) and raw_kind.startswith("X") else raw_kind
+    try:
+        kind = Kind(kind_name)
+    except ValueError:
+        raise DnsInputError("kind", raw_kind, "must be Gslb, DNSRoute or DNSRecord "
+                            "(XGslb, XDNSRoute or XDNSRecord for legacy cluster composites)") from None
+    metadata = fields.mapping(xr.get("metadata") or {}, "metadata")
+    name = fields.string(metadata, "name", "metadata")
+    xr_namespace = metadata.get("namespace")
+    labels = metadata.get("labels") or {}
+    if not isinstance(labels, Mapping):
+        raise DnsInputError("metadata.labels", labels, "must be an object")
+    if isinstance(xr_namespace, str) and xr_namespace:
+        scope, namespace, owner_name = Scope.NAMESPACED, xr_namespace, name
+    else:
+        scope = Scope.CLUSTER
+        claim_ns = labels.get(CLAIM_NAMESPACE_LABEL)
+        namespace = claim_ns if isinstance(claim_ns, str) and claim_ns else None
+        claim_name = labels.get(CLAIM_NAME_LABEL)
+        owner_name = claim_name if isinstance(claim_name, str) and claim_name else name
+    owner = f"{kind.value.lower()}/{namespace or ''}/{owner_name}"
+    return Composite(kind=kind, name=name, namespace=namespace, scope=scope, owner=owner)
+
+
+_GSLB_KEYS = frozenset({"hostnames", "regions", "strategy", "ttl", "backendRef"})
+_ROUTE_KEYS = frozenset({"hostnames", "targets", "ttl", "proxied"})
+_RECORD_KEYS = frozenset({"name", "type", "values", "ttl"})
+# Crossplane writes these into every composite's spec; they are not ours to read.
+_CROSSPLANE_SPEC_KEYS = frozenset({
+    "compositionRef", "compositionSelector", "compositionRevisionRef", "compositionRevisionSelector",
+    "compositionUpdatePolicy", "claimRef", "resourceRefs", "writeConnectionSecretToRef",
+    "publishConnectionDetailsTo", "environmentConfigRefs", "crossplane",
+})
+
+
+def _own_keys(spec: Mapping[str, Any], known: frozenset[str]) -> None:
+    fields.no_unknown_keys({k: v for k, v in spec.items() if k not in _CROSSPLANE_SPEC_KEYS}, known, "spec")
+
+
+def _ttl(spec: Mapping[str, Any]) -> int | None:
+    return None if spec.get("ttl") is None else check_ttl(spec["ttl"], "spec.ttl")
+
+
+def _hostnames(spec: Mapping[str, Any]) -> tuple[str, ...]:
+    raw = fields.strings(spec, "hostnames", "spec", limit=MAX_HOSTNAMES)
+    return tuple(names.normalise(h, f"spec.hostnames[{i}]", wildcard=True) for i, h in enumerate(raw))
+
+
+def _geotags(doc: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
+    tags = fields.strings(doc, key, path, limit=64)
+    for index, tag in enumerate(tags):
+        if tags.index(tag) != index:
+            raise DnsInputError(f"{path}.{key}[{index}]", tag, "is listed twice")
+    return tuple(tags)
+
+
+def _strategy(spec: Mapping[str, Any], regions: tuple[str, ...]) -> Strategy:
+    doc = fields.mapping(spec.get("strategy"), "spec.strategy") if "strategy" in spec else None
+    if doc is None:
+        raise DnsInputError("spec.strategy", None, "is required")
+    fields.no_unknown_keys(doc, frozenset({"type", "primaryRegion", "weights"}), "spec.strategy")
+    raw_type = fields.string(doc, "type", "spec.strategy")
+    try:
+        stype = StrategyType(raw_type)
+    except ValueError:
+        raise DnsInputError("spec.strategy.type", raw_type, "must be roundRobin, failover or geoip") from None
+    primary = fields.optional_string(doc, "primaryRegion", "spec.strategy")
+    if stype is StrategyType.FAILOVER:
+        if primary is None:
+            raise DnsInputError("spec.strategy.primaryRegion", None, "is required for a failover strategy")
+        if primary not in regions:
+            raise DnsInputError("spec.strategy.primaryRegion", primary,
+                                f"is not one of spec.regions ({', '.join(regions)})")
+    elif primary is not None:
+        raise DnsInputError("spec.strategy.primaryRegion", primary, "applies to the failover strategy only")
+    weights: list[tuple[str, int]] = []
+    raw_weights = fields.optional_mapping(doc, "weights", "spec.strategy")
+    if raw_weights is not None:
+        if stype is not StrategyType.ROUND_ROBIN:
+            raise DnsInputError("spec.strategy.weights", dict(raw_weights), "apply to the roundRobin strategy only")
+        for region, weight in raw_weights.items():
+            path = f"spec.strategy.weights.{region}"
+            if region not in regions:
+                raise DnsInputError(path, region, f"is not one of spec.regions ({', '.join(regions)})")
+            weights.append((region, fields.integer(weight, path, low=0, high=100)))
+        if not any(w for _, w in weights):
+            raise DnsInputError("spec.strategy.weights", dict(raw_weights), "must give at least one region a weight above 0")
+        weights.sort()
+    return Strategy(type=stype, primary_region=primary, weights=tuple(weights))
+
+
+def _backend(spec: Mapping[str, Any]) -> BackendRef:
+    doc = spec.get("backendRef")
+    if doc is None:
+        raise DnsInputError("spec.backendRef", None, "is required: the HTTPRoute or Service k8gb balances")
+    doc = fields.mapping(doc, "spec.backendRef")
+    fields.no_unknown_keys(doc, frozenset({"kind", "name", "namespace", "apiVersion"}), "spec.backendRef")
+    kind = fields.string(doc, "kind", "spec.backendRef")
+    if kind not in BACKEND_KINDS:
+        raise DnsInputError("spec.backendRef.kind", kind, f"must be one of {', '.join(BACKEND_KINDS)}")
+    return BackendRef(
+        api_version=fields.string(doc, "apiVersion", "spec.backendRef", default=BACKEND_KINDS[kind]),
+        kind=kind,
+        name=_k8s_name(fields.string(doc, "name", "spec.backendRef"), "spec.backendRef.name"),
+        namespace=None if doc.get("namespace") is None
+        else _k8s_name(fields.string(doc, "namespace", "spec.backendRef"), "spec.backendRef.namespace"),
+    )
+
+
+def _k8s_name(value: str, field: str) -> str:
+    if len(value) > 253 or not all(c.isascii() and (c.islower() or c.isdigit() or c in "-.") for c in value) \
+            or not value[0].isalnum() or not value[-1].isalnum():
+        raise DnsInputError(field, value, "is not a valid Kubernetes object name")
+    return value
+
+
+def read_gslb(spec: Mapping[str, Any]) -> GslbSpec:
+    """A Gslb spec."""
+    _own_keys(spec, _GSLB_KEYS)
+    regions = _geotags(spec, "regions", "spec")
+    return GslbSpec(hostnames=_hostnames(spec), regions=regions, strategy=_strategy(spec, regions),
+                    ttl=_ttl(spec), backend=_backend(spec))
+
+
+def read_dns_route(spec: Mapping[str, Any]) -> DnsRouteSpec:
+    """A DNSRoute spec."""
+    _own_keys(spec, _ROUTE_KEYS)
+    hostnames = _hostnames(spec)
+    targets = spec.get("targets")
+    if targets is None:
+        raise DnsInputError("spec.targets", None, "is required: one of addresses, hostname or regions")
+    targets = fields.mapping(targets, "spec.targets")
+    fields.no_unknown_keys(targets, frozenset({"addresses", "hostname", "regions"}), "spec.targets")
+    given = [k for k in ("addresses", "hostname", "regions") if targets.get(k) is not None]
+    if len(given) != 1:
+        raise DnsInputError("spec.targets", sorted(targets), "must set exactly one of addresses, hostname or regions")
+    hostname = None
+    if given[0] == "hostname":
+        hostname = names.normalise(fields.string(targets, "hostname", "spec.targets"), "spec.targets.hostname",
+                                   underscore=True)
+    return DnsRouteSpec(
+        hostnames=hostnames,
+        addresses=tuple(fields.strings(targets, "addresses", "spec.targets", required=False, limit=100)),
+        hostname=hostname,
+        regions=_geotags(targets, "regions", "spec.targets") if given[0] == "regions" else (),
+        ttl=_ttl(spec),
+        proxied=fields.boolean(spec, "proxied", "spec", default=False),
+    )
+
+
+def read_dns_record(spec: Mapping[str, Any]) -> DnsRecordSpec:
+    """A DNSRecord spec."""
+    _own_keys(spec, _RECORD_KEYS)
+    raw_type = fields.string(spec, "type", "spec")
+    try:
+        rtype = RecordType(raw_type)
+    except ValueError:
+        raise DnsInputError("spec.type", raw_type, f"must be one of {', '.join(t.value for t in RecordType)}") from None
+    return DnsRecordSpec(
+        name=names.normalise(fields.string(spec, "name", "spec"), "spec.name", underscore=True, wildcard=True),
+        type=rtype,
+        values=tuple(fields.strings(spec, "values", "spec", limit=100)),
+        ttl=_ttl(spec),
+    )
+
+
+READERS = {Kind.GSLB: read_gslb, Kind.DNS_ROUTE: read_dns_route, Kind.DNS_RECORD: read_dns_record}
+
+
+def read_spec(kind: Kind, xr: Mapping[str, Any]) -> Spec:
+    """The typed spec of a composite of ``kind``."""
+    spec = fields.mapping(xr.get("spec"), "spec")
+    return READERS[kind](spec)

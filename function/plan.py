@@ -1,0 +1,191 @@
+"""Plan: from a claim to the record sets (and k8gb resources) it needs.
+
+Planning checks everything that can refuse a claim — tenancy, zones, values, provider
+rules, conflicts between record sets — and only then returns; composing a plan can no
+longer fail, so a claim is either written whole or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from catalyst_dns import k8gb, kubenames, names, ownership, rules, tenancy
+from catalyst_dns.errors import DnsInputError
+from catalyst_dns.providers import Composed, Scope, provider_for
+from catalyst_dns.records import (
+    Address,
+    Host,
+    Rdata,
+    RecordSet,
+    RecordType,
+    make_record_set,
+    parse_address,
+    parse_rdata,
+)
+from catalyst_dns.settings import SovereignSettings, Zone
+from function.claims import (
+    Composite,
+    DnsRecordSpec,
+    DnsRouteSpec,
+    GslbSpec,
+    Spec,
+    StrategyType,
+)
+from function.input import FunctionInput
+
+K8GB_DEFAULT_TTL = 30
+KUBERNETES_OBJECT = {
+    Scope.NAMESPACED: "kubernetes.m.crossplane.io/v1alpha1",
+    Scope.CLUSTER: "kubernetes.crossplane.io/v1alpha2",
+}
+
+
+@dataclass
+class Plan:
+    """What one composite writes."""
+
+    record_sets: list[tuple[RecordSet, str]] = field(default_factory=list)
+    ownership: list[RecordSet] = field(default_factory=list)
+    gslb_names: list[str] = field(default_factory=list)
+    objects: list[Composed] = field(default_factory=list)
+
+
+class _Planner:
+    """Plans one composite against one Sovereign's settings."""
+
+    def __init__(self, settings: SovereignSettings, composite: Composite) -> None:
+        self.settings = settings
+        self.composite = composite
+        self.reserved = tenancy.reservations(settings)
+        self.plan = Plan()
+
+    def zone(self, name: str, field: str) -> Zone:
+        zone = self.settings.zone_for(name)
+        if zone is None:
+            zones = ", ".join(z.name for z in self.settings.zones)
+            raise DnsInputError(field, name, f"is not in any zone of this Sovereign ({zones})")
+        return zone
+
+    def claimable(self, name: str, field: str) -> Zone:
+        tenancy.check_name(self.settings, self.composite.namespace, name, field, self.reserved)
+        return self.zone(name, field)
+
+    def add(self, zone: Zone, name: str, rtype: RecordType, ttl: int, rdata: list[Rdata], field: str,
+            *, proxied: bool = False) -> None:
+        record_set = make_record_set(zone, name, rtype, ttl, rdata, field, proxied=proxied)
+        provider_for(zone.provider).check(record_set, "spec")
+        self.plan.record_sets.append((record_set, field))
+
+    def finish(self) -> Plan:
+        rules.check_record_sets(self.plan.record_sets)
+        owner = ownership.Owner(self.settings.owner_id, self.composite.owner)
+        self.plan.ownership = [ownership.registry_record_set(rs, owner, self.settings.zone_for)
+                               for rs, _ in self.plan.record_sets]
+        return self.plan
+
+    # --- the three kinds -----------------------------------------------------------
+
+    def gslb(self, spec: GslbSpec, fn_input: FunctionInput) -> None:
+        regions = [self.region(tag, f"spec.regions[{i}]") for i, tag in enumerate(spec.regions)]
+        for index, host in enumerate(spec.hostnames):
+            path = f"spec.hostnames[{index}]"
+            zone = self.claimable(host, path)
+            target = self.gslb_name(host, path)
+            provider = provider_for(zone.provider)
+            ttl = provider.effective_ttl(spec.ttl or self.settings.default_ttl)
+            self.add(zone, host, RecordType.CNAME, ttl, [Host(target)], path)
+            self.plan.gslb_names.append(target)
+        if fn_input.k8gb_enabled:
+            for region in regions:
+                self.plan.objects.append(self.k8gb_object(spec, region.geotag, region.kubernetes_provider_config))
+
+    def region(self, geotag: str, field: str) -> Any:
+        region = self.settings.region(geotag)
+        if region is None:
+            known = ", ".join(r.geotag for r in self.settings.regions) or "none"
+            raise DnsInputError(field, geotag, f"is not a region of this Sovereign (regions: {known})")
+        return region
+
+    def gslb_name(self, host: str, field: str) -> str:
+        label = names.relative(host, self.settings.domain) if names.is_within(host, self.settings.domain) else host
+        label = label.replace("*", "wildcard").replace(".", "-")
+        if len(label) > names.MAX_LABEL_OCTETS:
+            raise DnsInputError(field, host, f"gives GSLB label {label!r}, longer than "
+                                f"{names.MAX_LABEL_OCTETS} octets; use a shorter hostname")
+        return f"{label}.{self.settings.gslb_zone}"
+
+    def k8gb_object(self, spec: GslbSpec, geotag: str, provider_config: str | None) -> Composed:
+        if not provider_config:
+            raise DnsInputError(f"settings.regions[{geotag}].kubernetesProviderConfig", None,
+                                "is required to place k8gb Gslb resources in that region")
+        namespace = spec.backend.namespace or self.composite.namespace
+        if namespace is None:
+            raise DnsInputError("spec.backendRef.namespace", None,
+                                "is required for a composite without a namespace")
+        strategy: dict[str, Any] = {"type": spec.strategy.type.value,
+                                    "dnsTtlSeconds": spec.ttl or K8GB_DEFAULT_TTL}
+        if spec.strategy.type is StrategyType.FAILOVER:
+            strategy["primaryGeoTag"] = spec.strategy.primary_region
+        if spec.strategy.weights:
+            strategy["weight"] = dict(spec.strategy.weights)
+        resource_ref: dict[str, Any] = {"apiVersion": spec.backend.api_version, "kind": spec.backend.kind,
+                                        "name": spec.backend.name, "namespace": namespace}
+        manifest = k8gb.gslb_manifest(
+            name=kubenames.resource_name("gslb", self.composite.name, self.composite.owner, max_len=63),
+            namespace=namespace, strategy=strategy, resource_ref=resource_ref,
+            labels={"app.kubernetes.io/managed-by": "catalyst-dns"},
+        )
+        name = kubenames.resource_name(f"k8gb-{geotag}", self.composite.name, self.composite.owner, geotag)
+        scope = self.composite.scope
+        provider_ref: dict[str, str] = {"name": provider_config}
+        if scope is Scope.NAMESPACED:
+            provider_ref = {"kind": "ClusterProviderConfig", "name": provider_config}
+        return Composed(name, {
+            "apiVersion": KUBERNETES_OBJECT[scope],
+            "kind": "Object",
+            "metadata": {"name": name, "labels": {"dns.openova.io/region": geotag}},
+            "spec": {"forProvider": {"manifest": manifest}, "providerConfigRef": provider_ref},
+        })
+
+    def dns_route(self, spec: DnsRouteSpec) -> None:
+        ttl = spec.ttl or self.settings.default_ttl
+        v4: list[Rdata] = []
+        v6: list[Rdata] = []
+        for index, raw in enumerate(spec.addresses):
+            address = parse_address(raw, f"spec.targets.addresses[{index}]")
+            (v4 if ":" not in address else v6).append(Address(address))
+        for index, tag in enumerate(spec.regions):
+            region = self.region(tag, f"spec.targets.regions[{index}]")
+            if not region.ingress_ipv4 and not region.ingress_ipv6:
+                raise DnsInputError(f"spec.targets.regions[{index}]", tag,
+                                    "has no ingress addresses in the Sovereign settings")
+            v4.extend(Address(a) for a in region.ingress_ipv4)
+            v6.extend(Address(a) for a in region.ingress_ipv6)
+        for index, host in enumerate(spec.hostnames):
+            path = f"spec.hostnames[{index}]"
+            zone = self.claimable(host, path)
+            if spec.hostname is not None:
+                self.add(zone, host, RecordType.CNAME, ttl, [Host(spec.hostname)], path, proxied=spec.proxied)
+                continue
+            if v4:
+                self.add(zone, host, RecordType.A, ttl, v4, path, proxied=spec.proxied)
+            if v6:
+                self.add(zone, host, RecordType.AAAA, ttl, v6, path, proxied=spec.proxied)
+
+    def dns_record(self, spec: DnsRecordSpec) -> None:
+        zone = self.claimable(spec.name, "spec.name")
+        rdata = [parse_rdata(spec.type, value, f"spec.values[{i}]") for i, value in enumerate(spec.values)]
+        self.add(zone, spec.name, spec.type, spec.ttl or self.settings.default_ttl, rdata, "spec.values")
+
+
+def plan(settings: SovereignSettings, composite: Composite, spec: Spec, fn_input: FunctionInput) -> Plan:
+    """Everything ``composite`` writes, fully checked."""
+    planner = _Planner(settings, composite)
+    if isinstance(spec, GslbSpec):
+        planner.gslb(spec, fn_input)
+    elif isinstance(spec, DnsRouteSpec):
+        planner.dns_route(spec)
+    else:
+        planner.dns_record(spec)
+    return planner.finish()

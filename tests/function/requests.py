@@ -1,0 +1,80 @@
+"""Builders of RunFunctionRequests for the function's unit tests."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from crossplane.function import resource
+from crossplane.function.proto.v1 import run_function_pb2 as fnv1
+
+SETTINGS: dict[str, Any] = {
+    "domain": "omantel.example",
+    "ownerId": "catalyst-dns",
+    "defaultTtl": 300,
+    "zones": [
+        {"name": "omantel.example", "provider": "cloudflare", "zoneId": "023e105f4ecef8ad9ca31a8372d0c353",
+         "providerConfig": "cloudflare"},
+        {"name": "hz.omantel.example", "provider": "hetzner", "zoneId": "4711", "providerConfig": "hetzner"},
+        {"name": "aws.omantel.example", "provider": "route53", "zoneId": "Z0123456789ABCDEFGHIJ",
+         "providerConfig": "aws"},
+        {"name": "gcp.omantel.example", "provider": "clouddns", "zoneId": "gcp-omantel-example",
+         "providerConfig": "gcp"},
+        {"name": "az.omantel.example", "provider": "azuredns", "zoneId": "az.omantel.example",
+         "providerConfig": "azure", "resourceGroup": "rg-dns"},
+    ],
+    "gslb": {"zone": "gslb.omantel.example"},
+    "regions": [
+        {"geotag": "fsn", "ingress": {"ipv4": ["203.0.113.10"], "ipv6": ["2001:db8::10"]},
+         "nameserver": {"ipv4": "203.0.113.53"}, "kubernetesProviderConfig": "fsn-dmz"},
+        {"geotag": "hel", "ingress": {"ipv4": ["198.51.100.10"]},
+         "nameserver": {"ipv4": "198.51.100.53"}, "kubernetesProviderConfig": "hel-dmz"},
+    ],
+    "tenants": [{"namespaces": ["acme-prod"], "suffixes": [
+        "acme.omantel.example", "acme.hz.omantel.example", "acme.aws.omantel.example",
+        "acme.gcp.omantel.example", "acme.az.omantel.example"]}],
+    "reserved": ["console.omantel.example"],
+}
+
+
+def settings(**changes: Any) -> dict[str, Any]:
+    out = copy.deepcopy(SETTINGS)
+    out.update(changes)
+    return out
+
+
+def xr(kind: str, spec: dict[str, Any], *, namespace: str | None = "acme-prod", name: str = "example",
+       labels: dict[str, str] | None = None) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": name}
+    if namespace:
+        metadata["namespace"] = namespace
+    if labels:
+        metadata["labels"] = labels
+    return {"apiVersion": "dns.openova.io/v1alpha1", "kind": kind, "metadata": metadata, "spec": spec}
+
+
+def request(composite: dict[str, Any], *, settings_data: dict[str, Any] | None = None,
+            fn_input: dict[str, Any] | None = None, resolved: bool = True,
+            observed: dict[str, dict[str, Any]] | None = None) -> fnv1.RunFunctionRequest:
+    req = fnv1.RunFunctionRequest()
+    req.observed.composite.resource.update(composite)
+    req.input.update(fn_input or {"apiVersion": "dns.fn.openova.io/v1beta1", "kind": "Input"})
+    if resolved:
+        item = req.required_resources["sovereign-dns-settings"].items.add()
+        item.resource.update({"apiVersion": "apiextensions.crossplane.io/v1beta1", "kind": "EnvironmentConfig",
+                              "metadata": {"name": "catalyst-dns"},
+                              "data": SETTINGS if settings_data is None else settings_data})
+    for name, body in (observed or {}).items():
+        req.observed.resources[name].resource.update(body)
+    return req
+
+
+def desired(rsp: fnv1.RunFunctionResponse) -> dict[str, dict[str, Any]]:
+    return {name: resource.struct_to_dict(r.resource) for name, r in rsp.desired.resources.items()}
+
+
+def fatal(rsp: fnv1.RunFunctionResponse) -> str | None:
+    for result in rsp.results:
+        if result.severity == fnv1.SEVERITY_FATAL:
+            return result.message
+    return None
