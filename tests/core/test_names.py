@@ -1,0 +1,85 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from catalyst_dns import names
+from catalyst_dns.errors import DnsInputError
+
+LDH = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=63).filter(
+    lambda s: not s.startswith("-") and not s.endswith("-") and not s.startswith("xn--")
+)
+HOSTNAMES = st.lists(LDH, min_size=2, max_size=6).map(".".join).filter(lambda n: len(n) <= 253)
+
+
+@given(HOSTNAMES)
+def test_valid_ascii_names_are_fixed_points(name: str) -> None:
+    assert names.normalise(name, "f") == name
+    assert names.normalise(name + ".", "f") == name
+    assert names.normalise(name.upper(), "f") == name
+
+
+@given(st.text(max_size=80))
+def test_normalise_never_raises_anything_but_input_error(raw: str) -> None:
+    try:
+        out = names.normalise(raw, "spec.name", underscore=True, wildcard=True)
+    except DnsInputError as exc:
+        assert exc.field == "spec.name"
+        return
+    # Whatever is accepted is in normal form: ASCII, lower case, no trailing dot, labels <= 63.
+    assert out.isascii() and out == out.lower() and not out.endswith(".")
+    assert all(0 < len(label) <= 63 for label in out.split("."))
+    assert names.normalise(out, "again", underscore=True, wildcard=True) == out
+
+
+@pytest.mark.parametrize(
+    ("raw", "rule"),
+    [
+        ("", "is empty"),
+        ("a..b.example", "empty label"),
+        ("-a.example", "not a valid DNS label"),
+        ("a-.example", "not a valid DNS label"),
+        ("a_b.example", "not a valid DNS label"),
+        ("x" * 64 + ".example", "longer than 63"),
+        (".".join(["a" * 60] * 5), "longer than 253"),
+        ("a.*.example", "below the leftmost label"),
+        ("*a.example", "mixes '*'"),
+        ("localhost", "single label"),
+        ("shop\x00.example", "NUL"),
+        ("ｓｈｏｐ.example", "not a valid IDNA2008 label"),
+        ("pаypal.example", "mixes scripts"),  # Cyrillic 'а' among Latin letters
+        ("xn--zz.example", "not a valid IDNA A-label"),
+    ],
+)
+def test_invalid_names_name_their_rule(raw: str, rule: str) -> None:
+    with pytest.raises(DnsInputError) as err:
+        names.normalise(raw, "spec.hostnames[0]", wildcard=False)
+    assert rule in err.value.rule
+    assert str(err.value).startswith("spec.hostnames[0]: ")
+
+
+def test_wildcard_only_where_allowed() -> None:
+    assert names.normalise("*.shop.example", "f", wildcard=True) == "*.shop.example"
+    with pytest.raises(DnsInputError, match="may not be a wildcard"):
+        names.normalise("*.shop.example", "f", wildcard=False)
+
+
+def test_unicode_names_become_a_labels() -> None:
+    assert names.normalise("bücher.example", "f") == "xn--bcher-kva.example"
+    assert names.normalise("xn--bcher-kva.example", "f") == "xn--bcher-kva.example"
+    assert names.to_unicode("xn--bcher-kva.example") == "bücher.example"
+
+
+def test_underscore_labels_only_for_owner_names() -> None:
+    assert names.normalise("_dmarc.acme.example", "f", underscore=True) == "_dmarc.acme.example"
+
+
+def test_non_strings_are_refused_with_type() -> None:
+    with pytest.raises(DnsInputError, match="must be a string, not int"):
+        names.normalise(42, "spec.name")
+
+
+def test_relative_and_within() -> None:
+    assert names.relative("omantel.example", "omantel.example") == "@"
+    assert names.relative("a.b.omantel.example", "omantel.example") == "a.b"
+    assert names.is_within("a.omantel.example", "omantel.example")
+    assert not names.is_within("evilomantel.example", "omantel.example")

@@ -1,0 +1,116 @@
+import pytest
+
+from catalyst_dns.errors import DnsInputError
+from catalyst_dns.providers import PROVIDERS, Scope
+from catalyst_dns.records import RecordSet, RecordType, parse_rdata
+from catalyst_dns.settings import Zone
+
+ZONES = {
+    "cloudflare": Zone("omantel.example", "cloudflare", "cfzone", "cf"),
+    "route53": Zone("aws.omantel.example", "route53", "Z123", "aws"),
+    "clouddns": Zone("gcp.omantel.example", "clouddns", "gcp-zone", "gcp", project="p1"),
+    "azuredns": Zone("az.omantel.example", "azuredns", "az", "azure", resource_group="rg"),
+    "hetzner": Zone("hz.omantel.example", "hetzner", "4711", "hetzner"),
+}
+LONG = "k=rsa; p=" + "A" * 400
+
+
+def rs(provider: str, rtype: RecordType, rel: str, *values: str, ttl: int = 300, proxied: bool = False) -> RecordSet:
+    zone = ZONES[provider]
+    name = zone.name if rel == "@" else f"{rel}.{zone.name}"
+    rdata = tuple(parse_rdata(rtype, v, "v") for v in values)
+    return RecordSet(zone, name, rtype, ttl, rdata, proxied)
+
+
+def fp(provider: str, record_set: RecordSet, scope: Scope = Scope.NAMESPACED) -> list[dict]:
+    return [c.manifest["spec"]["forProvider"] for c in PROVIDERS[provider].compose(record_set, scope, "o/n/x")]
+
+
+def test_cloudflare_one_mr_per_value_and_auto_ttl_when_proxied() -> None:
+    record_set = rs("cloudflare", RecordType.A, "api", "203.0.113.1", "203.0.113.2", proxied=True)
+    out = fp("cloudflare", record_set)
+    assert [o["content"] for o in out] == ["203.0.113.1", "203.0.113.2"]
+    assert all(o["ttl"] == 1 and o["proxied"] is True and o["name"] == "api.omantel.example" for o in out)
+
+
+def test_cloudflare_mx_srv_caa_shapes() -> None:
+    assert fp("cloudflare", rs("cloudflare", RecordType.MX, "m", "10 mail.example.com."))[0] | {} == {
+        "zoneId": "cfzone", "name": "m.omantel.example", "type": "MX", "ttl": 300,
+        "content": "mail.example.com", "priority": 10}
+    assert fp("cloudflare", rs("cloudflare", RecordType.SRV, "_sip._tcp", "1 2 443 sip.example.com."))[0]["data"] == {
+        "priority": 1, "weight": 2, "port": 443, "target": "sip.example.com"}
+    assert fp("cloudflare", rs("cloudflare", RecordType.CAA, "c", '0 issue "letsencrypt.org"'))[0]["data"] == {
+        "flags": 0, "tag": "issue", "value": "letsencrypt.org"}
+    assert fp("cloudflare", rs("cloudflare", RecordType.TXT, "t", LONG))[0]["content"] == LONG
+
+
+def test_cloudflare_refuses_proxied_txt_and_low_ttl() -> None:
+    with pytest.raises(DnsInputError, match="proxies only A, AAAA and CNAME"):
+        PROVIDERS["cloudflare"].check(rs("cloudflare", RecordType.TXT, "t", "x", proxied=True), "spec")
+    with pytest.raises(DnsInputError, match="TTL range 60-86400"):
+        PROVIDERS["cloudflare"].check(rs("cloudflare", RecordType.A, "t", "203.0.113.1", ttl=30), "spec")
+
+
+@pytest.mark.parametrize("provider", ["route53", "clouddns", "azuredns", "hetzner"])
+def test_proxied_is_refused_off_cloudflare(provider: str) -> None:
+    with pytest.raises(DnsInputError, match="Cloudflare-only"):
+        PROVIDERS[provider].check(rs(provider, RecordType.A, "a", "203.0.113.1", proxied=True), "spec")
+
+
+@pytest.mark.parametrize("provider", list(ZONES))
+def test_apex_ns_is_refused(provider: str) -> None:
+    with pytest.raises(DnsInputError, match="zone apex"):
+        PROVIDERS[provider].check(rs(provider, RecordType.NS, "@", "ns1.example.net"), "spec")
+
+
+def test_route53_txt_split_and_plain_hosts() -> None:
+    out = fp("route53", rs("route53", RecordType.TXT, "k._domainkey", LONG))[0]
+    assert out["records"] == [LONG[:255] + '""' + LONG[255:]]
+    assert out["name"] == "k._domainkey.aws.omantel.example"
+    assert fp("route53", rs("route53", RecordType.MX, "m", "10 mail.example.com."))[0]["records"] == [
+        "10 mail.example.com"]
+
+
+def test_route53_cluster_scope_uses_v1beta2() -> None:
+    composed = PROVIDERS["route53"].compose(rs("route53", RecordType.A, "a", "203.0.113.1"), Scope.CLUSTER, "o")
+    assert composed[0].manifest["apiVersion"] == "route53.aws.upbound.io/v1beta2"
+    assert composed[0].manifest["spec"]["providerConfigRef"] == {"name": "aws"}
+
+
+def test_clouddns_dots_and_quotes() -> None:
+    out = fp("clouddns", rs("clouddns", RecordType.TXT, "t", LONG))[0]
+    assert out["name"] == "t.gcp.omantel.example."
+    assert out["rrdatas"] == [f'"{LONG[:255]}" "{LONG[255:]}"']
+    assert out["project"] == "p1"
+    assert fp("clouddns", rs("clouddns", RecordType.CNAME, "c", "lb.example.com"))[0]["rrdatas"] == ["lb.example.com."]
+
+
+def test_azure_external_name_kinds_and_string_preference() -> None:
+    composed = PROVIDERS["azuredns"].compose(rs("azuredns", RecordType.MX, "@", "10 mail.example.com."),
+                                             Scope.NAMESPACED, "o")[0].manifest
+    assert composed["kind"] == "DNSMXRecord"
+    assert composed["metadata"]["annotations"]["crossplane.io/external-name"] == "@"
+    assert composed["spec"]["forProvider"] == {"zoneName": "az.omantel.example", "resourceGroupName": "rg",
+                                               "ttl": 300, "record": [{"preference": "10",
+                                                                        "exchange": "mail.example.com"}]}
+    assert "name" not in composed["spec"]["forProvider"]
+    assert fp("azuredns", rs("azuredns", RecordType.CNAME, "c", "lb.example.com"))[0]["record"] == "lb.example.com"
+
+
+def test_hetzner_relative_names_quoted_txt_dotted_hosts() -> None:
+    out = fp("hetzner", rs("hetzner", RecordType.TXT, "@", LONG))[0]
+    assert out["name"] == "@"
+    assert out["records"] == [{"value": f'"{LONG[:255]}" "{LONG[255:]}"'}]
+    assert fp("hetzner", rs("hetzner", RecordType.CNAME, "c", "lb.example.com"))[0]["records"] == [
+        {"value": "lb.example.com."}]
+
+
+@pytest.mark.parametrize("provider", list(ZONES))
+def test_mr_names_are_kubernetes_safe_and_stable(provider: str) -> None:
+    record_set = rs(provider, RecordType.TXT, "*._dmarc", "x")
+    first = PROVIDERS[provider].compose(record_set, Scope.NAMESPACED, "o")
+    second = PROVIDERS[provider].compose(record_set, Scope.NAMESPACED, "other")
+    for a, b in zip(first, second, strict=True):
+        assert a.name == b.name  # independent of the owner: two claimers collide
+        assert len(a.name) <= 63
+        assert all(c.islower() or c.isdigit() or c == "-" for c in a.name)

@@ -1,0 +1,96 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from catalyst_dns.errors import DnsInputError
+from catalyst_dns.records import (
+    Address,
+    Caa,
+    Host,
+    Mx,
+    RecordType,
+    Srv,
+    Txt,
+    make_record_set,
+    parse_rdata,
+    presentation,
+)
+from catalyst_dns.settings import Zone
+
+ZONE = Zone("omantel.example", "cloudflare", "z", "cf")
+
+
+@pytest.mark.parametrize(
+    ("rtype", "value", "expected"),
+    [
+        (RecordType.A, "203.0.113.10", Address("203.0.113.10")),
+        (RecordType.AAAA, "2001:DB8:0:0::10", Address("2001:db8::10")),
+        (RecordType.CNAME, "LB.fsn.omantel.example.", Host("lb.fsn.omantel.example")),
+        (RecordType.MX, "10 mail.example.com.", Mx(10, "mail.example.com")),
+        (RecordType.MX, "0 .", Mx(0, ".")),
+        (RecordType.SRV, "10 5 443 sip.example.com.", Srv(10, 5, 443, "sip.example.com")),
+        (RecordType.CAA, '0 issue "letsencrypt.org"', Caa(0, "issue", "letsencrypt.org")),
+        (RecordType.CAA, "128 iodef \"mailto:sec@example.com\"", Caa(128, "iodef", "mailto:sec@example.com")),
+        (RecordType.TXT, "v=DMARC1; p=reject", Txt(("v=DMARC1; p=reject",))),
+        (RecordType.TXT, '"a b" "c"', Txt(("a b", "c"))),
+        (RecordType.NS, "ns1.example.net", Host("ns1.example.net")),
+    ],
+)
+def test_presentation_values_parse(rtype: RecordType, value: str, expected: object) -> None:
+    assert parse_rdata(rtype, value, "spec.values[0]") == expected
+
+
+@pytest.mark.parametrize(
+    ("rtype", "value", "rule"),
+    [
+        (RecordType.A, "2001:db8::1", "needs IPv4"),
+        (RecordType.A, "300.1.1.1", "not a valid IP address"),
+        (RecordType.A, "0.0.0.0", "unspecified"),
+        (RecordType.AAAA, "10.0.0.1", "needs IPv6"),
+        (RecordType.MX, "mail.example.com", "must be '<preference> <exchange>'"),
+        (RecordType.MX, "70000 mail.example.com", "integer 0-65535"),
+        (RecordType.SRV, "10 5 sip.example.com", "must be '<priority> <weight> <port> <target>'"),
+        (RecordType.SRV, "10 5 99999 sip.example.com", "port"),
+        (RecordType.CAA, "0 issue", "must be '<flags> <tag>"),
+        (RecordType.CAA, '0 bogus "x"', "CAA tag"),
+        (RecordType.CAA, '0 iodef "ftp://x"', "iodef"),
+        (RecordType.CAA, '300 issue "letsencrypt.org"', "flags"),
+        (RecordType.TXT, '"' + "a" * 256 + '"', "at most 255 octets"),
+        (RecordType.TXT, "a" * 4001, "longer than 4000"),
+        (RecordType.TXT, "bad\x07bell", "control character"),
+        (RecordType.TXT, '"a" b', "mixes quoted and unquoted"),
+        (RecordType.CNAME, "a b", "single host name"),
+    ],
+)
+def test_bad_values_name_their_rule(rtype: RecordType, value: str, rule: str) -> None:
+    with pytest.raises(DnsInputError) as err:
+        parse_rdata(rtype, value, "spec.values[0]")
+    assert rule in err.value.rule
+    assert err.value.field == "spec.values[0]"
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x2FF, exclude_characters='"',
+                                          exclude_categories=("Cc", "Cs")),
+               min_size=1, max_size=1500))
+def test_long_txt_is_chunked_losslessly(text: str) -> None:
+    txt = parse_rdata(RecordType.TXT, text, "f")
+    assert isinstance(txt, Txt)
+    assert txt.text == text
+    assert all(len(s.encode()) <= 255 for s in txt.strings)
+
+
+def test_record_sets_are_sorted_and_deduplicated() -> None:
+    rs = make_record_set(ZONE, "a.omantel.example", RecordType.A, 300,
+                         [Address("203.0.113.2"), Address("203.0.113.1"), Address("203.0.113.2")], "f")
+    assert [presentation(r) for r in rs.rdata] == ["203.0.113.1", "203.0.113.2"]
+
+
+def test_cname_has_one_target() -> None:
+    with pytest.raises(DnsInputError, match="exactly one target"):
+        make_record_set(ZONE, "a.omantel.example", RecordType.CNAME, 300, [Host("x.example"), Host("y.example")], "f")
+
+
+def test_presentation_quotes_and_dots() -> None:
+    assert presentation(Txt(('say "hi"',))) == '"say \\"hi\\""'
+    assert presentation(Mx(10, "mail.example.com")) == "10 mail.example.com."
+    assert presentation(Mx(10, "mail.example.com"), dotted=False) == "10 mail.example.com"

@@ -1,0 +1,195 @@
+from typing import Any
+
+import pytest
+from crossplane.function.proto.v1 import run_function_pb2 as fnv1
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from function.fn import SETTINGS_REQUIREMENT, run
+from tests.function.requests import SETTINGS, desired, fatal, request, xr
+
+GSLB = {"hostnames": ["shop.acme.omantel.example"], "regions": ["fsn", "hel"],
+        "strategy": {"type": "failover", "primaryRegion": "fsn"}, "ttl": 30,
+        "backendRef": {"kind": "HTTPRoute", "name": "shop"}}
+ROUTE = {"hostnames": ["api.acme.aws.omantel.example"], "targets": {"addresses": ["203.0.113.10", "2001:db8::10"]}}
+RECORD = {"name": "_dmarc.acme.gcp.omantel.example", "type": "TXT", "values": ["v=DMARC1; p=reject"]}
+
+
+def kinds(rsp: fnv1.RunFunctionResponse) -> list[tuple[str, str]]:
+    return sorted((d["apiVersion"], d["kind"]) for d in desired(rsp).values())
+
+
+def test_first_call_asks_for_settings_and_composes_nothing() -> None:
+    rsp = run(request(xr("DNSRecord", RECORD), resolved=False))
+    assert fatal(rsp) is None
+    assert not rsp.desired.resources
+    for selectors in (rsp.requirements.resources, rsp.requirements.extra_resources):
+        selector = selectors[SETTINGS_REQUIREMENT]
+        assert (selector.api_version, selector.kind, selector.match_name) == (
+            "apiextensions.crossplane.io/v1beta1", "EnvironmentConfig", "catalyst-dns")
+
+
+def test_environment_config_name_comes_from_input() -> None:
+    rsp = run(request(xr("DNSRecord", RECORD), resolved=False,
+                      fn_input={"environmentConfigName": "sovereign-omantel"}))
+    assert rsp.requirements.resources[SETTINGS_REQUIREMENT].match_name == "sovereign-omantel"
+
+
+def test_legacy_extra_resources_answer_is_read() -> None:
+    req = request(xr("DNSRecord", RECORD), resolved=False)
+    item = req.extra_resources[SETTINGS_REQUIREMENT].items.add()
+    item.resource.update({"kind": "EnvironmentConfig", "data": SETTINGS})
+    rsp = run(req)
+    assert fatal(rsp) is None and len(rsp.desired.resources) == 2
+
+
+def test_gslb_composes_cnames_ownership_and_k8gb_objects() -> None:
+    rsp = run(request(xr("Gslb", GSLB), fn_input={"k8gb": {"enabled": True}}))
+    assert fatal(rsp) is None
+    docs = desired(rsp)
+    cname = next(d for d in docs.values() if d["metadata"]["labels"].get("dns.openova.io/type") == "cname")
+    assert cname["spec"]["forProvider"]["content"] == "shop-acme.gslb.omantel.example"
+    assert cname["spec"]["forProvider"]["proxied"] is False
+    assert cname["spec"]["forProvider"]["ttl"] == 60  # Cloudflare's floor, above the Gslb's 30
+    txt = next(d for d in docs.values() if d["metadata"]["labels"].get("dns.openova.io/type") == "txt")
+    assert txt["spec"]["forProvider"]["name"] == "_externaldns.cname-shop.acme.omantel.example"
+    assert txt["spec"]["forProvider"]["content"] == (
+        "heritage=external-dns,external-dns/owner=catalyst-dns,external-dns/resource=gslb/acme-prod/example")
+    objects = [d for d in docs.values() if d["kind"] == "Object"]
+    assert sorted(o["spec"]["providerConfigRef"]["name"] for o in objects) == ["fsn-dmz", "hel-dmz"]
+    gslb = objects[0]["spec"]["forProvider"]["manifest"]
+    assert gslb["apiVersion"] == "k8gb.io/v1beta1"
+    assert gslb["spec"]["strategy"] == {"type": "failover", "primaryGeoTag": "fsn", "dnsTtlSeconds": 30}
+    assert gslb["spec"]["resourceRef"]["kind"] == "HTTPRoute"
+
+
+def test_gslb_without_k8gb_input_emits_only_dns() -> None:
+    rsp = run(request(xr("Gslb", GSLB)))
+    assert {d["kind"] for d in desired(rsp).values()} == {"DNSRecord"}
+
+
+def test_dns_route_addresses_make_a_and_aaaa_on_route53() -> None:
+    rsp = run(request(xr("DNSRoute", ROUTE)))
+    records = {d["spec"]["forProvider"]["type"]: d["spec"]["forProvider"] for d in desired(rsp).values()
+               if not d["spec"]["forProvider"]["name"].startswith("_externaldns")}
+    assert records["A"]["records"] == ["203.0.113.10"]
+    assert records["AAAA"]["records"] == ["2001:db8::10"]
+
+
+def test_dns_route_regions_use_ingress_addresses() -> None:
+    spec = {"hostnames": ["www.acme.hz.omantel.example"], "targets": {"regions": ["fsn", "hel"]}}
+    docs = desired(run(request(xr("DNSRoute", spec))))
+    a = next(d for d in docs.values() if d["spec"]["forProvider"]["type"] == "A")
+    assert a["spec"]["forProvider"]["records"] == [{"value": "198.51.100.10"}, {"value": "203.0.113.10"}]
+
+
+def test_legacy_cluster_xr_gets_cluster_scoped_mrs_and_claim_tenancy() -> None:
+    composite = xr("XDNSRecord", RECORD, namespace=None, name="dmarc-x7k2p",
+                   labels={"crossplane.io/claim-namespace": "acme-prod", "crossplane.io/claim-name": "dmarc"})
+    rsp = run(request(composite))
+    assert fatal(rsp) is None
+    assert {k for k in kinds(rsp)} == {("dns.gcp.upbound.io/v1beta2", "RecordSet")}
+    doc = next(iter(desired(rsp).values()))
+    assert doc["spec"]["providerConfigRef"] == {"name": "gcp"}
+    assert doc["metadata"]["annotations"]["dns.openova.io/owner"] == "dnsrecord/acme-prod/dmarc"
+
+
+def test_readiness_follows_observed_conditions() -> None:
+    first = run(request(xr("DNSRecord", RECORD)))
+    names = sorted(first.desired.resources)
+    observed = {names[0]: {"status": {"conditions": [{"type": "Ready", "status": "True"}]}},
+                names[1]: {"status": {"conditions": [{"type": "Ready", "status": "False"}]}}}
+    rsp = run(request(xr("DNSRecord", RECORD), observed=observed))
+    assert rsp.desired.resources[names[0]].ready == fnv1.READY_TRUE
+    assert rsp.desired.resources[names[1]].ready == fnv1.READY_FALSE
+    assert rsp.conditions[0].type == "DNSRecordsReady" and rsp.conditions[0].message == "1 of 2 DNS resources ready"
+
+
+BAD: list[tuple[str, str, dict[str, Any], str]] = [
+    ("unknown field", "DNSRecord", {**RECORD, "valeus": ["x"]}, "spec.valeus: ['x'] is not a known field"),
+    ("wrong type", "DNSRecord", {**RECORD, "values": "v=spf1 -all"}, "spec.values: 'v=spf1 -all' must be a list"),
+    ("bad record type", "DNSRecord", {**RECORD, "type": "PTR"}, "spec.type: 'PTR' must be one of"),
+    ("ttl not whole", "DNSRecord", {**RECORD, "ttl": 30.5}, "spec.ttl: 30.5 must be a whole number"),
+    ("ttl overflow", "DNSRecord", {**RECORD, "ttl": 2**31}, "spec.ttl: 2147483648 must be between 1 and 2147483647"),
+    ("invalid label", "DNSRoute", {**ROUTE, "hostnames": ["-bad.acme.aws.omantel.example"]},
+     "spec.hostnames[0]: '-bad.acme.aws.omantel.example' label '-bad' is not a valid DNS label"),
+    ("other tenant", "DNSRoute", {**ROUTE, "hostnames": ["api.beta.omantel.example"]},
+     "spec.hostnames[0]: 'api.beta.omantel.example' is refused: namespace 'acme-prod' may only use names under"),
+    ("reserved name", "DNSRoute", {**ROUTE, "hostnames": ["console.omantel.example"]},
+     "is refused: console.omantel.example is a Sovereign control-plane name"),
+    ("gslb zone", "DNSRecord", {**RECORD, "name": "x.gslb.omantel.example"},
+     "is refused: gslb.omantel.example is the GSLB sub-zone delegated to k8gb"),
+    ("ownership name", "DNSRecord", {**RECORD, "name": "_externaldns.a-api.acme.omantel.example"},
+     "is an ownership (TXT registry) name"),
+    ("outside every zone", "DNSRoute", {**ROUTE, "hostnames": ["api.acme.example.org"]}, "is refused"),
+    ("cname beside data", "DNSRoute", {"hostnames": ["x.acme.omantel.example", "x.acme.omantel.example"],
+                                        "targets": {"hostname": "lb.example.net"}}, "repeats the CNAME record set"),
+    ("cname loop", "DNSRecord", {"name": "x.acme.omantel.example", "type": "CNAME",
+                                 "values": ["x.acme.omantel.example."]}, "is a CNAME pointing at itself"),
+    ("two targets", "DNSRoute", {**ROUTE, "targets": {"addresses": ["203.0.113.1"], "hostname": "a.example"}},
+     "must set exactly one of addresses, hostname or regions"),
+    ("proxied off cloudflare", "DNSRoute", {**ROUTE, "proxied": True}, "spec.proxied: True is Cloudflare-only"),
+    ("proxied txt", "DNSRecord", {"name": "t.acme.omantel.example", "type": "A", "values": ["1.2.3.4"],
+                                  "ttl": 10}, "spec.ttl: 10 is outside Cloudflare's TTL range 60-86400"),
+    ("bad mx", "DNSRecord", {"name": "acme.omantel.example", "type": "MX", "values": ["mail.example.com"]},
+     "spec.values[0]: 'mail.example.com' must be '<preference> <exchange>'"),
+    ("long txt string", "DNSRecord", {**RECORD, "values": ['"' + "a" * 300 + '"']}, "each string is at most 255"),
+    ("unknown region", "Gslb", {**GSLB, "regions": ["fsn", "ams"]}, "spec.regions[1]: 'ams' is not a region"),
+    ("failover primary", "Gslb", {**GSLB, "strategy": {"type": "failover", "primaryRegion": "ams"}},
+     "spec.strategy.primaryRegion: 'ams' is not one of spec.regions"),
+    ("weights", "Gslb", {**GSLB, "strategy": {"type": "roundRobin", "weights": {"fsn": 0, "hel": 0}}},
+     "must give at least one region a weight above 0"),
+    ("backend kind", "Gslb", {**GSLB, "backendRef": {"kind": "Pod", "name": "x"}},
+     "spec.backendRef.kind: 'Pod' must be one of"),
+    ("zone apex", "DNSRoute", {"hostnames": ["hz.omantel.example"], "targets": {"hostname": "lb.example"}},
+     "is refused: hz.omantel.example is a zone apex, which belongs to the Sovereign"),
+    ("mixed script", "DNSRoute", {**ROUTE, "hostnames": ["аpi.acme.aws.omantel.example"]}, "mixes scripts"),
+]
+
+
+@pytest.mark.parametrize(("why", "kind", "spec", "message"), BAD, ids=[b[0] for b in BAD])
+def test_bad_input_is_one_fatal_result_and_nothing_composed(why: str, kind: str, spec: dict[str, Any],
+                                                             message: str) -> None:
+    rsp = run(request(xr(kind, spec)))
+    got = fatal(rsp)
+    assert got is not None, why
+    assert message in got
+    assert not rsp.desired.resources
+
+
+def test_settings_errors_name_the_environment_config_field() -> None:
+    bad = {**SETTINGS, "ownerId": "openova"}
+    got = fatal(run(request(xr("DNSRecord", RECORD), settings_data=bad)))
+    assert got is not None and got.startswith("EnvironmentConfig.data.ownerId: 'openova' is the ExternalDNS owner id")
+
+
+def test_missing_environment_config_is_fatal() -> None:
+    req = request(xr("DNSRecord", RECORD), resolved=False)
+    req.required_resources[SETTINGS_REQUIREMENT].SetInParent()
+    got = fatal(run(req))
+    assert got is not None and "names no EnvironmentConfig" in got
+
+
+def test_not_our_api_group_is_fatal() -> None:
+    composite = xr("DNSRecord", RECORD)
+    composite["apiVersion"] = "example.org/v1"
+    assert "is not in the dns.openova.io API group" in (fatal(run(request(composite))) or "")
+
+
+HOST_LABELS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=20)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(HOST_LABELS, min_size=1, max_size=8, unique=True), st.sampled_from(
+    ["acme.omantel.example", "acme.hz.omantel.example", "acme.aws.omantel.example", "acme.gcp.omantel.example",
+     "acme.az.omantel.example"]))
+def test_same_input_gives_byte_identical_output(labels: list[str], suffix: str) -> None:
+    spec = {**GSLB, "hostnames": [f"{label}.{suffix}" for label in labels]}
+    first = run(request(xr("Gslb", spec), fn_input={"k8gb": {"enabled": True}}))
+    second = run(request(xr("Gslb", spec), fn_input={"k8gb": {"enabled": True}}))
+    assert fatal(first) is None
+    assert first.SerializeToString(deterministic=True) == second.SerializeToString(deterministic=True)
+    # Hostname order does not change what is written.
+    shuffled = {**spec, "hostnames": list(reversed(spec["hostnames"]))}
+    third = run(request(xr("Gslb", shuffled), fn_input={"k8gb": {"enabled": True}}))
+    assert desired(third) == desired(first)
