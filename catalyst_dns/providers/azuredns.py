@@ -79,3 +79,17 @@ class AzureDns(Provider):
                                         record_set=record_set, scope=scope, for_provider=for_provider,
                                         owner=owner,
                                         annotations={EXTERNAL_NAME: record_name(record_set)}))]
+
+
+# --- Zone-level rules, used by the Pulumi components (components/azuredns.py) ---
+
+# An Azure DNS zone is served by four ``ns<n>-<xx>.azure-dns.<tld>.`` servers.
+ASSIGNED_NAMESERVERS = 4
+# Azure DNS zones are global resources; ARM wants this location for them.
+ZONE_LOCATION = "global"
+
+
+def ds_record(key_tag: int, algorithm: int, digest_type: int, digest: str) -> dict[str, Any]:
+    """One entry of a DS record set's ``dsRecords``: the digest is an object of its own."""
+    return {"key_tag": key_tag, "algorithm": algorithm,
+            "digest": {"algorithm_type": digest_type, "value": digest.upper()}}

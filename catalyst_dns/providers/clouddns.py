@@ -49,3 +49,36 @@ class CloudDns(Provider):
         return [Composed(name, envelope(api_version=API.of(scope), kind="RecordSet", name=name,
                                         record_set=record_set, scope=scope,
                                         for_provider=for_provider, owner=owner))]
+
+
+# --- Zone-level rules, used by the Pulumi components (components/clouddns.py) ---
+
+# A Cloud DNS managed zone is served by four ``ns-cloud-<x><n>.googledomains.com.`` servers.
+ASSIGNED_NAMESERVERS = 4
+_MANAGED_ZONE_NAME_MAX = 63
+
+
+def zone_dns_name(zone_name: str) -> str:
+    """A managed zone's ``dnsName``: absolute, with the trailing dot."""
+    return names.absolute(zone_name)
+
+
+def managed_zone_name(zone_name: str) -> str:
+    """The managed zone's resource name (our ``zoneId``) for a DNS name.
+
+    Cloud DNS wants 1-63 lower-case letters, digits and dashes, starting with a letter.
+    """
+    body = zone_name.replace(".", "-")
+    if not body[0].isalpha():
+        body = "z-" + body
+    if len(body) > _MANAGED_ZONE_NAME_MAX:
+        import hashlib
+
+        tail = hashlib.sha256(zone_name.encode()).hexdigest()[:8]
+        body = body[: _MANAGED_ZONE_NAME_MAX - 9].rstrip("-") + "-" + tail
+    return body
+
+
+def ds_value(key_tag: int, algorithm: int, digest_type: int, digest: str) -> str:
+    """One rrdata of a DS record set: its presentation form."""
+    return f"{key_tag} {algorithm} {digest_type} {digest.upper()}"

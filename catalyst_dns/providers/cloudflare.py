@@ -102,3 +102,16 @@ class Cloudflare(Provider):
                                                record_set=record_set, scope=scope,
                                                for_provider=for_provider, owner=owner)))
         return out
+
+
+# --- Zone-level rules, used by the Pulumi components (components/cloudflare.py) ---
+
+# Cloudflare assigns every zone two name servers (``<name>.ns.cloudflare.com``). A parent
+# on Cloudflare stores one record per value, so it must know the count before they exist.
+ASSIGNED_NAMESERVERS = 2
+
+
+def ds_fields(key_tag: int, algorithm: int, digest_type: int, digest: str) -> dict[str, Any]:
+    """A DS record's value fields: Cloudflare takes DS in ``data``, not ``content``."""
+    return {"data": {"key_tag": key_tag, "algorithm": algorithm, "digest_type": digest_type,
+                     "digest": digest.upper()}}

@@ -44,3 +44,16 @@ class Hetzner(Provider):
         return [Composed(name, envelope(api_version=API.of(scope), kind="ZoneRRSet", name=name,
                                         record_set=record_set, scope=scope,
                                         for_provider=for_provider, owner=owner))]
+
+
+# --- Zone-level rules, used by the Pulumi components (components/hetzner.py) ---
+
+# Hetzner assigns hydrogen.ns.hetzner.com, oxygen.ns.hetzner.com and helium.ns.hetzner.de.
+ASSIGNED_NAMESERVERS = 3
+# Hetzner Cloud DNS cannot sign zones (no DNSSEC); it can hold DS records for signed children.
+SUPPORTS_DNSSEC = False
+
+
+def ds_value(key_tag: int, algorithm: int, digest_type: int, digest: str) -> str:
+    """One ``records[].value`` of a DS RRSet: its presentation form."""
+    return f"{key_tag} {algorithm} {digest_type} {digest.upper()}"

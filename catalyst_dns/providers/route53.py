@@ -56,3 +56,16 @@ class Route53(Provider):
         return [Composed(name, envelope(api_version=API.of(scope), kind="Record", name=name,
                                         record_set=record_set, scope=scope,
                                         for_provider=for_provider, owner=owner))]
+
+
+# --- Zone-level rules, used by the Pulumi components (components/route53.py) ---
+
+# A Route53 hosted zone gets a delegation set of four name servers.
+ASSIGNED_NAMESERVERS = 4
+# Route53 DNSSEC signs with a KMS key that must live in us-east-1 (ECC_NIST_P256, SIGN_VERIFY).
+DNSSEC_KMS_REGION = "us-east-1"
+
+
+def ds_value(key_tag: int, algorithm: int, digest_type: int, digest: str) -> str:
+    """One ``records`` entry of a DS record: its presentation form."""
+    return f"{key_tag} {algorithm} {digest_type} {digest.upper()}"
