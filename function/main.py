@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import click
 from crossplane.function import logging, runtime
 
-from function.fn import DnsFunction
-
-MIB = 1024 * 1024
+from function.server import MIB, ServerLimits, serve
 
 
 @click.command()
@@ -18,14 +18,17 @@ MIB = 1024 * 1024
 @click.option("--insecure", is_flag=True, help="Serve without TLS (local development only).")
 @click.option("--max-message-mib", default=16, show_default=True, type=click.IntRange(1, 256),
               help="Largest request and response, in MiB (gRPC's default is 4).")
-def cli(debug: bool, address: str, tls_certs_dir: str | None, insecure: bool, max_message_mib: int) -> None:
+@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Threads that run requests.")
+@click.option("--max-in-flight", default=64, show_default=True, type=click.IntRange(1, 4096),
+              help="Concurrent RPCs accepted; more get RESOURCE_EXHAUSTED.")
+@click.option("--grace-seconds", default=10.0, show_default=True, type=click.FloatRange(0, 300),
+              help="How long in-flight requests may finish after SIGTERM.")
+def cli(debug: bool, address: str, tls_certs_dir: str | None, insecure: bool, max_message_mib: int,
+        workers: int, max_in_flight: int, grace_seconds: float) -> None:
     """Serve the catalyst-dns composition function."""
     logging.configure(level=logging.Level.DEBUG if debug else logging.Level.INFO)
-    limit = max_message_mib * MIB
-    runtime.serve(
-        DnsFunction(),
-        address,
-        creds=runtime.load_credentials(tls_certs_dir) if tls_certs_dir else None,
-        insecure=insecure,
-        options=[("grpc.max_receive_message_length", limit), ("grpc.max_send_message_length", limit)],
-    )
+    limits = ServerLimits(max_message_bytes=max_message_mib * MIB, workers=workers,
+                          max_in_flight=max_in_flight, grace_seconds=grace_seconds)
+    creds = None if insecure else runtime.load_credentials(tls_certs_dir) if tls_certs_dir else None
+    asyncio.run(serve(address, creds=creds, insecure=insecure, limits=limits))
