@@ -5,7 +5,6 @@ Composition is pure translation: everything that can refuse a claim happened in 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from crossplane.function import resource
@@ -17,13 +16,16 @@ from function.plan import Plan
 READY_CONDITION = "Ready"
 
 
-def composed_resources(plan: Plan, scope: Scope, owner: str) -> Iterator[Composed]:
-    """Every managed resource of the plan: record sets, their ownership records, k8gb objects."""
-    for record_set, _ in plan.record_sets:
-        yield from provider_for(record_set.zone.provider).compose(record_set, scope, owner)
-    for record_set in plan.ownership:
-        yield from provider_for(record_set.zone.provider).compose(record_set, scope, owner)
-    yield from plan.objects
+def composed_resources(plan: Plan, scope: Scope, owner: str) -> list[tuple[Composed, str]]:
+    """Every managed resource of the plan with the claim field it serves.
+
+    Record sets first, then their ownership records, then the k8gb objects.
+    """
+    out: list[tuple[Composed, str]] = []
+    for record_set, field in (*plan.record_sets, *plan.ownership):
+        out.extend((c, field) for c in provider_for(record_set.zone.provider).compose(record_set, scope, owner))
+    out.extend((c, "spec.regions") for c in plan.objects)
+    return out
 
 
 def is_ready(observed: fnv1.Resource | None) -> bool:
@@ -43,12 +45,12 @@ def is_ready(observed: fnv1.Resource | None) -> bool:
     return False
 
 
-def emit(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, plan: Plan, scope: Scope,
-         owner: str) -> tuple[int, int]:
-    """Write the plan's resources into desired state with their readiness; (total, ready)."""
+def emit(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse,
+         composed_list: list[tuple[Composed, str]]) -> tuple[int, int]:
+    """Write the resources into desired state with their readiness; (total, ready)."""
     total = ready = 0
     observed = req.observed.resources
-    for composed in composed_resources(plan, scope, owner):
+    for composed, _ in composed_list:
         desired = rsp.desired.resources[composed.name]
         resource.update(desired, composed.manifest)
         total += 1

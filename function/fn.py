@@ -21,8 +21,8 @@ from google.protobuf import struct_pb2
 
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.settings import SovereignSettings, parse_settings
-from function import claims
-from function.compose import emit, status
+from function import claims, ownership
+from function.compose import composed_resources, emit, status
 from function.input import FunctionInput, read_input
 from function.plan import plan
 
@@ -88,8 +88,12 @@ def _run(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse) -> None:
     # Plan record sets: tenancy, zones, values, provider rules, conflicts.
     planned = plan(settings, composite, spec, fn_input)
 
-    # Translate per provider and emit, with readiness from what Crossplane observed.
-    total, ready = emit(req, rsp, planned, composite.scope, composite.owner)
+    # Translate per provider; refuse record sets another composite already writes.
+    composed = composed_resources(planned, composite.scope, composite.owner)
+    ownership.require_and_check(req, rsp, composed, composite.owner)
+
+    # Emit, with readiness from what Crossplane observed.
+    total, ready = emit(req, rsp, composed)
     resource.update(rsp.desired.composite, {"status": status(planned)})
     done = ready == total
     condition = rsp.conditions.add()

@@ -46,7 +46,7 @@ class Plan:
     """What one composite writes."""
 
     record_sets: list[tuple[RecordSet, str]] = field(default_factory=list)
-    ownership: list[RecordSet] = field(default_factory=list)
+    ownership: list[tuple[RecordSet, str]] = field(default_factory=list)
     gslb_names: list[str] = field(default_factory=list)
     objects: list[Composed] = field(default_factory=list)
 
@@ -80,8 +80,8 @@ class _Planner:
     def finish(self) -> Plan:
         rules.check_record_sets(self.plan.record_sets)
         owner = ownership.Owner(self.settings.owner_id, self.composite.owner)
-        self.plan.ownership = [ownership.registry_record_set(rs, owner, self.settings.zone_for)
-                               for rs, _ in self.plan.record_sets]
+        self.plan.ownership = [(ownership.registry_record_set(rs, owner, self.settings.zone_for), field)
+                               for rs, field in self.plan.record_sets]
         return self.plan
 
     # --- the three kinds -----------------------------------------------------------

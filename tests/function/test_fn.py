@@ -193,3 +193,36 @@ def test_same_input_gives_byte_identical_output(labels: list[str], suffix: str) 
     shuffled = {**spec, "hostnames": list(reversed(spec["hostnames"]))}
     third = run(request(xr("Gslb", shuffled), fn_input={"k8gb": {"enabled": True}}))
     assert desired(third) == desired(first)
+
+
+def test_record_set_owned_by_another_composite_is_refused() -> None:
+    first = run(request(xr("DNSRecord", RECORD)))
+    name, body = next((n, r) for n, r in desired(first).items() if r["metadata"]["name"].startswith("txt-dmarc"))
+    selector_name = next(k for k in first.requirements.resources if k.startswith("owner-of-"))
+    assert first.requirements.resources[selector_name].match_labels.labels  # asks by record-set label
+    req = request(xr("DNSRecord", RECORD, name="intruder"))
+    foreign = {**body, "metadata": {**body["metadata"],
+                                    "annotations": {"dns.openova.io/owner": "dnsrecord/acme-prod/original"}}}
+    label = body["metadata"]["labels"]["dns.openova.io/record-set"]
+    req.required_resources[f"owner-of-{label}"].items.add().resource.update(foreign)
+    rsp = run(req)
+    got = fatal(rsp)
+    assert got is not None and "is already written by dnsrecord/acme-prod/original" in got
+    assert got.startswith("spec.values: '_dmarc.acme.gcp.omantel.example'")
+    assert not rsp.desired.resources
+
+
+def test_own_record_set_found_again_is_not_a_conflict() -> None:
+    first = run(request(xr("DNSRecord", RECORD)))
+    body = next(r for r in desired(first).values() if r["metadata"]["name"].startswith("txt-dmarc"))
+    req = request(xr("DNSRecord", RECORD))
+    label = body["metadata"]["labels"]["dns.openova.io/record-set"]
+    req.required_resources[f"owner-of-{label}"].items.add().resource.update(body)
+    assert fatal(run(req)) is None
+
+
+def test_observed_record_sets_are_not_asked_about_again() -> None:
+    first = run(request(xr("DNSRecord", RECORD)))
+    observed = {n: {"status": {}} for n in first.desired.resources}
+    again = run(request(xr("DNSRecord", RECORD), observed=observed))
+    assert not [k for k in again.requirements.resources if k.startswith("owner-of-")]
