@@ -65,7 +65,7 @@ def integer(value: Any, field: str, *, low: int, high: int) -> int:
         value = int(value)
     if not low <= value <= high:
         raise DnsInputError(field, value, f"must be between {low} and {high}")
-    return value
+    return int(value)
 
 
 def boolean(doc: Mapping[str, Any], key: str, field: str, *, default: bool) -> bool:

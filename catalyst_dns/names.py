@@ -97,10 +97,10 @@ def _normalise(raw: str, underscore: bool, wildcard: bool) -> str:
         if not label:
             raise _NameRuleError("has an empty label (two dots in a row or a leading dot)")
         if label == "*":
-            if not wildcard:
-                raise _NameRuleError("may not be a wildcard here")
             if index != 0:
                 raise _NameRuleError("has '*' below the leftmost label; a wildcard is only '*.' at the start")
+            if not wildcard:
+                raise _NameRuleError("may not be a wildcard here")
             out.append(label)
             continue
         if "*" in label:

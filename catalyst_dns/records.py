@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
@@ -109,7 +110,7 @@ def presentation(rdata: Rdata, *, dotted: bool = True) -> str:
 
 
 def quote(text: str) -> str:
-    """A presentation-format character-string: double-quoted, with ``"`` and ``\\`` escaped."""
+    r"""A presentation-format character-string: double-quoted, with ``"`` and ``\`` escaped."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -184,7 +185,7 @@ def _chunk(text: str) -> tuple[str, ...]:
 
 def parse_txt(value: str, field: str) -> Txt:
     """TXT data: either quoted strings (``"a" "b"``, each <= 255 octets) or plain text, chunked."""
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
         raise DnsInputError(field, value, "contains a control character; TXT values must be printable")
     stripped = value.strip()
     if stripped.startswith('"'):
@@ -235,7 +236,8 @@ def parse_rdata(rtype: RecordType, value: object, field: str) -> Rdata:
         flags = _int(match.group(1), field, value, "flags", 255)
         tag = match.group(2).lower()
         if tag not in _CAA_PROPERTY_TAGS:
-            raise DnsInputError(field, value, f"has CAA tag {tag!r}; known tags: {', '.join(sorted(_CAA_PROPERTY_TAGS))}")
+            known = ", ".join(sorted(_CAA_PROPERTY_TAGS))
+            raise DnsInputError(field, value, f"has CAA tag {tag!r}; known tags: {known}")
         raw = match.group(3)
         text = _unescape(raw[1:-1]) if raw.startswith('"') else raw
         if tag in ("issue", "issuewild"):

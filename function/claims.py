@@ -122,7 +122,7 @@ def read_composite(xr: Mapping[str, Any]) -> Composite:
     raw_kind = xr.get("kind")
     kind_name = raw_kind[1:] if isinstance(raw_kind, str) and raw_kind.startswith("X") else raw_kind
     try:
-        kind = Kind(kind_name)
+        kind = Kind(str(kind_name))
     except ValueError:
         raise DnsInputError("kind", raw_kind, "must be Gslb, DNSRoute or DNSRecord "
                             "(XGslb, XDNSRoute or XDNSRecord for legacy cluster composites)") from None
@@ -132,6 +132,7 @@ def read_composite(xr: Mapping[str, Any]) -> Composite:
     labels = metadata.get("labels") or {}
     if not isinstance(labels, Mapping):
         raise DnsInputError("metadata.labels", labels, "must be an object")
+    namespace: str | None
     if isinstance(xr_namespace, str) and xr_namespace:
         scope, namespace, owner_name = Scope.NAMESPACED, xr_namespace, name
     else:
@@ -206,7 +207,8 @@ def _strategy(spec: Mapping[str, Any], regions: tuple[str, ...]) -> Strategy:
                 raise DnsInputError(path, region, f"is not one of spec.regions ({', '.join(regions)})")
             weights.append((region, fields.integer(weight, path, low=0, high=100)))
         if not any(w for _, w in weights):
-            raise DnsInputError("spec.strategy.weights", dict(raw_weights), "must give at least one region a weight above 0")
+            raise DnsInputError("spec.strategy.weights", dict(raw_weights),
+                                "must give at least one region a weight above 0")
         weights.sort()
     return Strategy(type=stype, primary_region=primary, weights=tuple(weights))
 
@@ -286,10 +288,11 @@ def read_dns_record(spec: Mapping[str, Any]) -> DnsRecordSpec:
     )
 
 
-READERS = {Kind.GSLB: read_gslb, Kind.DNS_ROUTE: read_dns_route, Kind.DNS_RECORD: read_dns_record}
-
-
 def read_spec(kind: Kind, xr: Mapping[str, Any]) -> Spec:
     """The typed spec of a composite of ``kind``."""
     spec = fields.mapping(xr.get("spec"), "spec")
-    return READERS[kind](spec)
+    if kind is Kind.GSLB:
+        return read_gslb(spec)
+    if kind is Kind.DNS_ROUTE:
+        return read_dns_route(spec)
+    return read_dns_record(spec)

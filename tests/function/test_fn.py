@@ -197,7 +197,7 @@ def test_same_input_gives_byte_identical_output(labels: list[str], suffix: str) 
 
 def test_record_set_owned_by_another_composite_is_refused() -> None:
     first = run(request(xr("DNSRecord", RECORD)))
-    name, body = next((n, r) for n, r in desired(first).items() if r["metadata"]["name"].startswith("txt-dmarc"))
+    body = next(r for r in desired(first).values() if r["metadata"]["name"].startswith("txt-dmarc"))
     selector_name = next(k for k in first.requirements.resources if k.startswith("owner-of-"))
     assert first.requirements.resources[selector_name].match_labels.labels  # asks by record-set label
     req = request(xr("DNSRecord", RECORD, name="intruder"))
