@@ -1,19 +1,48 @@
 """Translate a plan into managed resources, per provider, and emit them into the response.
 
 Composition is pure translation: everything that can refuse a claim happened in planning.
+It is split in two on purpose. ``build`` turns a plan into a ``Composition`` that depends
+only on the claim and the settings — serialized once, so a claim Crossplane reconciles
+again and again is translated once. ``emit`` adds what changes between calls: readiness
+from what Crossplane observed.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from crossplane.function import resource
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 
 from catalyst_dns.providers import Composed, Scope, provider_for
+from catalyst_dns.providers.base import ANNOTATION_FQDN, LABEL_RECORD_SET
+from function.ownership import Probe, add_requirement
 from function.plan import Plan
 
 READY_CONDITION = "Ready"
+
+
+@dataclass(frozen=True, slots=True)
+class Composition:
+    """A claim's composed resources and status, independent of observed state.
+
+    Held as two serialized partial responses — every resource pending (with the ownership
+    probes of ``ownership``) and every resource ready — because the wire format merges
+    concatenated messages: a call that observed none or all of them ready answers with
+    a small per-call head followed by one of these, without re-encoding thousands of
+    resources.
+    """
+
+    pending: bytes
+    ready: bytes
+    names: frozenset[str]
+    probes: dict[str, Probe]  # by record-set id
+
+    @property
+    def size(self) -> int:
+        """Rough memory held, for the memo's bound."""
+        return len(self.pending) + len(self.ready) + 300 * len(self.probes) + 100 * len(self.names)
 
 
 def composed_resources(plan: Plan, scope: Scope, owner: str) -> list[tuple[Composed, str]]:
@@ -28,51 +57,70 @@ def composed_resources(plan: Plan, scope: Scope, owner: str) -> list[tuple[Compo
     return out
 
 
-def is_ready(observed: fnv1.Resource | None) -> bool:
-    """Whether an observed managed resource reports ``Ready=True``."""
-    if observed is None:
-        return False
-    status = observed.resource.fields.get("status")
-    if status is None:
-        return False
-    conditions = status.struct_value.fields.get("conditions")
-    if conditions is None:
-        return False
-    for condition in conditions.list_value.values:
-        fields = condition.struct_value.fields
-        if fields.get("type") and fields["type"].string_value == READY_CONDITION:
-            return fields["status"].string_value == "True" if "status" in fields else False
-    return False
-
-
-def emit(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse,
-         composed_list: list[tuple[Composed, str]]) -> tuple[int, int]:
-    """Write the resources into desired state with their readiness; (total, ready)."""
-    total = ready = 0
-    observed = req.observed.resources
-    for composed, _ in composed_list:
-        desired = rsp.desired.resources[composed.name]
-        resource.update(desired, composed.manifest)
-        total += 1
-        if is_ready(observed.get(composed.name)):
-            desired.ready = fnv1.READY_TRUE
-            ready += 1
-        else:
-            desired.ready = fnv1.READY_FALSE
-    return total, ready
-
-
 def status(plan: Plan) -> dict[str, Any]:
     """The composite's status: the names it owns and the provider records behind them."""
-    records = []
-    for record_set, _ in plan.record_sets:
-        records.append({
-            "name": record_set.name,
-            "type": record_set.type.value,
-            "zone": record_set.zone.name,
-            "provider": record_set.zone.provider,
-        })
+    records = [
+        {"name": rs.name, "type": rs.type.value, "zone": rs.zone.name, "provider": rs.zone.provider}
+        for rs, _ in plan.record_sets
+    ]
     out: dict[str, Any] = {"fqdns": sorted({rs.name for rs, _ in plan.record_sets}), "records": records}
     if plan.gslb_names:
         out["gslbNames"] = list(plan.gslb_names)
     return out
+
+
+def build(plan: Plan, scope: Scope, owner: str) -> Composition:
+    """Translate a checked plan into its composition."""
+    partial = fnv1.RunFunctionResponse()
+    desired = partial.desired
+    probes: dict[str, Probe] = {}
+    for composed, field in composed_resources(plan, scope, owner):
+        item = desired.resources[composed.name]
+        resource.update(item, composed.manifest)
+        metadata = composed.manifest["metadata"]
+        record_set = metadata.get("labels", {}).get(LABEL_RECORD_SET)
+        if record_set is not None and record_set not in probes:
+            probes[record_set] = Probe(composed.name, record_set, composed.manifest["apiVersion"],
+                                       composed.manifest["kind"], field, metadata["annotations"][ANNOTATION_FQDN])
+    resource.update(desired.composite, {"status": status(plan)})
+    for item in desired.resources.values():
+        item.ready = fnv1.READY_TRUE
+    ready = partial.SerializeToString(deterministic=True)
+    for item in desired.resources.values():
+        item.ready = fnv1.READY_FALSE
+    for probe in probes.values():
+        add_requirement(partial, probe)
+    pending = partial.SerializeToString(deterministic=True)
+    return Composition(pending, ready, frozenset(desired.resources), probes)
+
+
+def is_ready(observed: fnv1.Resource) -> bool:
+    """Whether an observed managed resource reports ``Ready=True``."""
+    status_value = observed.resource.fields.get("status")
+    if status_value is None:
+        return False
+    conditions = status_value.struct_value.fields.get("conditions")
+    if conditions is None:
+        return False
+    for condition in conditions.list_value.values:
+        fields = condition.struct_value.fields
+        kind = fields.get("type")
+        if kind is not None and kind.string_value == READY_CONDITION:
+            state = fields.get("status")
+            return state is not None and state.string_value == "True"
+    return False
+
+
+def ready_names(req: fnv1.RunFunctionRequest, composition: Composition) -> set[str]:
+    """The composed resources Crossplane observed ready."""
+    return {name for name, observed in req.observed.resources.items()
+            if name in composition.names and is_ready(observed)}
+
+
+def emit_mixed(rsp: fnv1.RunFunctionResponse, composition: Composition, ready: set[str]) -> None:
+    """Desired state when only some resources are ready (while a claim is being created)."""
+    partial = fnv1.RunFunctionResponse()
+    partial.ParseFromString(composition.pending)
+    rsp.desired.MergeFrom(partial.desired)
+    for name in ready:
+        rsp.desired.resources[name].ready = fnv1.READY_TRUE

@@ -4,6 +4,10 @@ The handler reads as the story of a request: parse the claim, fetch and check th
 Sovereign settings, plan the record sets (every check happens here), translate them per
 provider, emit. Any refusal becomes one Fatal result naming the field, the value and the
 rule; nothing is emitted for a refused claim, and nothing raises out of the handler.
+
+Everything up to the translation depends only on the claim, the step input and the
+settings, so its outcome is memoised (``memo``); what Crossplane observed (readiness,
+ownership answers) is applied on every call.
 """
 
 from __future__ import annotations
@@ -22,22 +26,15 @@ from google.protobuf import struct_pb2
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.settings import SovereignSettings, parse_settings
 from function import claims, ownership
-from function.compose import composed_resources, emit, status
+from function.compose import Composition, build, emit_mixed, ready_names
 from function.input import FunctionInput, read_input
+from function.memo import Memo, key
 from function.plan import plan
 
 SETTINGS_REQUIREMENT = "sovereign-dns-settings"
 ENVIRONMENT_CONFIG_API = "apiextensions.crossplane.io/v1beta1"
 CONDITION = "DNSRecordsReady"
-
-
-@functools.lru_cache(maxsize=32)
-def _settings_from_bytes(serialized: bytes) -> SovereignSettings:
-    """Parse settings once per distinct EnvironmentConfig (every reconcile sends the same one)."""
-    config = struct_pb2.Struct()
-    config.ParseFromString(serialized)
-    doc = resource.struct_to_dict(config)
-    return parse_settings(doc.get("data"), "EnvironmentConfig.data")
+MEMO = Memo()
 
 
 class DnsFunction(grpcv1.FunctionRunnerServiceServicer):
@@ -53,48 +50,129 @@ class DnsFunction(grpcv1.FunctionRunnerServiceServicer):
         return run(req, self.log)
 
 
-def run(req: fnv1.RunFunctionRequest, log: Any = None) -> fnv1.RunFunctionResponse:
-    """Handle one request (synchronously: there is no I/O in it)."""
+class WireResponse:
+    """A response as wire bytes: a per-call head followed by a memoised tail.
+
+    Protobuf merges concatenated messages, so ``head + tail`` is the response with the
+    tail's desired resources added; gRPC sends it through ``SerializeToString``.
+    """
+
+    __slots__ = ("head", "tail")
+
+    def __init__(self, head: fnv1.RunFunctionResponse, tail: bytes = b"") -> None:
+        self.head = head
+        self.tail = tail
+
+    def SerializeToString(self, deterministic: bool = False) -> bytes:  # noqa: N802 - protobuf's name
+        """The response on the wire."""
+        head: bytes = self.head.SerializeToString(deterministic=deterministic)
+        return head + self.tail
+
+    def message(self) -> fnv1.RunFunctionResponse:
+        """The response as a message (parsed only if it has a tail)."""
+        if not self.tail:
+            return self.head
+        rsp = fnv1.RunFunctionResponse()
+        rsp.ParseFromString(self.SerializeToString())
+        return rsp
+
+
+def respond(req: fnv1.RunFunctionRequest, log: Any = None, memo: Memo | None = MEMO) -> WireResponse:
+    """Handle one request (synchronously: there is no I/O in it); never raises."""
     rsp = response.to(req)
     try:
-        _run(req, rsp)
+        return WireResponse(rsp, _run(req, rsp, memo))
     except DnsInputError as exc:
         _refuse(rsp, str(exc))
     except Exception as exc:  # the server must keep serving whatever the input
         if log is not None:
             log.exception("unexpected error", error=str(exc))
         _refuse(rsp, f"internal error ({type(exc).__name__}); the claim was not composed")
-    return rsp
+    return WireResponse(rsp)
+
+
+def run(req: fnv1.RunFunctionRequest, log: Any = None, memo: Memo | None = MEMO) -> fnv1.RunFunctionResponse:
+    """Handle one request and return the response message (what the server sends, parsed)."""
+    return respond(req, log, memo).message()
 
 
 def _refuse(rsp: fnv1.RunFunctionResponse, message: str) -> None:
     """A Fatal result and no composed resources: a refused claim writes nothing."""
     rsp.desired.ClearField("resources")
+    rsp.requirements.resources.clear()
     response.fatal(rsp, message)
 
 
-def _run(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse) -> None:
-    # Parse: the step's input, the composite and its claim.
+def _run(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, memo: Memo | None) -> bytes:
+    """Fill the per-call part of ``rsp``; return the memoised tail to send after it."""
+    # Parse the step's input, and ask for the Sovereign settings it names (on every call).
     fn_input = read_input(resource.struct_to_dict(req.input) if req.HasField("input") else None)
-    xr = resource.struct_to_dict(req.observed.composite.resource)
-    composite = claims.read_composite(xr)
-    spec = claims.read_spec(composite.kind, xr)
+    settings_bytes = _require_settings(req, rsp, fn_input)
+    if settings_bytes is None:
+        _parse_claim(req)  # refuse a malformed claim now rather than after the settings arrive
+        return b""
 
-    # Validate against the Sovereign: fetch its settings (asked for on every call).
-    settings = _settings(req, rsp, fn_input)
-    if settings is None:
-        return
+    digest = key(req, settings_bytes) if memo is not None else b""
+    outcome = memo.get(digest) if memo is not None else None
+    if outcome is None:
+        try:
+            outcome = _compose(req, fn_input, settings_bytes)
+        except DnsInputError as exc:
+            outcome = str(exc)
+        if memo is not None:
+            memo.put(digest, outcome)
+    if isinstance(outcome, str):
+        raise _RefusedError(outcome)
 
-    # Plan record sets: tenancy, zones, values, provider rules, conflicts.
-    planned = plan(settings, composite, spec, fn_input)
-
-    # Translate per provider; refuse record sets another composite already writes.
-    composed = composed_resources(planned, composite.scope, composite.owner)
-    ownership.require_and_check(req, rsp, composed, composite.owner)
+    # Refuse record sets another composite already writes (asked on first write only).
+    ownership.check_answers(req, outcome.probes, _read_identity(req).owner)
 
     # Emit, with readiness from what Crossplane observed.
-    total, ready = emit(req, rsp, composed)
-    resource.update(rsp.desired.composite, {"status": status(planned)})
+    ready = ready_names(req, outcome)
+    _condition(rsp, len(outcome.names), len(ready))
+    if len(ready) == len(outcome.names):
+        return outcome.ready
+    if not any(name in outcome.names for name in req.observed.resources):
+        return outcome.pending  # nothing observed yet: every record set is probed
+    ownership.require_unobserved(req, rsp, outcome.probes.values())
+    emit_mixed(rsp, outcome, ready)
+    return b""
+
+
+def _read_identity(req: fnv1.RunFunctionRequest) -> claims.Composite:
+    """The composite's identity, without converting its (possibly large) spec."""
+    fields = req.observed.composite.resource.fields
+    head = {name: resource.struct_to_dict(fields[name].struct_value) if name == "metadata"
+            else fields[name].string_value for name in ("apiVersion", "kind", "metadata") if name in fields}
+    return claims.read_composite(head)
+
+
+def _parse_claim(req: fnv1.RunFunctionRequest) -> tuple[claims.Composite, claims.Spec]:
+    xr = resource.struct_to_dict(req.observed.composite.resource)
+    composite = claims.read_composite(xr)
+    return composite, claims.read_spec(composite.kind, xr)
+
+
+def _compose(req: fnv1.RunFunctionRequest, fn_input: FunctionInput, settings_bytes: bytes) -> Composition:
+    """Parse the claim, plan its record sets against the settings, translate per provider."""
+    composite, spec = _parse_claim(req)
+    settings = _settings_from_bytes(settings_bytes)
+    planned = plan(settings, composite, spec, fn_input)
+    return build(planned, composite.scope, composite.owner)
+
+
+class _RefusedError(DnsInputError):
+    """A memoised refusal, re-raised with its original message."""
+
+    def __init__(self, message: str) -> None:
+        ValueError.__init__(self, message)
+        self.field, self.value, self.rule = "", None, message
+
+    def __str__(self) -> str:
+        return self.rule
+
+
+def _condition(rsp: fnv1.RunFunctionResponse, total: int, ready: int) -> None:
     done = ready == total
     condition = rsp.conditions.add()
     condition.type = CONDITION
@@ -104,9 +182,18 @@ def _run(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse) -> None:
     condition.target = fnv1.TARGET_COMPOSITE_AND_CLAIM
 
 
-def _settings(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse,
-              fn_input: FunctionInput) -> SovereignSettings | None:
-    """The Sovereign settings, or None until Crossplane has resolved the requirement."""
+@functools.lru_cache(maxsize=32)
+def _settings_from_bytes(serialized: bytes) -> SovereignSettings:
+    """Parse settings once per distinct EnvironmentConfig (every reconcile sends the same one)."""
+    config = struct_pb2.Struct()
+    config.ParseFromString(serialized)
+    doc = resource.struct_to_dict(config)
+    return parse_settings(doc.get("data"), "EnvironmentConfig.data")
+
+
+def _require_settings(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse,
+                      fn_input: FunctionInput) -> bytes | None:
+    """The settings EnvironmentConfig, serialized, or None until Crossplane has resolved it."""
     name = fn_input.environment_config
     for selectors in (rsp.requirements.resources, rsp.requirements.extra_resources):
         selector = selectors[SETTINGS_REQUIREMENT]
@@ -124,4 +211,5 @@ def _settings(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse,
     if not items:
         raise DnsInputError("input.environmentConfigName", name,
                             "names no EnvironmentConfig; apply the Sovereign DNS settings from the Pulumi hand-off")
-    return _settings_from_bytes(items[0].resource.SerializeToString(deterministic=True))
+    serialized: bytes = items[0].resource.SerializeToString(deterministic=True)
+    return serialized

@@ -22,13 +22,15 @@ from function.server import MIB, ServerLimits, serve
               help="Threads that run requests.")
 @click.option("--max-in-flight", default=64, show_default=True, type=click.IntRange(1, 4096),
               help="Concurrent RPCs accepted; more get RESOURCE_EXHAUSTED.")
+@click.option("--memo-mib", default=64, show_default=True, type=click.IntRange(0, 4096),
+              help="Memory for memoised compositions (0 turns the memo off).")
 @click.option("--grace-seconds", default=10.0, show_default=True, type=click.FloatRange(0, 300),
               help="How long in-flight requests may finish after SIGTERM.")
 def cli(debug: bool, address: str, tls_certs_dir: str | None, insecure: bool, max_message_mib: int,
-        workers: int, max_in_flight: int, grace_seconds: float) -> None:
+        workers: int, max_in_flight: int, memo_mib: int, grace_seconds: float) -> None:
     """Serve the catalyst-dns composition function."""
     logging.configure(level=logging.Level.DEBUG if debug else logging.Level.INFO)
     limits = ServerLimits(max_message_bytes=max_message_mib * MIB, workers=workers,
-                          max_in_flight=max_in_flight, grace_seconds=grace_seconds)
+                          max_in_flight=max_in_flight, grace_seconds=grace_seconds, memo_bytes=memo_mib * MIB)
     creds = None if insecure else runtime.load_credentials(tls_certs_dir) if tls_certs_dir else None
     asyncio.run(serve(address, creds=creds, insecure=insecure, limits=limits))

@@ -11,50 +11,69 @@ reconcile costs nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 
 from catalyst_dns.errors import DnsInputError
-from catalyst_dns.providers import Composed
 from catalyst_dns.providers.base import ANNOTATION_OWNER, LABEL_RECORD_SET
 
 REQUIREMENT_PREFIX = "owner-of-"
 
 
-def _owner_of(item: fnv1.Resource) -> str:
-    metadata = item.resource.fields.get("metadata")
-    if metadata is None:
-        return ""
-    annotations = metadata.struct_value.fields.get("annotations")
-    if annotations is None:
-        return ""
-    owner = annotations.struct_value.fields.get(ANNOTATION_OWNER)
-    return owner.string_value if owner is not None else ""
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """What to ask Crossplane about one record set before first writing it (see ``ownership``)."""
+
+    resource_name: str
+    record_set: str
+    api_version: str
+    kind: str
+    field: str
+    fqdn: str
 
 
-def require_and_check(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse,
-                      composed: list[tuple[Composed, str]], owner: str) -> None:
-    """Ask about record sets not yet observed as ours; refuse any already owned by another.
+def _text(struct_value: fnv1.Resource, *path: str) -> str:
+    fields = struct_value.resource.fields
+    for key in path[:-1]:
+        value = fields.get(key)
+        if value is None:
+            return ""
+        fields = value.struct_value.fields
+    leaf = fields.get(path[-1])
+    return leaf.string_value if leaf is not None else ""
 
-    ``composed`` pairs each record MR with the claim field it came from.
-    """
+
+def add_requirement(rsp: fnv1.RunFunctionResponse, probe: Probe) -> None:
+    """Ask Crossplane for any MR already writing ``probe``'s record set."""
+    selector = rsp.requirements.resources[REQUIREMENT_PREFIX + probe.record_set]
+    selector.api_version = probe.api_version
+    selector.kind = probe.kind
+    selector.match_labels.labels[LABEL_RECORD_SET] = probe.record_set
+
+
+def require_unobserved(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse,
+                       probes: Iterable[Probe]) -> None:
+    """Ask about the record sets whose MRs Crossplane has not observed yet."""
     observed = req.observed.resources
-    asked: set[str] = set()
-    for item, field in composed:
-        manifest = item.manifest
-        labels = manifest["metadata"].get("labels", {})
-        record_set = labels.get(LABEL_RECORD_SET)
-        if record_set is None or item.name in observed or record_set in asked:
+    for probe in probes:
+        if probe.resource_name not in observed:
+            add_requirement(rsp, probe)
+
+
+def check_answers(req: fnv1.RunFunctionRequest, probes: Mapping[str, Probe], owner: str) -> None:
+    """Refuse the claim if Crossplane found an MR of one of its record sets with another owner."""
+    for name, answer in req.required_resources.items():
+        if not name.startswith(REQUIREMENT_PREFIX) or not answer.items:
             continue
-        asked.add(record_set)
-        name = REQUIREMENT_PREFIX + record_set
-        selector = rsp.requirements.resources[name]
-        selector.api_version = manifest["apiVersion"]
-        selector.kind = manifest["kind"]
-        selector.match_labels.labels[LABEL_RECORD_SET] = record_set
-        for found in req.required_resources[name].items if name in req.required_resources else ():
-            other = _owner_of(found)
+        probe = probes.get(name[len(REQUIREMENT_PREFIX):])
+        if probe is None:
+            continue
+        for found in answer.items:
+            other = _text(found, "metadata", "annotations", ANNOTATION_OWNER)
             if other != owner:
-                fqdn = manifest["metadata"]["annotations"].get("dns.openova.io/fqdn", "")
-                raise DnsInputError(field, fqdn, f"is already written by {other or 'an unknown owner'} "
-                                    f"({manifest['kind']} {found.resource['metadata']['name']}); "
+                raise DnsInputError(probe.field, probe.fqdn,
+                                    f"is already written by {other or 'an unknown owner'} "
+                                    f"({probe.kind} {_text(found, 'metadata', 'name')}); "
                                     "two composites cannot share a record set")

@@ -23,7 +23,8 @@ from crossplane.function.runtime import BetaFunctionRunner
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from function.fn import run
+from function.fn import WireResponse, respond
+from function.memo import Memo
 
 SERVICE = fnv1.DESCRIPTOR.services_by_name["FunctionRunnerService"].full_name
 MIB = 1024 * 1024
@@ -37,20 +38,37 @@ class ServerLimits:
     workers: int = 4
     max_in_flight: int = 64
     grace_seconds: float = 10.0
+    memo_bytes: int = 64 * MIB
 
 
 class PooledFunction(grpcv1.FunctionRunnerServiceServicer):
     """RunFunction on a bounded thread pool, so the event loop keeps answering health checks."""
 
-    def __init__(self, pool: ThreadPoolExecutor) -> None:
+    def __init__(self, pool: ThreadPoolExecutor, memo: Memo | None) -> None:
         self.pool = pool
+        self.memo = memo
         self.log = structlog.get_logger()
 
-    async def RunFunction(  # noqa: N802 - the gRPC method name
+    async def RunFunction(  # type: ignore[override]  # noqa: N802 - the gRPC method name
         self, req: fnv1.RunFunctionRequest, _: grpc.aio.ServicerContext | None = None
-    ) -> fnv1.RunFunctionResponse:
+    ) -> WireResponse:
         """Run the handler in the pool; it never raises."""
-        return await asyncio.get_running_loop().run_in_executor(self.pool, run, req, self.log)
+        return await asyncio.get_running_loop().run_in_executor(self.pool, respond, req, self.log, self.memo)
+
+
+def _serialize(message: WireResponse | fnv1.RunFunctionResponse) -> bytes:
+    data: bytes = message.SerializeToString()
+    return data
+
+
+def add_function_service(function: PooledFunction, server: grpc.aio.Server) -> None:
+    """Register RunFunction (v1) with a serializer that sends a WireResponse as it is."""
+    handler = grpc.unary_unary_rpc_method_handler(
+        function.RunFunction,
+        request_deserializer=fnv1.RunFunctionRequest.FromString,
+        response_serializer=_serialize,
+    )
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, {"RunFunction": handler}),))
 
 
 def build_server(limits: ServerLimits, pool: ThreadPoolExecutor) -> tuple[grpc.aio.Server, health.aio.HealthServicer]:
@@ -62,8 +80,8 @@ def build_server(limits: ServerLimits, pool: ThreadPoolExecutor) -> tuple[grpc.a
         ],
         maximum_concurrent_rpcs=limits.max_in_flight,
     )
-    function = PooledFunction(pool)
-    grpcv1.add_FunctionRunnerServiceServicer_to_server(function, server)
+    function = PooledFunction(pool, Memo(limits.memo_bytes) if limits.memo_bytes else None)
+    add_function_service(function, server)
     grpcv1beta1.add_FunctionRunnerServiceServicer_to_server(BetaFunctionRunner(wrapped=function), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

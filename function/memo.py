@@ -1,0 +1,85 @@
+"""A bounded memo of compositions, keyed by everything a composition depends on.
+
+Crossplane calls the function on every reconcile of every composite with, nearly always,
+the same claim and the same settings. Planning and translating 1,000 hostnames is the
+whole cost of a call; the result depends only on the composite's identity and spec, the
+step input and the settings, so it is computed once and replayed. Refusals are memoised
+too, so a hostile claim retried in a loop costs a lookup. The memo is bounded by bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+
+from crossplane.function.proto.v1 import run_function_pb2 as fnv1
+from google.protobuf import struct_pb2
+
+from function.compose import Composition
+
+Outcome = Composition | str  # a composition, or the message of a refusal
+
+# What of the composite a composition depends on: the rest (status, resourceVersion,
+# managedFields...) changes between calls without changing the output.
+_COMPOSITE_KEYS = ("apiVersion", "kind", "spec")
+_METADATA_KEYS = ("name", "namespace", "labels")
+
+
+def key(req: fnv1.RunFunctionRequest, settings: bytes) -> bytes:
+    """A digest of the composite's identity and spec, the step input and the settings."""
+    source = req.observed.composite.resource.fields
+    ident = struct_pb2.Struct()
+    for name in _COMPOSITE_KEYS:
+        if name in source:
+            ident.fields[name].CopyFrom(source[name])
+    if "metadata" in source:
+        metadata = source["metadata"].struct_value.fields
+        target = ident.fields["metadata"].struct_value
+        for name in _METADATA_KEYS:
+            if name in metadata:
+                target.fields[name].CopyFrom(metadata[name])
+    digest = hashlib.blake2b(digest_size=32)
+    digest.update(ident.SerializeToString(deterministic=True))
+    digest.update(b"\x00")
+    digest.update(req.input.SerializeToString(deterministic=True))
+    digest.update(b"\x00")
+    digest.update(settings)
+    return digest.digest()
+
+
+class Memo:
+    """A thread-safe LRU of outcomes, bounded by their total size in bytes."""
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._items: OrderedDict[bytes, tuple[Outcome, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, digest: bytes) -> Outcome | None:
+        """The memoised outcome, if any (and mark it recently used)."""
+        with self._lock:
+            hit = self._items.get(digest)
+            if hit is None:
+                return None
+            self._items.move_to_end(digest)
+            return hit[0]
+
+    def put(self, digest: bytes, outcome: Outcome) -> None:
+        """Keep ``outcome``, evicting the least recently used beyond the byte bound."""
+        size = outcome.size if isinstance(outcome, Composition) else len(outcome) + 64
+        if size > self.max_bytes // 4:
+            return  # one huge composition must not flush everything else
+        with self._lock:
+            previous = self._items.pop(digest, None)
+            if previous is not None:
+                self.size -= previous[1]
+            self._items[digest] = (outcome, size)
+            self.size += size
+            while self.size > self.max_bytes:
+                _, (_, evicted) = self._items.popitem(last=False)
+                self.size -= evicted
+
+    def __len__(self) -> int:
+        return len(self._items)
