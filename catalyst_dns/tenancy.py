@@ -53,14 +53,44 @@ def reservations(settings: SovereignSettings) -> tuple[Reservation, ...]:
     return tuple(out)
 
 
+class ReservationIndex:
+    """Reservations by name, so a check walks the name's own suffixes instead of every rule."""
+
+    def __init__(self, reserved: tuple[Reservation, ...]) -> None:
+        self.subtrees: dict[str, Reservation] = {}
+        self.exact: dict[str, Reservation] = {}
+        for reservation in reserved:
+            table = self.subtrees if reservation.subtree else self.exact
+            table.setdefault(reservation.name, reservation)
+
+    def find(self, name: str) -> Reservation | None:
+        """The reservation covering ``name``, if any (the most specific one)."""
+        hit = self.exact.get(name)
+        if hit is not None:
+            return hit
+        suffix = name
+        while True:
+            hit = self.subtrees.get(suffix)
+            if hit is not None:
+                return hit
+            _, dot, suffix = suffix.partition(".")
+            if not dot:
+                return None
+
+
+def index(settings: SovereignSettings) -> ReservationIndex:
+    """The reservation index of a Sovereign."""
+    return ReservationIndex(reservations(settings))
+
+
 def check_name(settings: SovereignSettings, namespace: str | None, name: str, field: str,
-               reserved: tuple[Reservation, ...] | None = None) -> None:
+               reserved: ReservationIndex | None = None) -> None:
     """Refuse ``name`` (normal form) unless the namespace's tenancy allows it."""
     if ownership.is_registry_name(name):
         raise DnsInputError(field, name, "is an ownership (TXT registry) name, reserved for catalyst-dns")
-    for reservation in reserved if reserved is not None else reservations(settings):
-        if reservation.covers(name):
-            raise DnsInputError(field, name, f"is refused: {reservation.name} {reservation.reason}")
+    reservation = (reserved or index(settings)).find(name)
+    if reservation is not None:
+        raise DnsInputError(field, name, f"is refused: {reservation.name} {reservation.reason}")
     if namespace is None:
         raise DnsInputError(field, name, "is refused: the composite has no namespace or claim namespace, "
                             "and tenancy is default deny")

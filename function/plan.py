@@ -7,6 +7,7 @@ longer fail, so a claim is either written whole or not at all.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,13 +52,18 @@ class Plan:
     objects: list[Composed] = field(default_factory=list)
 
 
+@functools.lru_cache(maxsize=32)
+def _reservation_index(settings: SovereignSettings) -> tenancy.ReservationIndex:
+    return tenancy.index(settings)
+
+
 class _Planner:
     """Plans one composite against one Sovereign's settings."""
 
     def __init__(self, settings: SovereignSettings, composite: Composite) -> None:
         self.settings = settings
         self.composite = composite
-        self.reserved = tenancy.reservations(settings)
+        self.reserved = _reservation_index(settings)
         self.plan = Plan()
 
     def zone(self, name: str, field: str) -> Zone:

@@ -1,0 +1,65 @@
+from crossplane.function.proto.v1 import run_function_pb2 as fnv1
+
+from function.fn import respond, run
+from function.memo import Memo
+from tests.function.requests import desired, fatal, request, xr
+
+GSLB = {"hostnames": ["a.acme.omantel.example", "b.acme.hz.omantel.example"], "regions": ["fsn", "hel"],
+        "strategy": {"type": "roundRobin", "weights": {"fsn": 70, "hel": 30}},
+        "backendRef": {"kind": "Service", "name": "shop"}}
+
+
+def test_memoised_response_is_the_computed_response() -> None:
+    memo = Memo()
+    req = request(xr("Gslb", GSLB), fn_input={"k8gb": {"enabled": True}})
+    cold = run(req, memo=None)
+    first = run(req, memo=memo)
+    assert len(memo) == 1
+    again = run(req, memo=memo)
+    assert cold == first == again
+
+
+def test_status_and_resource_version_do_not_defeat_the_memo() -> None:
+    memo = Memo()
+    composite = xr("Gslb", GSLB)
+    run(request(composite), memo=memo)
+    composite["metadata"]["resourceVersion"] = "42"
+    composite["status"] = {"fqdns": ["x"]}
+    run(request(composite), memo=memo)
+    assert len(memo) == 1
+
+
+def test_a_changed_spec_or_settings_is_a_new_entry() -> None:
+    memo = Memo()
+    run(request(xr("Gslb", GSLB)), memo=memo)
+    run(request(xr("Gslb", {**GSLB, "ttl": 120})), memo=memo)
+    assert len(memo) == 2
+
+
+def test_refusals_are_memoised_with_the_same_message() -> None:
+    memo = Memo()
+    bad = request(xr("Gslb", {**GSLB, "regions": ["ams"]}))
+    first = fatal(run(bad, memo=memo))
+    second = fatal(run(bad, memo=memo))
+    assert first == second and first is not None and first.startswith("spec.regions[0]: 'ams'")
+
+
+def test_memo_is_bounded_by_bytes() -> None:
+    memo = Memo(max_bytes=200_000)
+    for ttl in range(60, 120):
+        run(request(xr("Gslb", {**GSLB, "ttl": ttl})), memo=memo)
+    assert memo.size <= 200_000
+    assert 0 < len(memo) < 60
+
+
+def test_all_ready_and_none_ready_use_the_pre_encoded_tail() -> None:
+    req = request(xr("Gslb", GSLB))
+    pending = respond(req, memo=None)
+    assert pending.tail  # nothing observed: the memoised pending variant is sent as it is
+    names = list(pending.message().desired.resources)
+    observed = {n: {"status": {"conditions": [{"type": "Ready", "status": "True"}]}} for n in names}
+    ready = respond(request(xr("Gslb", GSLB), observed=observed), memo=None)
+    message = ready.message()
+    assert all(r.ready == fnv1.READY_TRUE for r in message.desired.resources.values())
+    assert not [k for k in message.requirements.resources if k.startswith("owner-of-")]
+    assert desired(message) == desired(pending.message())
