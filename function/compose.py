@@ -16,7 +16,7 @@ from crossplane.function import resource
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 
 from catalyst_dns.providers import Composed, Scope, provider_for
-from catalyst_dns.providers.base import ANNOTATION_FQDN, LABEL_RECORD_SET
+from catalyst_dns.providers.base import ANNOTATION_FQDN, LABEL_RECORD_SET, record_set_id
 from function.ownership import Probe, add_requirement
 from function.plan import Plan
 
@@ -57,10 +57,14 @@ def composed_resources(plan: Plan, scope: Scope, owner: str) -> list[tuple[Compo
     return out
 
 
-def status(plan: Plan) -> dict[str, Any]:
-    """The composite's status: the names it owns and the provider records behind them."""
+def status(plan: Plan, resources: dict[str, list[str]]) -> dict[str, Any]:
+    """The composite's status: the names it owns and the provider records behind them.
+
+    ``resources`` maps a record-set id to the ``kind/name`` of the MRs that write it.
+    """
     records = [
-        {"name": rs.name, "type": rs.type.value, "zone": rs.zone.name, "provider": rs.zone.provider}
+        {"name": rs.name, "type": rs.type.value, "zone": rs.zone.name, "provider": rs.zone.provider,
+         "resource": ", ".join(resources.get(record_set_id(rs), []))}
         for rs, _ in plan.record_sets
     ]
     out: dict[str, Any] = {"fqdns": sorted({rs.name for rs, _ in plan.record_sets}), "records": records}
@@ -74,15 +78,19 @@ def build(plan: Plan, scope: Scope, owner: str) -> Composition:
     partial = fnv1.RunFunctionResponse()
     desired = partial.desired
     probes: dict[str, Probe] = {}
+    resources: dict[str, list[str]] = {}
     for composed, field in composed_resources(plan, scope, owner):
         item = desired.resources[composed.name]
         resource.update(item, composed.manifest)
         metadata = composed.manifest["metadata"]
         record_set = metadata.get("labels", {}).get(LABEL_RECORD_SET)
-        if record_set is not None and record_set not in probes:
+        if record_set is None:
+            continue
+        resources.setdefault(record_set, []).append(f"{composed.manifest['kind']}/{composed.name}")
+        if record_set not in probes:
             probes[record_set] = Probe(composed.name, record_set, composed.manifest["apiVersion"],
                                        composed.manifest["kind"], field, metadata["annotations"][ANNOTATION_FQDN])
-    resource.update(desired.composite, {"status": status(plan)})
+    resource.update(desired.composite, {"status": status(plan, resources)})
     for item in desired.resources.values():
         item.ready = fnv1.READY_TRUE
     ready = partial.SerializeToString(deterministic=True)
