@@ -162,6 +162,7 @@ RECORD_STATUS = {
 
 
 def status_schema(gslb: bool) -> dict[str, Any]:
+    """The status schema every kind shares (Gslb adds gslbNames)."""
     props: dict[str, Any] = {
         "fqdns": {**STRINGS, "description": "The names this composite owns."},
         "records": {"type": "array", "items": RECORD_STATUS,
@@ -202,6 +203,7 @@ KINDS: list[dict[str, Any]] = [
 
 
 def xrd(entry: dict[str, Any], legacy: bool) -> dict[str, Any]:
+    """The v2 namespaced XRD, or the legacy v1 XRD with claim names."""
     kind, plural = entry["kind"], entry["plural"]
     names = {"kind": f"X{kind}" if legacy else kind, "plural": f"x{plural}" if legacy else plural,
              "categories": ["crossplane", "composite", "dns"]}
@@ -238,10 +240,12 @@ def xrd(entry: dict[str, Any], legacy: bool) -> dict[str, Any]:
 
 
 def composition_name(entry: dict[str, Any], legacy: bool) -> str:
+    """The default Composition's name (the XRD's defaultCompositionRef)."""
     return f"{'x' if legacy else ''}{entry['plural']}.{GROUP}"
 
 
 def composition(entry: dict[str, Any], legacy: bool, *, k8gb: bool, name: str) -> dict[str, Any]:
+    """A pipeline Composition with one step calling the function."""
     step_input: dict[str, Any] = {
         "apiVersion": INPUT_API,
         "kind": "Input",
@@ -274,11 +278,13 @@ class _Dumper(yaml.SafeDumper):
 
 
 def dump(doc: dict[str, Any], comment: str = "") -> str:
+    """YAML with the generated-file header."""
     body = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, width=100, default_flow_style=False)
     return HEADER + comment + body
 
 
 def files() -> dict[Path, str]:
+    """Every generated file and its content."""
     out: dict[Path, str] = {}
     for legacy, folder in ((False, "v2"), (True, "legacy")):
         for entry in KINDS:
@@ -302,6 +308,7 @@ def files() -> dict[Path, str]:
 
 
 def main() -> int:
+    """Write (or check) apis/."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if apis/ is out of date")
     args = parser.parse_args()

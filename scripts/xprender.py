@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Render every example through the running function with the real Crossplane CLI, then
-validate the output strictly and offline (DESIGN.md §9.1).
+"""Render every example through the running function and validate the output offline.
+
+The real Crossplane CLI renders; `crossplane beta validate` checks strictly (DESIGN.md §9.1).
 
 Used by ``scripts/render-examples.sh`` (the README's main job) and imported by
 ``tests/e2e``. Needs only the standard library and PyYAML, so either venv can run it.
@@ -113,6 +114,7 @@ def function_python() -> Path:
 
 
 def free_port() -> int:
+    """A free TCP port on loopback."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -128,6 +130,7 @@ class RunningFunction:
 
     @property
     def target(self) -> str:
+        """The gRPC target for the Development runtime."""
         return f"127.0.0.1:{self.port}"
 
 
@@ -180,21 +183,26 @@ class Example:
 
     @property
     def scope(self) -> str:
+        """The scope folder: namespaced or cluster."""
         return self.path.relative_to(EXAMPLES).parts[0]
 
     @property
     def provider(self) -> str:
+        """The provider folder the example sits in."""
         return self.path.relative_to(EXAMPLES).parts[1]
 
     @property
     def name(self) -> str:
+        """The file name without .yaml."""
         return self.path.stem
 
     @property
     def id(self) -> str:
+        """<scope>/<provider>/<name>."""
         return f"{self.scope}/{self.provider}/{self.name}"
 
     def xr(self) -> dict[str, Any]:
+        """The XR document."""
         return load_one(self.path)
 
 
@@ -207,13 +215,16 @@ def examples(selected: Sequence[str] = ()) -> list[Example]:
 
 
 def load_one(path: Path) -> dict[str, Any]:
+    """The single YAML document in ``path``."""
     docs = [d for d in yaml.safe_load_all(path.read_text()) if d]
     if len(docs) != 1:
         raise HarnessError(f"{path}: expected one document, found {len(docs)}")
-    return docs[0]
+    doc: dict[str, Any] = docs[0]
+    return doc
 
 
 def load_all(text: str) -> list[dict[str, Any]]:
+    """The non-empty YAML documents in ``text``."""
     return [d for d in yaml.safe_load_all(text) if d]
 
 
@@ -227,6 +238,7 @@ class Apis:
 
     @classmethod
     def load(cls) -> Apis:
+        """Index apis/: XRDs, Compositions by name, default Composition per kind."""
         apis = cls()
         for path in sorted((ROOT / "apis").rglob("*.yaml")):
             doc = load_one(path)
@@ -271,10 +283,12 @@ class Rendered:
 
     @property
     def ok(self) -> bool:
+        """Whether render exited 0."""
         return self.returncode == 0
 
     @property
     def documents(self) -> list[dict[str, Any]]:
+        """Every document render printed."""
         return load_all(self.stdout)
 
     @property
@@ -284,14 +298,17 @@ class Rendered:
 
     @property
     def xr(self) -> dict[str, Any]:
+        """The rendered XR (first document)."""
         return self.resources[0]
 
     @property
     def composed(self) -> list[dict[str, Any]]:
+        """The composed resources."""
         return self.resources[1:]
 
     @property
     def results(self) -> list[dict[str, Any]]:
+        """The function results (kind: Result)."""
         return [d for d in self.documents if d.get("kind") == "Result"]
 
 
@@ -322,6 +339,7 @@ def write_rendered(rendered: Rendered, out: Path) -> Path:
 
 
 def dump_all(docs: Sequence[dict[str, Any]]) -> str:
+    """A YAML stream of ``docs``."""
     return "".join("---\n" + yaml.safe_dump(d, sort_keys=False, width=1000) for d in docs)
 
 
@@ -348,6 +366,7 @@ def offline_cache(base: Path) -> Path:
 
 
 def provider_schemas(shared: Path) -> list[Path]:
+    """The provider CRD files we target (DESIGN.md §9.1)."""
     crds = shared / "crds"
     files: list[Path] = []
     for folder, pattern in PROVIDER_CRDS.values():
@@ -359,6 +378,7 @@ def provider_schemas(shared: Path) -> list[Path]:
 
 
 def k8gb_schema(shared: Path) -> Path:
+    """k8gb's Gslb CRD (canonical group k8gb.io)."""
     path = shared / "crds" / K8GB_CRD[0] / K8GB_CRD[1]
     if not path.is_file():
         raise HarnessError(f"missing {path}")
@@ -366,8 +386,10 @@ def k8gb_schema(shared: Path) -> Path:
 
 
 def crossplane_crds() -> Path | None:
-    """Crossplane's own CRDs (Composition, XRD, Function, EnvironmentConfig) from the Go
-    module cache the CLI was built from; None if the module is not there."""
+    """Crossplane's own CRDs (Composition, XRD, Function, EnvironmentConfig).
+
+    They come from the Go module cache the CLI was built from; None if it is not there.
+    """
     tools = ROOT / "tools"
     if not shutil.which("go"):
         return None
@@ -389,6 +411,7 @@ class Validation:
 
     @property
     def ok(self) -> bool:
+        """Whether every resource validated."""
         return self.returncode == 0 and "[x]" not in self.output and "[!]" not in self.output
 
 
@@ -403,6 +426,7 @@ def validate(cli: Path, schemas: Sequence[Path], resources: Sequence[Path], cach
 
 
 def owner_of(api_version: str) -> str:
+    """Which provider (or XR, k8gb) an apiVersion belongs to."""
     group = api_version.split("/", 1)[0] if "/" in api_version else ""
     for suffix, owner in GROUP_OWNERS:
         if group == suffix or group.endswith("." + suffix):
@@ -414,6 +438,7 @@ def owner_of(api_version: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Render and validate; 0 when everything passed."""
     parser = argparse.ArgumentParser(description="Render and validate every example.")
     parser.add_argument("selected", nargs="*", help="only examples whose path contains this")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "rendered")
@@ -486,6 +511,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def report(what: str, check: Validation) -> None:
+    """Print one validation outcome, with its failures."""
     summary = [line for line in check.output.splitlines() if line.startswith("Total")]
     print(f"  [{'ok ' if check.ok else 'ERR'}] validate {what}: {' '.join(summary) or 'no summary'}")
     if not check.ok:
@@ -506,8 +532,12 @@ def composition_inputs(apis: Apis) -> list[dict[str, Any]]:
 
 
 def check_artefacts(cli: Path, apis: Apis, out: Path) -> int:
-    """Validate the installable YAML: function inputs vs the input CRD, and (when Crossplane's
-    CRDs are in the Go module cache) Compositions, XRDs, the Function and EnvironmentConfig."""
+    """Validate the installable YAML.
+
+    Function inputs against the input CRD, package.yaml against package/, and (when
+    Crossplane's CRDs are in the Go module cache) Compositions, XRDs, the Function and
+    the EnvironmentConfig against Crossplane's own CRDs.
+    """
     status = 0
     inputs = out / "artefacts" / "inputs.yaml"
     inputs.parent.mkdir(parents=True, exist_ok=True)
