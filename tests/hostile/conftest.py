@@ -13,9 +13,5 @@ def record_figure(line: str) -> None:
     figures.record(SECTION, line, FILE)
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    figures.reset(FILE)
-
-
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     figures.summary(terminalreporter, SECTION)

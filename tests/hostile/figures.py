@@ -10,20 +10,17 @@ from pathlib import Path
 
 BUILD = Path(__file__).resolve().parents[2] / "build"
 FIGURES: dict[str, list[str]] = {}
+_STARTED: set[str] = set()  # files written afresh by this pytest process
 
 
 def record(section: str, line: str, filename: str) -> None:
     """Keep ``line`` for the terminal summary of ``section`` and append it to ``build/<filename>``."""
     FIGURES.setdefault(section, []).append(line)
     BUILD.mkdir(exist_ok=True)
-    with (BUILD / filename).open("a", encoding="utf-8") as out:
+    mode = "a" if filename in _STARTED else "w"
+    _STARTED.add(filename)
+    with (BUILD / filename).open(mode, encoding="utf-8") as out:
         out.write(line + "\n")
-
-
-def reset(filename: str) -> None:
-    """Start ``build/<filename>`` afresh."""
-    BUILD.mkdir(exist_ok=True)
-    (BUILD / filename).write_text("", encoding="utf-8")
 
 
 def summary(terminalreporter: object, section: str) -> None:
