@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 _MAX_SHOWN = 120
+_MAX_FIELD = 200
 
 
 def shown(value: Any) -> str:
@@ -33,7 +34,8 @@ class DnsInputError(ValueError):
         self.field = field
         self.value = value
         self.rule = rule
-        super().__init__(f"{field}: {shown(value)} {rule}")
+        path = field if len(field) <= _MAX_FIELD else f"{field[:_MAX_FIELD]}... ({len(field)} chars)"
+        super().__init__(f"{path}: {shown(value)} {rule}")
 
     def at(self, prefix: str) -> DnsInputError:
         """The same error with its field path placed under ``prefix``."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+from catalyst_dns.errors import DnsInputError
+
 MAX_NAME = 63  # a DNS-1123 label: safe for every kind and for label values
 _HASH_CHARS = 10
 _UNSAFE = re.compile(r"[^a-z0-9-]+")
@@ -33,3 +35,25 @@ def resource_name(prefix: str, readable: str, *identity: str, max_len: int = MAX
     room = max_len - len(prefix) - len(tail) - 2
     body = slug(readable)[:room].strip("-")
     return f"{prefix}-{body}-{tail}" if body else f"{prefix}-{tail}"
+
+
+_SUBDOMAIN = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")
+_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def check_object_name(value: object, field: str) -> str:
+    """A Kubernetes object name (DNS-1123 subdomain), or a DnsInputError.
+
+    Names end up inside ownership records and MR annotations, so anything else (a comma,
+    an ``=``) could forge registry labels.
+    """
+    if not isinstance(value, str) or not _SUBDOMAIN.match(value):
+        raise DnsInputError(field, value, "is not a valid Kubernetes object name (DNS-1123 subdomain)")
+    return value
+
+
+def check_namespace(value: object, field: str) -> str:
+    """A Kubernetes namespace name (DNS-1123 label), or a DnsInputError."""
+    if not isinstance(value, str) or not _LABEL.match(value):
+        raise DnsInputError(field, value, "is not a valid Kubernetes namespace name (DNS-1123 label)")
+    return value

@@ -254,6 +254,8 @@ def parse_address(value: str, field: str, version: int | None = None) -> str:
     """An IP address in canonical text form, of ``version`` if given."""
     try:
         address = ipaddress.ip_address(value.strip())
+        if isinstance(address, ipaddress.IPv6Address) and address.scope_id is not None:
+            raise ValueError("scoped")
     except ValueError:
         raise DnsInputError(field, value, "is not a valid IP address") from None
     if version is not None and address.version != version:

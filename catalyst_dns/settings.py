@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from catalyst_dns import fields, names
+from catalyst_dns import fields, kubenames, names
 from catalyst_dns.errors import DnsInputError
 
 PROVIDERS = ("cloudflare", "route53", "clouddns", "azuredns", "hetzner")
@@ -177,6 +177,8 @@ def _address(value: Any, field_path: str, version: int) -> str:
         raise DnsInputError(field_path, value, f"must be an IPv{version} address string")
     try:
         address = ipaddress.ip_address(value)
+        if isinstance(address, ipaddress.IPv6Address) and address.scope_id is not None:
+            raise ValueError("scoped")
     except ValueError:
         raise DnsInputError(field_path, value, f"is not a valid IPv{version} address") from None
     if address.version != version:
@@ -250,7 +252,8 @@ def _region(doc: Any, path: str) -> Region:
 def _tenant(doc: Any, path: str) -> Tenant:
     doc = fields.mapping(doc, path)
     fields.no_unknown_keys(doc, _TENANT_KEYS, path)
-    namespaces = tuple(fields.strings(doc, "namespaces", path))
+    namespaces = tuple(kubenames.check_namespace(n, f"{path}.namespaces[{i}]")
+                       for i, n in enumerate(fields.strings(doc, "namespaces", path)))
     suffixes = tuple(
         names.normalise(s, f"{path}.suffixes[{i}]")
         for i, s in enumerate(fields.strings(doc, "suffixes", path))

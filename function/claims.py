@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from catalyst_dns import fields, names
+from catalyst_dns import fields, kubenames, names
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import Scope
 from catalyst_dns.records import RecordType, check_ttl
@@ -127,20 +127,23 @@ def read_composite(xr: Mapping[str, Any]) -> Composite:
         raise DnsInputError("kind", raw_kind, "must be Gslb, DNSRoute or DNSRecord "
                             "(XGslb, XDNSRoute or XDNSRecord for legacy cluster composites)") from None
     metadata = fields.mapping(xr.get("metadata") or {}, "metadata")
-    name = fields.string(metadata, "name", "metadata")
+    name = kubenames.check_object_name(fields.string(metadata, "name", "metadata"), "metadata.name")
     xr_namespace = metadata.get("namespace")
     labels = metadata.get("labels") or {}
     if not isinstance(labels, Mapping):
         raise DnsInputError("metadata.labels", labels, "must be an object")
     namespace: str | None
-    if isinstance(xr_namespace, str) and xr_namespace:
-        scope, namespace, owner_name = Scope.NAMESPACED, xr_namespace, name
+    if xr_namespace is not None and xr_namespace != "":
+        scope, owner_name = Scope.NAMESPACED, name
+        namespace = kubenames.check_namespace(xr_namespace, "metadata.namespace")
     else:
         scope = Scope.CLUSTER
         claim_ns = labels.get(CLAIM_NAMESPACE_LABEL)
-        namespace = claim_ns if isinstance(claim_ns, str) and claim_ns else None
+        namespace = None if claim_ns is None else kubenames.check_namespace(
+            claim_ns, f"metadata.labels[{CLAIM_NAMESPACE_LABEL}]")
         claim_name = labels.get(CLAIM_NAME_LABEL)
-        owner_name = claim_name if isinstance(claim_name, str) and claim_name else name
+        owner_name = name if claim_name is None else kubenames.check_object_name(
+            claim_name, f"metadata.labels[{CLAIM_NAME_LABEL}]")
     owner = f"{kind.value.lower()}/{namespace or ''}/{owner_name}"
     return Composite(kind=kind, name=name, namespace=namespace, scope=scope, owner=owner)
 
@@ -225,17 +228,10 @@ def _backend(spec: Mapping[str, Any]) -> BackendRef:
     return BackendRef(
         api_version=fields.string(doc, "apiVersion", "spec.backendRef", default=BACKEND_KINDS[kind]),
         kind=kind,
-        name=_k8s_name(fields.string(doc, "name", "spec.backendRef"), "spec.backendRef.name"),
+        name=kubenames.check_object_name(fields.string(doc, "name", "spec.backendRef"), "spec.backendRef.name"),
         namespace=None if doc.get("namespace") is None
-        else _k8s_name(fields.string(doc, "namespace", "spec.backendRef"), "spec.backendRef.namespace"),
+        else kubenames.check_namespace(doc["namespace"], "spec.backendRef.namespace"),
     )
-
-
-def _k8s_name(value: str, field: str) -> str:
-    if len(value) > 253 or not all(c.isascii() and (c.islower() or c.isdigit() or c in "-.") for c in value) \
-            or not value[0].isalnum() or not value[-1].isalnum():
-        raise DnsInputError(field, value, "is not a valid Kubernetes object name")
-    return value
 
 
 def read_gslb(spec: Mapping[str, Any]) -> GslbSpec:

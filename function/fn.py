@@ -18,7 +18,7 @@ from typing import Any
 
 import grpc
 import structlog
-from crossplane.function import resource, response
+from crossplane.function import response
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 from crossplane.function.proto.v1 import run_function_pb2_grpc as grpcv1
 from google.protobuf import struct_pb2
@@ -30,6 +30,7 @@ from function.compose import Composition, build, emit_mixed, ready_names
 from function.input import FunctionInput, read_input
 from function.memo import Memo, key
 from function.plan import plan
+from function.structs import struct_to_python, to_python
 
 SETTINGS_REQUIREMENT = "sovereign-dns-settings"
 ENVIRONMENT_CONFIG_API = "apiextensions.crossplane.io/v1beta1"
@@ -106,7 +107,7 @@ def _refuse(rsp: fnv1.RunFunctionResponse, message: str) -> None:
 def _run(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, memo: Memo | None) -> bytes:
     """Fill the per-call part of ``rsp``; return the memoised tail to send after it."""
     # Parse the step's input, and ask for the Sovereign settings it names (on every call).
-    fn_input = read_input(resource.struct_to_dict(req.input) if req.HasField("input") else None)
+    fn_input = read_input(struct_to_python(req.input, "input") if req.HasField("input") else None)
     settings_bytes = _require_settings(req, rsp, fn_input)
     if settings_bytes is None:
         _parse_claim(req)  # refuse a malformed claim now rather than after the settings arrive
@@ -142,13 +143,12 @@ def _run(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, memo: Memo
 def _read_identity(req: fnv1.RunFunctionRequest) -> claims.Composite:
     """The composite's identity, without converting its (possibly large) spec."""
     fields = req.observed.composite.resource.fields
-    head = {name: resource.struct_to_dict(fields[name].struct_value) if name == "metadata"
-            else fields[name].string_value for name in ("apiVersion", "kind", "metadata") if name in fields}
+    head = {name: to_python(fields[name], name) for name in ("apiVersion", "kind", "metadata") if name in fields}
     return claims.read_composite(head)
 
 
 def _parse_claim(req: fnv1.RunFunctionRequest) -> tuple[claims.Composite, claims.Spec]:
-    xr = resource.struct_to_dict(req.observed.composite.resource)
+    xr = struct_to_python(req.observed.composite.resource)
     composite = claims.read_composite(xr)
     return composite, claims.read_spec(composite.kind, xr)
 
@@ -187,7 +187,7 @@ def _settings_from_bytes(serialized: bytes) -> SovereignSettings:
     """Parse settings once per distinct EnvironmentConfig (every reconcile sends the same one)."""
     config = struct_pb2.Struct()
     config.ParseFromString(serialized)
-    doc = resource.struct_to_dict(config)
+    doc = struct_to_python(config, "EnvironmentConfig")
     return parse_settings(doc.get("data"), "EnvironmentConfig.data")
 
 
