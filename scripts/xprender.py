@@ -188,8 +188,9 @@ class Example:
 
     @property
     def provider(self) -> str:
-        """The provider folder the example sits in."""
-        return self.path.relative_to(EXAMPLES).parts[1]
+        """The provider folder the example sits in ("" for examples/invalid/)."""
+        parts = self.path.relative_to(EXAMPLES).parts
+        return parts[1] if len(parts) > 2 else ""
 
     @property
     def name(self) -> str:
@@ -198,8 +199,15 @@ class Example:
 
     @property
     def id(self) -> str:
-        """<scope>/<provider>/<name>."""
-        return f"{self.scope}/{self.provider}/{self.name}"
+        """<scope>/<provider>/<name> (invalid/<name> for bad-input examples)."""
+        return "/".join(p for p in (self.scope, self.provider, self.name) if p)
+
+    @property
+    def expected_fatal(self) -> list[str]:
+        """The ``# expect-fatal:`` lines: substrings the Fatal result's message must contain."""
+        prefix = "# expect-fatal: "
+        return [line[len(prefix):] for line in self.path.read_text().splitlines()
+                if line.startswith(prefix)]
 
     def xr(self) -> dict[str, Any]:
         """The XR document."""
@@ -212,6 +220,35 @@ def examples(selected: Sequence[str] = ()) -> list[Example]:
     if selected:
         found = [e for e in found if any(s in str(e.path) or s in e.id for s in selected)]
     return found
+
+
+def invalid_examples(selected: Sequence[str] = ()) -> list[Example]:
+    """The bad-input examples (examples/invalid/): each must be refused with a Fatal result."""
+    found = [Example(p) for p in sorted((EXAMPLES / "invalid").glob("*.yaml"))]
+    if selected:
+        found = [e for e in found if any(s in str(e.path) or s in e.id for s in selected)]
+    return found
+
+
+def fatal_message(rendered: Rendered) -> str | None:
+    """The Fatal result's message from render's stderr, if render stopped on one."""
+    marker = "returned a fatal result: "
+    for line in rendered.stderr.splitlines():
+        if marker in line:
+            return line.split(marker, 1)[1].strip()
+    return None
+
+
+def refused_as_expected(rendered: Rendered) -> tuple[bool, str]:
+    """Whether a bad-input example was refused (exit 1, nothing on stdout) as its file says."""
+    message = fatal_message(rendered)
+    if rendered.ok or message is None or rendered.stdout.strip():
+        return False, f"exit {rendered.returncode}, no Fatal result: {rendered.stderr.strip()[:300]}"
+    expected = rendered.example.expected_fatal
+    if not expected:
+        return False, "the example has no '# expect-fatal:' line"
+    missing = [e for e in expected if e not in message]
+    return (not missing, message if not missing else f"{message!r} lacks {missing!r}")
 
 
 def load_one(path: Path) -> dict[str, Any]:
@@ -450,7 +487,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     cli = crossplane_cli()
     apis = Apis.load()
     chosen = examples(args.selected)
-    if not chosen:
+    invalid = invalid_examples(args.selected)
+    if not chosen and not invalid:
         print("no examples selected", file=sys.stderr)
         return 2
     out: Path = args.out
@@ -464,6 +502,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"function: pid {fn.process.pid} on {fn.target} (log {fn.log.relative_to(ROOT)})")
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             renders = list(pool.map(lambda e: render(cli, e, fn.target, apis), chosen))
+            refusals = list(pool.map(lambda e: render(cli, e, fn.target, apis), invalid))
 
     failed = [r for r in renders if not r.ok]
     for r in renders:
@@ -472,6 +511,12 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"({r.seconds:.2f}s, {len(r.composed) if r.ok else 0} composed)")
         if not r.ok:
             print("        " + r.stderr.strip().replace("\n", "\n        "))
+    refused_ok = 0
+    for r in refusals:
+        ok, detail = refused_as_expected(r)
+        refused_ok += ok
+        print(f"  [{'ok ' if ok else 'ERR'}] refuse {r.example.id:<48} {detail}")
+    bad_inputs_status = 0 if refused_ok == len(refusals) else 1
     good = [r for r in renders if r.ok]
     if not good:
         return 1
@@ -484,7 +529,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         k8gb_file.parent.mkdir(parents=True)
         k8gb_file.write_text(dump_all(k8gb_docs))
 
-    status = 0 if not failed else 1
+    status = (0 if not failed else 1) | bad_inputs_status
     rendered_dirs = [out / scope for scope in SCOPES if (out / scope).is_dir()]
     print(f"validating {sum(len(r.resources) for r in good)} rendered resources "
           f"(crossplane beta validate, offline, --error-on-missing-schemas)")
@@ -503,7 +548,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             counts[owner_of(doc["apiVersion"])] += 1
     counts["k8gb (embedded)"] = len(k8gb_docs)
     verdict = "validated" if status == 0 else "rendered (see failures above)"
-    print(f"\n{len(good)}/{len(renders)} examples rendered; resources {verdict} per provider:")
+    print(f"\n{refused_ok}/{len(refusals)} bad-input examples refused with the expected Fatal result")
+    print(f"{len(good)}/{len(renders)} examples rendered; resources {verdict} per provider:")
     for owner, n in sorted(counts.items()):
         print(f"  {owner:<18} {n}")
     print(f"output: {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")

@@ -494,3 +494,23 @@ def test_examples_parse_as_single_documents() -> None:
         else:
             assert doc["metadata"]["labels"]["crossplane.io/claim-namespace"] == "acme-prod"
             assert doc["spec"]["compositionRef"]["name"]
+
+
+# --- bad input --------------------------------------------------------------------------------
+
+INVALID = xprender.invalid_examples()
+
+
+@pytest.mark.parametrize("example_id", [e.id for e in INVALID])
+def test_bad_input_is_refused_with_a_precise_fatal(cli: Path, function: xprender.RunningFunction,
+                                                   apis: xprender.Apis, example_id: str) -> None:
+    (example,) = [e for e in INVALID if e.id == example_id]
+    r = xprender.render(cli, example, function.target, apis)
+    ok, detail = xprender.refused_as_expected(r)
+    assert ok, detail
+    assert function.process.poll() is None, "the function died on bad input"
+
+
+def test_bad_inputs_cover_ten_distinct_rules() -> None:
+    rules = {e.expected_fatal[-1].split(": ", 1)[0] + "|" + e.name.split("-")[0] for e in INVALID}
+    assert len(INVALID) >= 10 and len(rules) >= 10
