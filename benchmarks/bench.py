@@ -1,0 +1,350 @@
+"""The benchmark: ours, the floor and the peers on the same requests, in one run.
+
+Starts each function on loopback, drives RunFunction with 1 and 16 concurrent streams for
+every workload, prints the table and the ratios, and (with --write) regenerates
+BENCHMARKS.md. Run it through ``scripts/bench.sh``, which prepares the venv and the peers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime
+import os
+import platform
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+import psutil
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from benchmarks.client import Stats, load
+from benchmarks.peers import go_templating
+from benchmarks.workloads import WORKLOADS, Workload
+
+MIB = 1024 * 1024
+STREAMS = (1, 16)
+# Distinct XRs (another name each) for the "cold" rows: a cache keyed by the claim cannot help.
+COLD_VARIANTS = {"small-dnsrecord": 600, "typical-gslb": 600, "large-gslb": 24}
+
+
+@dataclass
+class Target:
+    name: str
+    command: list[str]
+    port: int
+    service: str  # v1 or v1beta1
+    env: dict[str, str] = field(default_factory=dict)
+    proc: subprocess.Popen[bytes] | None = None
+    log: Any = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def payloads(self, workload: Workload, variants: int = 0) -> list[bytes]:
+        numbers: Sequence[int | None] = range(variants) if variants else [None]
+        if self.service == "v1beta1":
+            return [go_templating.request(workload, n).SerializeToString() for n in numbers]
+        return [workload.request(n).SerializeToString() for n in numbers]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(target: Target, logs: Path) -> None:
+    logs.mkdir(parents=True, exist_ok=True)
+    target.log = (logs / f"{target.name}.log").open("wb")
+    target.proc = subprocess.Popen(target.command, stdout=target.log, stderr=subprocess.STDOUT,
+                                   env={**os.environ, **target.env})
+
+
+def wait_ready(target: Target, timeout: float = 60.0) -> None:
+    """Until the port answers a gRPC call (health if served, else the channel being ready)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert target.proc is not None
+        if target.proc.poll() is not None:
+            raise RuntimeError(f"{target.name} exited with {target.proc.returncode}; see its log")
+        try:
+            with grpc.insecure_channel(target.address) as ch:
+                grpc.channel_ready_future(ch).result(timeout=1)
+                if target.name == "ours":
+                    health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=1)
+                return
+        except (grpc.FutureTimeoutError, grpc.RpcError):
+            time.sleep(0.2)
+    raise RuntimeError(f"{target.name} did not become ready on {target.address}")
+
+
+def stop(target: Target) -> None:
+    if target.proc is not None and target.proc.poll() is None:
+        target.proc.terminate()
+        try:
+            target.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            target.proc.kill()
+            target.proc.wait()
+    if target.log is not None:
+        target.log.close()
+
+
+class RssSampler:
+    """Peak resident set size of a process (and its children) while running."""
+
+    def __init__(self, pid: int, interval: float = 0.02) -> None:
+        self.process = psutil.Process(pid)
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def rss(self) -> int:
+        total = self.process.memory_info().rss
+        for child in self.process.children(recursive=True):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                total += child.memory_info().rss
+        return int(total)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.rss())
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.rss())
+
+
+def budget(workload: Workload, quick: bool) -> dict[str, Any]:
+    large = workload.name.startswith("large")
+    scale = 0.4 if quick else 1.0
+    return {"duration": (4.0 if large else 2.5) * scale, "min_requests": 8 if quick else (20 if large else 200),
+            "warmup": 3}
+
+
+def run_matrix(targets: list[Target], quick: bool) -> tuple[dict[tuple[str, str, int], Stats], dict[str, int],
+                                                            dict[str, int]]:
+    results: dict[tuple[str, str, int], Stats] = {}
+    peak_rss: dict[str, int] = {}
+    ours = next(t for t in targets if t.name == "ours")
+    assert ours.proc is not None
+    idle_rss = RssSampler(ours.proc.pid).rss()
+    for workload in WORKLOADS:
+        for target in targets:
+            payloads = target.payloads(workload)
+            for streams in STREAMS:
+                opts = budget(workload, quick)
+                sampler = RssSampler(ours.proc.pid) if target is ours and streams == max(STREAMS) else None
+                if sampler:
+                    sampler.__enter__()
+                try:
+                    stats = asyncio.run(load(target.address, payloads, workload.expected_resources,
+                                             service=target.service, streams=streams, **opts))
+                finally:
+                    if sampler:
+                        sampler.__exit__()
+                        peak_rss[workload.name] = sampler.peak
+                results[(workload.name, target.name, streams)] = stats
+                print(f"  {workload.name:16} {target.name:14} x{streams:<2}  n={stats.count:5}  "
+                      f"median={stats.median_ms:8.2f} ms  p99={stats.p99_ms:8.2f} ms  "
+                      f"{stats.throughput:8.1f} req/s", flush=True)
+        # Cold: every request a distinct XR, one stream.
+        variants = COLD_VARIANTS[workload.name] // (3 if quick else 1)
+        for target in targets:
+            payloads = target.payloads(workload, variants)
+            stats = asyncio.run(load(target.address, payloads, workload.expected_resources, service=target.service,
+                                     streams=1, duration=3600, max_requests=variants, warmup=0))
+            results[(workload.name + " (distinct XRs)", target.name, 1)] = stats
+            print(f"  {workload.name + '*':16} {target.name:14} x1   n={stats.count:5}  "
+                  f"median={stats.median_ms:8.2f} ms  p99={stats.p99_ms:8.2f} ms  "
+                  f"{stats.throughput:8.1f} req/s", flush=True)
+    return results, peak_rss, {"idle": idle_rss}
+
+
+def machine() -> dict[str, str]:
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = psutil.virtual_memory().total / 1024**3
+    load1, load5, _ = os.getloadavg()
+    return {"cpu": model, "nproc": str(os.cpu_count()), "memory": f"{mem:.1f} GiB",
+            "kernel": platform.release(), "python": platform.python_version(),
+            "load": f"{load1:.2f} (1 min), {load5:.2f} (5 min)"}
+
+
+def fmt_ratio(a: Stats | None, b: Stats | None, attr: str) -> str:
+    if a is None or b is None:
+        return "—"
+    x, y = getattr(a, attr), getattr(b, attr)
+    return f"{x / y:.2f}x" if y else "—"
+
+
+def table(results: dict[tuple[str, str, int], Stats], target_names: list[str]) -> list[str]:
+    peers = [n for n in target_names if n not in ("ours", "floor")]
+    head = ["workload", "streams", "function", "n", "median ms", "p99 ms", "req/s", "response KiB"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    rows = sorted({(w, s) for (w, _, s) in results}, key=lambda k: (workload_order(k[0]), k[1]))
+    for w, s in rows:
+        for n in target_names:
+            st = results.get((w, n, s))
+            if st is None:
+                continue
+            lines.append(f"| {w} | {s} | {n} | {st.count} | {st.median_ms:.2f} | {st.p99_ms:.2f} | "
+                         f"{st.throughput:.1f} | {st.response_bytes / 1024:.1f} |")
+    lines += ["", "Ratios (ours / other): below 1 means ours is faster; for req/s, above 1 means ours serves more.", ""]
+    rhead = ["workload", "streams"]
+    for other in ["floor", *peers]:
+        rhead += [f"median ours/{other}", f"p99 ours/{other}", f"req/s ours/{other}"]
+    lines += ["| " + " | ".join(rhead) + " |", "|" + "---|" * len(rhead)]
+    for w, s in rows:
+        ours = results.get((w, "ours", s))
+        cells = [w, str(s)]
+        for other in ["floor", *peers]:
+            o = results.get((w, other, s))
+            cells += [fmt_ratio(ours, o, "median_ms"), fmt_ratio(ours, o, "p99_ms"), fmt_ratio(ours, o, "throughput")]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def workload_order(name: str) -> tuple[int, int]:
+    names = [w.name for w in WORKLOADS]
+    base = name.split(" ")[0]
+    return (names.index(base) if base in names else 99, 1 if " " in name else 0)
+
+
+def report(results: dict[tuple[str, str, int], Stats], peak_rss: dict[str, int], rss: dict[str, int],
+           targets: list[Target], elapsed: float, source: str) -> str:
+    m = machine()
+    names = [t.name for t in targets]
+    out = [
+        "# Benchmarks",
+        "",
+        "<!-- Generated by scripts/bench.sh (benchmarks/bench.py); do not edit by hand. -->",
+        "",
+        f"Run {datetime.datetime.now(datetime.UTC).strftime('%Y-%m-%d %H:%M UTC')}, {elapsed:.0f} s, "
+        f"function source: {source}.",
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {m['cpu']}, nproc {m['nproc']}, memory {m['memory']}",
+        f"- Linux {m['kernel']}, Python {m['python']}",
+        f"- Load average at the end of the run: {m['load']}. Everything (client, ours, floor, peers) shares these",
+        "  cores with whatever else runs on the machine; only ratios from one run count.",
+        "",
+        "## Method",
+        "",
+        "- `scripts/bench.sh` starts each function on loopback and drives `RunFunction` over gRPC (insecure) with",
+        "  `benchmarks/client.py`: one `grpc.aio` channel, N concurrent callers (1 and 16), each calling back to",
+        "  back for a bounded time (2.5 s; 4 s for the large Gslb) after 3 warm-up calls. Latency is per call at the",
+        "  client; throughput is calls ÷ wall time. Every response is checked: no Fatal result and the expected",
+        "  number of desired composed resources, else the run fails (a broken function cannot look fast).",
+        "- Workloads (`benchmarks/workloads.py`, settings from `tests/function/requests.py`):",
+        *[f"  - **{w.name}**: {w.description}; {w.expected_resources} composed resources." for w in WORKLOADS],
+        "- Rows marked *(distinct XRs)*: one stream, every request a different XR (another name) of the same",
+        "  shape, so nothing cached per claim can answer; the other rows repeat one request, as Crossplane's",
+        "  reconciles of one XR do.",
+        "- **ours**: `python -m function --insecure --max-message-mib 64` (its default 4 worker threads).",
+        "- **floor**: `benchmarks/floor.py`, a `grpc.aio` server (as the Crossplane Python SDK runtime builds) with",
+        "  the same message limits, that parses each request and answers with the wire bytes of the response ours gave",
+        "  for that workload, precomputed at startup (keyed by kind and hostname count): the cost of gRPC and",
+        "  protobuf alone for those sizes.",
+        f"- **go-templating**: crossplane-contrib/function-go-templating {go_templating.VERSION}, built from its Go",
+        "  module (`benchmarks/peers/go-templating/`), with an inline template",
+        "  (`benchmarks/peers/go-templating/template.yaml.gotmpl`) that composes the same records (CNAMEs,",
+        "  ownership TXTs, k8gb `Object`s; the TXT and its ownership TXT) without validating. It serves only the",
+        "  v1beta1 service, so it is called there; the settings reach it as the pipeline context's environment.",
+        "- Peak RSS: resident set of our server process, sampled every 20 ms during each 16-stream run.",
+        "",
+        "## Figures",
+        "",
+        *table(results, names),
+        "",
+        "## Memory (ours)",
+        "",
+        f"- Idle after start: {rss['idle'] / MIB:.0f} MiB",
+        *[f"- Peak under 16 streams, {w}: {v / MIB:.0f} MiB" for w, v in peak_rss.items()],
+        "",
+        "## Profile",
+        "",
+        "`.venv-function/bin/python -m benchmarks.profile` runs the handler in-process on the large Gslb under",
+        "pyinstrument and prints where the time goes.",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--go-templating", help="path of the function-go-templating binary (omit to skip)")
+    parser.add_argument("--write", help="write the report (markdown) to this file")
+    parser.add_argument("--logs", default="build/bench-logs")
+    parser.add_argument("--source", default="working tree", help="what function source is measured (for the report)")
+    parser.add_argument("--quick", action="store_true", help="short runs, for checking the harness")
+    args = parser.parse_args(argv)
+
+    py = sys.executable
+    targets = [
+        Target("ours", [py, "-m", "function", "--insecure", "--address", "", "--max-message-mib", "64"],
+               free_port(), "v1"),
+        Target("floor", [py, "-m", "benchmarks.floor", "--address", "", "--max-message-mib", "64"],
+               free_port(), "v1"),
+    ]
+    if args.go_templating:
+        targets.append(Target("go-templating", [], free_port(), "v1beta1"))
+    for t in targets:
+        if t.name == "go-templating":
+            t.command = go_templating.command(args.go_templating, t.address)
+        else:
+            t.command[t.command.index("")] = t.address
+
+    began = time.monotonic()
+    logs = Path(args.logs)
+    try:
+        for t in targets:
+            start(t, logs)
+        for t in targets:
+            wait_ready(t)
+        print("targets: " + ", ".join(f"{t.name}@{t.address}" for t in targets), flush=True)
+        results, peak_rss, rss = run_matrix(targets, args.quick)
+    finally:
+        for t in targets:
+            stop(t)
+    elapsed = time.monotonic() - began
+    names = [t.name for t in targets]
+    print()
+    print("\n".join(table(results, names)))
+    print()
+    print(f"ours RSS: idle {rss['idle'] / MIB:.0f} MiB; peak under 16 streams: "
+          + ", ".join(f"{w} {v / MIB:.0f} MiB" for w, v in peak_rss.items()))
+    print(f"total {elapsed:.0f} s")
+    if args.write:
+        Path(args.write).write_text(report(results, peak_rss, rss, targets, elapsed, args.source))
+        print(f"wrote {args.write}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

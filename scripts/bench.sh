@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The benchmark (not part of the test run): ours beside the floor and the go-templating peer,
+# on the same requests, 1 and 16 streams; prints the table and rewrites BENCHMARKS.md.
+#
+#   scripts/bench.sh            # measure the working tree
+#   BENCH_REF=HEAD scripts/bench.sh   # measure a commit's function (the harness from the working tree)
+#   BENCH_QUICK=1 scripts/bench.sh    # short runs, to check the harness (does not write BENCHMARKS.md)
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+
+py="$here/.venv-function/bin/python"
+[ -x "$py" ] || scripts/setup-venvs.sh
+"$py" -c "import psutil, pyinstrument" 2>/dev/null || scripts/setup-venvs.sh
+
+# The peer: function-go-templating, pinned as a tool of a small Go module, built once.
+gt_version=v0.4.1
+gt_bin="$here/build/peers/function-go-templating-$gt_version"
+if [ ! -x "$gt_bin" ]; then
+  echo "building function-go-templating $gt_version (once)..." >&2
+  mkdir -p "$(dirname "$gt_bin")"
+  (cd benchmarks/peers/go-templating &&
+    GONOSUMDB='github.com/crossplane-contrib/*' GOFLAGS=-buildvcs=false \
+      go build -trimpath -ldflags "-s -w" -o "$gt_bin" github.com/crossplane-contrib/function-go-templating)
+fi
+
+# Which function source: the working tree, or a commit's (exported beside the harness).
+src="$here"
+label="working tree at $(git rev-parse --short HEAD)$(git diff --quiet -- function catalyst_dns || echo ' + uncommitted changes')"
+if [ -n "${BENCH_REF:-}" ]; then
+  sha=$(git rev-parse --short "$BENCH_REF")
+  src="$here/build/bench-src/$sha"
+  rm -rf "$src" && mkdir -p "$src"
+  git archive "$sha" function catalyst_dns tests | tar -x -C "$src"
+  cp -r benchmarks "$src/"
+  label="commit $sha"
+fi
+
+args=(--go-templating "$gt_bin" --logs "$here/build/bench-logs" --source "$label")
+if [ -n "${BENCH_QUICK:-}" ]; then
+  args+=(--quick)
+else
+  args+=(--write "$here/BENCHMARKS.md")
+fi
+cd "$src"
+"$py" -m benchmarks.bench "${args[@]}"
+if [ -z "${BENCH_QUICK:-}" ]; then
+  echo
+  echo "profile of the large Gslb (in-process):"
+  "$py" -m benchmarks.profile --top 25 | tee "$here/build/bench-logs/profile.txt" | head -60
+fi
