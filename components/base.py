@@ -1,0 +1,200 @@
+"""What every zone component shares: the record-writing contract and name-server normalisation.
+
+A zone component owns one provider zone. Delegations write records *into* a zone through
+:meth:`ZoneComponent.write_records` and :meth:`ZoneComponent.write_ds`, so a delegation
+never needs to know the parent's provider: the provider's own rules live in
+``catalyst_dns.providers.<provider>`` and each zone component applies them.
+
+This module imports only ``pulumi`` itself, never a provider SDK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pulumi
+
+from catalyst_dns import kubenames, names
+from catalyst_dns.errors import DnsInputError
+from catalyst_dns.providers import provider_for
+from catalyst_dns.records import Rdata, RecordSet, RecordType, parse_rdata
+from catalyst_dns.settings import Zone
+
+T = TypeVar("T")
+PACKAGE = "catalyst-dns"
+# DS digest type 2 (SHA-256): the one every registry and every provider here accepts.
+DS_DIGEST_SHA256 = 2
+
+
+def type_token(kind: str) -> str:
+    """The Pulumi type token of one of our components."""
+    return f"{PACKAGE}:index:{kind}"
+
+
+@dataclass(frozen=True, slots=True)
+class Ds:
+    """One DS record: what a signed child asks its parent to publish.
+
+    A dataclass, not a tuple: Pulumi rebuilds tuples that pass through an Output.
+    """
+
+    key_tag: int
+    algorithm: int
+    digest_type: int
+    digest: str
+
+    @property
+    def fields(self) -> tuple[int, int, int, str]:
+        """``(key tag, algorithm, digest type, digest)``, for the providers' DS formatters."""
+        return (self.key_tag, self.algorithm, self.digest_type, self.digest.upper())
+
+    @property
+    def presentation(self) -> str:
+        """Zone-file form, ``<key tag> <algorithm> <digest type> <DIGEST>``."""
+        return f"{self.key_tag} {self.algorithm} {self.digest_type} {self.digest.upper()}"
+
+
+def parse_ds(text: str, source: str) -> Ds:
+    """A DS from its presentation form (optionally with owner, TTL, class and type in front)."""
+    tokens = text.split()
+    if "DS" in tokens:
+        tokens = tokens[tokens.index("DS") + 1 :]
+    if len(tokens) < 4:
+        raise ValueError(f"{source} returned {text!r}, which is not a DS record")
+    key_tag, algorithm, digest_type = (int(float(t)) for t in tokens[:3])
+    return Ds(key_tag, algorithm, digest_type, "".join(tokens[3:]).upper())
+
+
+def normalise_nameservers(servers: Sequence[str] | None, source: str) -> list[str]:
+    """Name servers as the rest of the model holds names: lower case, no dot, sorted, unique."""
+    if not servers:
+        raise ValueError(f"{source} returned no name servers")
+    return sorted({names.normalise(s, f"{source}.nameServers") for s in servers})
+
+
+def child_name(component: str, suffix: str) -> str:
+    """A child resource's name: the component's name plus what the child is."""
+    return f"{component}-{suffix}"
+
+
+def label_for(name: str) -> str:
+    """A resource-name-safe form of a DNS name (``gslb.omantel.example`` -> ``gslb-omantel-example``)."""
+    return kubenames.slug(name)
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneArgsBase:
+    """The arguments every zone component takes.
+
+    Attributes:
+        name: the zone's DNS name (any case, with or without the trailing dot).
+        provider: the explicit provider object of the zone's cloud.
+        dnssec: sign the zone (and publish its DS in the parent).
+        protect: protect the zone from ``pulumi destroy`` (and turn on the provider's
+            own delete protection where it has one).
+    """
+
+    name: str
+    provider: pulumi.ProviderResource
+    dnssec: bool = False
+    protect: bool = True
+
+
+class ZoneComponent(pulumi.ComponentResource):
+    """A provider zone: its id, its assigned name servers and how records are written into it."""
+
+    provider_key: str
+    #: How many name servers the provider assigns a zone (needed where a parent stores
+    #: one record per value, i.e. Cloudflare, before the name servers are known).
+    assigned_nameservers: int
+    zone_name: str
+    zone_id: pulumi.Output[str]
+    name_servers: pulumi.Output[list[str]]
+    ds: pulumi.Output[Ds] | None
+    dns_provider: pulumi.ProviderResource
+
+    def __init__(self, kind: str, name: str, args: ZoneArgsBase,
+                 opts: pulumi.ResourceOptions | None) -> None:
+        # Validate before anything registers, so bad input leaves nothing behind.
+        zone_name = names.normalise(args.name, f"{name}.name")
+        if not isinstance(args.provider, pulumi.ProviderResource):
+            raise DnsInputError(f"{name}.provider", args.provider,
+                                "must be an explicit provider object of the zone's cloud")
+        type(self).validate(name, args)
+        super().__init__(type_token(kind), name, None, opts)
+        self.zone_name = zone_name
+        self.dns_provider = args.provider
+        self.component_name = name
+
+    # --- what a provider module fills in ------------------------------------------------
+
+    @classmethod
+    def validate(cls, name: str, args: ZoneArgsBase) -> None:
+        """Provider-specific checks of ``args``; raise DnsInputError before registering."""
+
+    def settings_zone(self, provider_config: str) -> pulumi.Output[Zone]:
+        """The zone as the Sovereign settings list it (zone id resolved)."""
+        return self.zone_id.apply(lambda zid: Zone(name=self.zone_name, provider=self.provider_key,
+                                                   zone_id=zid, provider_config=provider_config))
+
+    def write_records(self, resource_name: str, name: str, rtype: RecordType, ttl: int,
+                      values: pulumi.Input[Sequence[str]], count: int,
+                      parent: pulumi.Resource) -> list[pulumi.CustomResource]:
+        """Write one record set (``count`` values) at ``name`` in this zone, as children of ``parent``.
+
+        ``values`` are presentation-format strings (host names, addresses); each provider
+        parses them into rdata and formats them by its own rules.
+        """
+        raise NotImplementedError
+
+    def write_ds(self, resource_name: str, name: str, ttl: int, ds: pulumi.Output[Ds],
+                 parent: pulumi.Resource) -> list[pulumi.CustomResource]:
+        """Write the DS record set of a signed child at ``name`` in this zone."""
+        raise NotImplementedError
+
+    # --- shared helpers ------------------------------------------------------------------
+
+    def record_set(self, name: str, rtype: RecordType, ttl: int, field: str,
+                   rdata: tuple[Rdata, ...] = ()) -> RecordSet:
+        """A record set in this zone, checked against the provider's rules (TTL range...)."""
+        fqdn = names.normalise(name, field, underscore=True)
+        if fqdn == self.zone_name or not names.is_within(fqdn, self.zone_name):
+            raise DnsInputError(field, name, f"is not below zone {self.zone_name}")
+        zone = Zone(name=self.zone_name, provider=self.provider_key, zone_id="-",
+                    provider_config="-")
+        record_set = RecordSet(zone=zone, name=fqdn, type=rtype, ttl=ttl, rdata=rdata)
+        provider_for(self.provider_key).check(record_set, field)
+        return record_set
+
+    def formatted(self, rtype: RecordType, values: pulumi.Input[Sequence[str]],
+                  count: int | None, field: str, fmt: Callable[[Rdata], T]) -> pulumi.Output[list[T]]:
+        """``values`` parsed as ``rtype`` data and formatted by the provider's ``fmt``.
+
+        Parsing and formatting happen in one ``apply``: rdata are tuples, and Pulumi
+        rebuilds tuples that pass through an Output. ``count``, when given, is checked.
+        """
+
+        def parse(vs: Sequence[str]) -> list[T]:
+            if count is not None:
+                exactly(count, field)(vs)
+            return [fmt(parse_rdata(rtype, v, f"{field}[{i}]")) for i, v in enumerate(vs)]
+
+        return pulumi.Output.from_input(values).apply(parse)
+
+    def child_opts(self, parent: pulumi.Resource, **extra: Any) -> pulumi.ResourceOptions:
+        """Options for a record another component writes into this zone."""
+        return pulumi.ResourceOptions(parent=parent, provider=self.dns_provider, **extra)
+
+
+def exactly(count: int, source: str) -> Any:
+    """An ``apply`` callback that checks a list has ``count`` entries and returns it."""
+
+    def check(values: Sequence[Any]) -> list[Any]:
+        if len(values) != count:
+            raise ValueError(f"{source}: expected {count} values, the provider returned "
+                             f"{len(values)}: {list(values)}")
+        return list(values)
+
+    return check

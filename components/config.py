@@ -1,0 +1,359 @@
+"""Typed reading of the stack configuration (namespace ``catalyst-dns``).
+
+Every value is read and checked here, before ``__main__.py`` registers a single resource;
+every error names the configuration key it came from (``catalyst-dns:regions[1].nameserver``),
+so ``pulumi preview`` on a bad stack fails with a message the engineer can act on and
+leaves nothing half-created.
+
+The keys, their types and defaults are declared once in ``SCALAR_KEYS`` / ``OBJECT_KEYS``;
+``Pulumi.yaml`` documents the same keys (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi.runtime.config as runtime_config
+
+from catalyst_dns import fields, names
+from catalyst_dns.errors import DnsInputError
+from catalyst_dns.settings import PROVIDERS, Region, SovereignSettings, Tenant, parse_settings
+from components.sovereign import DEFAULT_OWNER_ID, SovereignArgs, ZoneSpec
+
+NAMESPACE = "catalyst-dns"
+MAX_TTL = 86400
+
+# key -> (type, default, description). A default of None means optional without default.
+SCALAR_KEYS: dict[str, tuple[str, Any, str]] = {
+    "domain": ("string", None, "The Sovereign's domain, e.g. omantel.example (required)."),
+    "provider": ("string", None, "Provider of the domain zone: " + " | ".join(PROVIDERS) + " (required)."),
+    "providerConfig": ("string", None, "Crossplane ProviderConfig the function uses for the domain zone "
+                       "(default: the provider name)."),
+    "dnssec": ("boolean", False, "Sign the domain zone; its DS is exported for the registrar."),
+    "ownerId": ("string", DEFAULT_OWNER_ID, "Owner id of the function's TXT ownership records."),
+    "defaultTtl": ("integer", 300, "Default TTL of records the function writes."),
+    "delegationTtl": ("integer", 3600, "TTL of the NS/DS records delegating child zones."),
+    "gslbZone": ("string", None, "The GSLB sub-zone delegated to k8gb (default gslb.<domain>)."),
+    "gslbTtl": ("integer", 300, "TTL of the GSLB NS records and k8gb nameserver address records."),
+    "protect": ("boolean", True, "Protect zones from deletion (Pulumi protect + provider-side locks)."),
+    "cloudflareAccountId": ("string", None, "Cloudflare account id (required with a cloudflare zone)."),
+    "cloudflareApiToken": ("string", None, "Cloudflare API token, secret (else CLOUDFLARE_API_TOKEN)."),
+    "awsRegion": ("string", "us-east-1", "AWS region of the provider (Route53 is global)."),
+    "awsProfile": ("string", None, "AWS shared-config profile (else the AWS_* environment)."),
+    "awsAllowedAccountId": ("string", None, "Refuse to run against any other AWS account."),
+    "gcpProject": ("string", None, "GCP project of clouddns zones (required with a clouddns zone)."),
+    "gcpCredentials": ("string", None, "GCP service-account key JSON, secret (else ADC/GOOGLE_CREDENTIALS)."),
+    "azureSubscriptionId": ("string", None, "Azure subscription (required with an azuredns zone)."),
+    "azureTenantId": ("string", None, "Azure tenant (else ARM_TENANT_ID)."),
+    "azureResourceGroup": ("string", None, "Resource group of azuredns zones (required with one)."),
+    "hcloudToken": ("string", None, "Hetzner Cloud API token, secret (else HCLOUD_TOKEN)."),
+}
+SECRET_KEYS = frozenset({"cloudflareApiToken", "gcpCredentials", "hcloudToken"})
+OBJECT_KEYS: dict[str, str] = {
+    "regions": "List of regions: {geotag, nameserver: {ipv4, ipv6}, ingress: {ipv4: [], ipv6: []}, "
+               "kubernetesProviderConfig}. At least one; each needs a k8gb nameserver address.",
+    "childZones": "List of child zones below the domain: {name, provider, dnssec, providerConfig, "
+                  "project (clouddns), resourceGroup (azuredns)}.",
+    "tenants": "List of {namespaces: [], suffixes: []}: which namespaces may claim which names.",
+    "reserved": "List of names (wildcards allowed) added to the function's reserved names.",
+}
+_CHILD_ZONE_KEYS = frozenset({"name", "provider", "dnssec", "providerConfig", "project", "resourceGroup"})
+
+
+class ConfigError(DnsInputError):
+    """A stack configuration value that breaks a rule; ``field`` is the config key."""
+
+
+def key(name: str) -> str:
+    """The fully qualified config key."""
+    return f"{NAMESPACE}:{name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """Per-cloud provider settings (secrets stay Outputs)."""
+
+    cloudflare_api_token: pulumi.Output[str] | None = None
+    aws_region: str = "us-east-1"
+    aws_profile: str | None = None
+    aws_allowed_account_id: str | None = None
+    gcp_project: str | None = None
+    gcp_credentials: pulumi.Output[str] | None = None
+    azure_subscription_id: str | None = None
+    azure_tenant_id: str | None = None
+    hcloud_token: pulumi.Output[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StackConfig:
+    """The whole stack configuration, checked."""
+
+    domain: str
+    zones: tuple[ZoneSpec, ...]
+    regions: tuple[Region, ...]
+    gslb_zone: str
+    owner_id: str
+    default_ttl: int
+    delegation_ttl: int
+    gslb_ttl: int
+    tenants: tuple[Tenant, ...]
+    reserved: tuple[str, ...]
+    protect: bool
+    credentials: Credentials
+
+    @property
+    def providers(self) -> list[str]:
+        """The providers the stack's zones use, in PROVIDERS order."""
+        used = {z.provider for z in self.zones}
+        return [p for p in PROVIDERS if p in used]
+
+    @property
+    def route53_dnssec(self) -> bool:
+        """Whether a Route53 zone is signed (it needs a KMS key in us-east-1)."""
+        return any(z.provider == "route53" and z.dnssec for z in self.zones)
+
+    def sovereign_args(self, providers: Mapping[str, pulumi.ProviderResource]) -> SovereignArgs:
+        """The Sovereign component's Args, with the explicit provider objects."""
+        return SovereignArgs(
+            domain=self.domain, zones=self.zones, regions=self.regions, providers=providers,
+            gslb_zone=self.gslb_zone, owner_id=self.owner_id, default_ttl=self.default_ttl,
+            delegation_ttl=self.delegation_ttl, gslb_ttl=self.gslb_ttl, tenants=self.tenants,
+            reserved=self.reserved, protect=self.protect)
+
+
+Getter = Callable[[str], Any]
+
+
+class _Reader:
+    """Reads raw values (strings, or JSON for objects) and turns them into typed ones."""
+
+    def __init__(self, get: Getter, get_secret: Callable[[str], pulumi.Output[str] | None]) -> None:
+        self.get = get
+        self.get_secret = get_secret
+
+    def string(self, name: str) -> str | None:
+        value = self.get(name)
+        default = SCALAR_KEYS[name][1]
+        if value is None or value == "":
+            return default if isinstance(default, str) else None
+        if not isinstance(value, str):
+            raise ConfigError(key(name), value, "must be a string")
+        if len(value) > fields.MAX_STRING or "\x00" in value:
+            raise ConfigError(key(name), value, "is not a valid string")
+        return value
+
+    def required(self, name: str, why: str = "") -> str:
+        value = self.string(name)
+        if value is None:
+            raise ConfigError(key(name), None, f"is required{why}; set it with "
+                              f"`pulumi config set {key(name)} <value>`")
+        return value
+
+    def integer(self, name: str, low: int, high: int) -> int:
+        raw = self.get(name)
+        default = SCALAR_KEYS[name][1]
+        if raw is None or raw == "":
+            return int(default)
+        if isinstance(raw, str):
+            try:
+                raw = int(raw.strip(), 10)
+            except ValueError:
+                raise ConfigError(key(name), raw, "must be an integer") from None
+        try:
+            return fields.integer(raw, key(name), low=low, high=high)
+        except DnsInputError as exc:
+            raise ConfigError(exc.field, exc.value, exc.rule) from None
+
+    def boolean(self, name: str) -> bool:
+        raw = self.get(name)
+        default = SCALAR_KEYS[name][1]
+        if raw is None or raw == "":
+            return bool(default)
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+            return raw.strip().lower() == "true"
+        raise ConfigError(key(name), raw, "must be true or false")
+
+    def objects(self, name: str) -> list[Any]:
+        raw = self.get(name)
+        if raw is None or raw == "":
+            return []
+        if isinstance(raw, str):
+            try:
+                raw = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise ConfigError(key(name), raw, f"is not valid JSON/YAML structured config ({exc.msg})") from None
+        if not isinstance(raw, list):
+            raise ConfigError(key(name), raw, f"must be a list, not {type(raw).__name__}")
+        if len(raw) > fields.MAX_ITEMS:
+            raise ConfigError(key(name), f"<{len(raw)} items>", f"has more than {fields.MAX_ITEMS} items")
+        return raw
+
+
+def _rekey(exc: DnsInputError) -> ConfigError:
+    """An error from the settings model, its field turned into the config key it came from."""
+    field = exc.field
+    prefix = NAMESPACE + "."
+    if field.startswith(prefix):
+        rest = field[len(prefix):]
+        if rest.startswith("gslb.zone"):
+            rest = "gslbZone"
+        field = key(rest)
+    return ConfigError(field, exc.value, exc.rule)
+
+
+def _child_zones(reader: _Reader, domain: str) -> list[ZoneSpec]:
+    out: list[ZoneSpec] = []
+    for index, doc in enumerate(reader.objects("childZones")):
+        path = key(f"childZones[{index}]")
+        try:
+            doc = fields.mapping(doc, path)
+            fields.no_unknown_keys(doc, _CHILD_ZONE_KEYS, path)
+            name = names.normalise(fields.string(doc, "name", path), f"{path}.name")
+            provider = fields.string(doc, "provider", path)
+            dnssec = fields.boolean(doc, "dnssec", path, default=False)
+            provider_config = fields.optional_string(doc, "providerConfig", path)
+            project = fields.optional_string(doc, "project", path)
+            resource_group = fields.optional_string(doc, "resourceGroup", path)
+        except DnsInputError as exc:
+            raise ConfigError(exc.field, exc.value, exc.rule) from None
+        if provider not in PROVIDERS:
+            raise ConfigError(f"{path}.provider", provider, f"must be one of {', '.join(PROVIDERS)}")
+        if name == domain or not names.is_within(name, domain):
+            raise ConfigError(f"{path}.name", name, f"must be a zone below the domain {domain}")
+        if any(z.name == name for z in out):
+            raise ConfigError(f"{path}.name", name, "is listed twice")
+        if project is not None and provider != "clouddns":
+            raise ConfigError(f"{path}.project", project, "applies to clouddns zones only")
+        if resource_group is not None and provider != "azuredns":
+            raise ConfigError(f"{path}.resourceGroup", resource_group, "applies to azuredns zones only")
+        out.append(ZoneSpec(name=name, provider=provider, provider_config=provider_config or provider,
+                            dnssec=dnssec, project=project, resource_group=resource_group))
+    return out
+
+
+def _complete(reader: _Reader, spec: ZoneSpec, where: str) -> ZoneSpec:
+    """Fill in per-cloud settings a zone needs, or say which key is missing."""
+    why = f" because {where} ({spec.name}) is on {spec.provider}"
+    if spec.provider == "cloudflare":
+        return _replace(spec, account_id=reader.required("cloudflareAccountId", why))
+    if spec.provider == "clouddns":
+        return _replace(spec, project=spec.project or reader.required("gcpProject", why))
+    if spec.provider == "azuredns":
+        reader.required("azureSubscriptionId", why)
+        return _replace(spec, resource_group=spec.resource_group or reader.required("azureResourceGroup", why))
+    if spec.provider == "hetzner" and spec.dnssec:
+        field = key("dnssec") if where == key("provider") else f"{where}.dnssec"
+        raise ConfigError(field, True, "is not available: Hetzner Cloud DNS cannot sign zones")
+    return spec
+
+
+def _replace(spec: ZoneSpec, **changes: Any) -> ZoneSpec:
+    values = {f: getattr(spec, f) for f in ZoneSpec.__dataclass_fields__}
+    values.update(changes)
+    return ZoneSpec(**values)
+
+
+def unknown_keys(present: Sequence[str]) -> list[str]:
+    """Keys in our namespace that this program does not read (typos)."""
+    known = {key(k) for k in (*SCALAR_KEYS, *OBJECT_KEYS)}
+    return sorted(k for k in present if k.startswith(NAMESPACE + ":") and k not in known)
+
+
+def read(get: Getter, get_secret: Callable[[str], pulumi.Output[str] | None] | None = None,
+         present: Sequence[str] = ()) -> StackConfig:
+    """Read and check the configuration from ``get(name)`` (raw strings, as Pulumi hands them)."""
+    for name in unknown_keys(present):
+        raise ConfigError(name, None, "is not a known configuration key (known: "
+                          + ", ".join(sorted((*SCALAR_KEYS, *OBJECT_KEYS))) + ")")
+    reader = _Reader(get, get_secret or (lambda _name: None))
+    try:
+        domain = names.normalise(reader.required("domain"), key("domain"))
+    except DnsInputError as exc:
+        raise ConfigError(exc.field, exc.value, exc.rule) from None
+    provider = reader.required("provider")
+    if provider not in PROVIDERS:
+        raise ConfigError(key("provider"), provider, f"must be one of {', '.join(PROVIDERS)}")
+    owner_id = reader.string("ownerId") or DEFAULT_OWNER_ID
+    default_ttl = reader.integer("defaultTtl", 1, MAX_TTL)
+    delegation_ttl = reader.integer("delegationTtl", 1, MAX_TTL)
+    gslb_ttl = reader.integer("gslbTtl", 1, MAX_TTL)
+    protect = reader.boolean("protect")
+    dnssec = reader.boolean("dnssec")
+    main = ZoneSpec(name=domain, provider=provider,
+                    provider_config=reader.string("providerConfig") or provider, dnssec=dnssec)
+    children = _child_zones(reader, domain)
+    gslb_raw = reader.string("gslbZone")
+    try:
+        gslb_zone = names.normalise(gslb_raw, key("gslbZone")) if gslb_raw else f"gslb.{domain}"
+    except DnsInputError as exc:
+        raise ConfigError(exc.field, exc.value, exc.rule) from None
+    if gslb_zone == domain or not names.is_within(gslb_zone, domain):
+        raise ConfigError(key("gslbZone"), gslb_zone, f"must be a sub-zone of {domain}")
+    for index, child in enumerate(children):
+        if names.is_within(child.name, gslb_zone):
+            raise ConfigError(key(f"childZones[{index}].name"), child.name,
+                              f"is the GSLB zone {gslb_zone} or inside it; k8gb answers for it")
+
+    # Regions, tenants and reserved names go through the settings model itself, so the
+    # function accepts exactly what the stack accepted.
+    regions_doc = reader.objects("regions")
+    doc = {
+        "domain": domain, "ownerId": owner_id, "defaultTtl": default_ttl,
+        "zones": [{"name": domain, "provider": provider, "zoneId": "pending",
+                   "providerConfig": main.provider_config}],
+        "gslb": {"zone": gslb_zone}, "regions": regions_doc,
+        "tenants": reader.objects("tenants"), "reserved": reader.objects("reserved"),
+    }
+    try:
+        parsed: SovereignSettings = parse_settings(doc, path=NAMESPACE)
+    except DnsInputError as exc:
+        raise _rekey(exc) from None
+    if not parsed.regions:
+        raise ConfigError(key("regions"), regions_doc or None,
+                          "must list at least one region (with its k8gb nameserver address)")
+    for index, region in enumerate(parsed.regions):
+        if not region.nameserver_ipv4 and not region.nameserver_ipv6:
+            raise ConfigError(key(f"regions[{index}].nameserver"), None,
+                              f"needs ipv4 and/or ipv6: the address of region {region.geotag}'s "
+                              f"k8gb CoreDNS, which answers for {gslb_zone}")
+
+    zones = [_complete(reader, main, key("provider"))]
+    zones += [_complete(reader, z, key(f"childZones[{i}]")) for i, z in enumerate(children)]
+    credentials = Credentials(
+        cloudflare_api_token=reader.get_secret("cloudflareApiToken"),
+        aws_region=reader.string("awsRegion") or "us-east-1",
+        aws_profile=reader.string("awsProfile"),
+        aws_allowed_account_id=reader.string("awsAllowedAccountId"),
+        gcp_project=reader.string("gcpProject"),
+        gcp_credentials=reader.get_secret("gcpCredentials"),
+        azure_subscription_id=reader.string("azureSubscriptionId"),
+        azure_tenant_id=reader.string("azureTenantId"),
+        hcloud_token=reader.get_secret("hcloudToken"),
+    )
+    return StackConfig(
+        domain=domain, zones=tuple(zones), regions=parsed.regions, gslb_zone=gslb_zone,
+        owner_id=parsed.owner_id, default_ttl=default_ttl, delegation_ttl=delegation_ttl,
+        gslb_ttl=gslb_ttl, tenants=parsed.tenants, reserved=parsed.reserved, protect=protect,
+        credentials=credentials)
+
+
+def _present_keys() -> list[str]:
+    keys = set(runtime_config.CONFIG.get())
+    keys |= set(runtime_config.get_config_env())
+    return sorted(keys)
+
+
+def load() -> StackConfig:
+    """Read the stack configuration of the running Pulumi program."""
+    config = pulumi.Config(NAMESPACE)
+
+    def get_secret(name: str) -> pulumi.Output[str] | None:
+        return config.get_secret(name) or None
+
+    return read(config.get, get_secret, _present_keys())

@@ -1,0 +1,91 @@
+"""Delegation of the GSLB sub-zone (``gslb.<domain>``) to the k8gb CoreDNS of every region.
+
+In the parent zone: an NS record set at the GSLB zone listing one name server per region,
+and the A/AAAA records of those names. The names are k8gb's own
+(``gslb-ns-<geotag>-<gslb zone relative to parent, dots as dashes>.<parent>``, see
+``catalyst_dns.k8gb``): k8gb finds its peer clusters by building these names from the
+geotags and resolving them in the parent zone, so any other name leaves the clusters blind
+to each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+
+from catalyst_dns import k8gb, names
+from catalyst_dns.errors import DnsInputError
+from catalyst_dns.records import RecordType
+from catalyst_dns.settings import Region
+from components.base import ZoneComponent, child_name, type_token
+
+KIND = "GslbDelegation"
+MAX_TTL = 86400
+
+
+@dataclass(frozen=True, slots=True)
+class GslbDelegationArgs:
+    """Delegate ``gslb_zone`` from ``parent`` to the k8gb nameservers of ``regions``.
+
+    Attributes:
+        parent: the zone directly above the GSLB zone (k8gb's ``parentZone``).
+        gslb_zone: the load-balanced zone (k8gb's ``loadBalancedZone``).
+        regions: every region, each with its k8gb nameserver address (IPv4 and/or IPv6).
+        ttl: TTL of the NS and address records.
+    """
+
+    parent: ZoneComponent
+    gslb_zone: str
+    regions: Sequence[Region]
+    ttl: int = 300
+
+
+class GslbDelegation(pulumi.ComponentResource):
+    """NS records at the GSLB zone plus the address records of k8gb's nameserver names."""
+
+    def __init__(self, name: str, args: GslbDelegationArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        parent = args.parent
+        gslb_zone = names.normalise(args.gslb_zone, f"{name}.gslbZone")
+        if gslb_zone == parent.zone_name or not names.is_within(gslb_zone, parent.zone_name):
+            raise DnsInputError(f"{name}.gslbZone", gslb_zone,
+                                f"is not below the parent zone {parent.zone_name}")
+        if isinstance(args.ttl, bool) or not isinstance(args.ttl, int) or not 1 <= args.ttl <= MAX_TTL:
+            raise DnsInputError(f"{name}.ttl", args.ttl, f"must be an integer 1-{MAX_TTL}")
+        if not args.regions:
+            raise DnsInputError(f"{name}.regions", [], "must list at least one region")
+        seen: set[str] = set()
+        servers: list[tuple[Region, str]] = []
+        for index, region in enumerate(args.regions):
+            if region.geotag in seen:
+                raise DnsInputError(f"{name}.regions[{index}].geotag", region.geotag,
+                                    "is listed twice")
+            seen.add(region.geotag)
+            if not region.nameserver_ipv4 and not region.nameserver_ipv6:
+                raise DnsInputError(f"{name}.regions[{index}].nameserver", None,
+                                    "needs an ipv4 or ipv6 address: the k8gb CoreDNS of "
+                                    f"region {region.geotag} that answers for {gslb_zone}")
+            server = k8gb.nameserver_name(region.geotag, gslb_zone, parent.zone_name)
+            names.normalise(server, f"{name}.regions[{index}].geotag")
+            servers.append((region, server))
+        # Provider rules (TTL range) before anything registers.
+        parent.record_set(gslb_zone, RecordType.NS, args.ttl, f"{name}.ttl")
+        super().__init__(type_token(KIND), name, None, opts)
+
+        self.gslb_zone = gslb_zone
+        self.nameservers = sorted(server for _, server in servers)
+        ns_values = list(self.nameservers)
+        self.ns_records = parent.write_records(
+            child_name(name, "ns"), gslb_zone, RecordType.NS, args.ttl, ns_values,
+            len(ns_values), self)
+        self.address_records: list[pulumi.CustomResource] = []
+        for region, server in servers:
+            for rtype, address in ((RecordType.A, region.nameserver_ipv4),
+                                   (RecordType.AAAA, region.nameserver_ipv6)):
+                if address:
+                    self.address_records += parent.write_records(
+                        child_name(name, f"{region.geotag}-{rtype.value.lower()}"), server,
+                        rtype, args.ttl, [address], 1, self)
+        self.register_outputs({"gslbZone": self.gslb_zone, "nameServers": self.nameservers})

@@ -1,0 +1,283 @@
+"""One Sovereign's DNS: its zones, their delegations, the GSLB delegation and the settings.
+
+The Sovereign component composes a zone component per zone (each at its own provider),
+an NS (+DS) delegation of every child zone from the closest zone above it, and the
+delegation of the GSLB sub-zone to k8gb. Its ``settings`` output is the
+``catalyst_dns.settings.SovereignSettings`` the composition function reads; ``to_data()``
+of it is what ``__main__.py`` exports and ``catalyst-dns-handoff`` turns into the
+EnvironmentConfig.
+
+Provider SDKs are imported only for the providers the Sovereign's zones use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from catalyst_dns import names
+from catalyst_dns.errors import DnsInputError
+from catalyst_dns.settings import (
+    PROVIDERS,
+    Region,
+    SovereignSettings,
+    Tenant,
+    Zone,
+    parse_settings,
+)
+from components.base import ZoneArgsBase, ZoneComponent, child_name, label_for, type_token
+from components.delegation import Delegation, DelegationArgs
+from components.gslb_delegation import GslbDelegation, GslbDelegationArgs
+
+KIND = "Sovereign"
+DEFAULT_OWNER_ID = "catalyst-dns"
+
+# provider key -> (module, component class, args class)
+_ZONE_COMPONENTS = {
+    "cloudflare": ("components.cloudflare", "CloudflareZone", "CloudflareZoneArgs"),
+    "route53": ("components.route53", "Route53Zone", "Route53ZoneArgs"),
+    "clouddns": ("components.clouddns", "CloudDnsZone", "CloudDnsZoneArgs"),
+    "azuredns": ("components.azuredns", "AzureDnsZone", "AzureDnsZoneArgs"),
+    "hetzner": ("components.hetzner", "HetznerZone", "HetznerZoneArgs"),
+}
+# The extra provider a Route53 zone signs with (KMS keys for Route53 DNSSEC live in us-east-1).
+AWS_KMS_PROVIDER = "route53-kms"
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneSpec:
+    """One zone of the Sovereign and where it lives.
+
+    Attributes:
+        name: the zone's DNS name.
+        provider: cloudflare | route53 | clouddns | azuredns | hetzner.
+        provider_config: the Crossplane ProviderConfig the function writes this zone with.
+        dnssec: sign the zone (its DS goes into the parent, or to the registrar for the apex).
+        account_id: Cloudflare account (cloudflare only).
+        project: GCP project (clouddns only).
+        resource_group: Azure resource group (azuredns only).
+    """
+
+    name: str
+    provider: str
+    provider_config: str
+    dnssec: bool = False
+    account_id: str | None = None
+    project: str | None = None
+    resource_group: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SovereignArgs:
+    """Everything one Sovereign's DNS is built from.
+
+    Attributes:
+        domain: the Sovereign's domain; ``zones[0]`` must be this zone.
+        zones: the domain zone first, then any child zones below it.
+        regions: the regions, each with its k8gb nameserver address.
+        providers: explicit provider objects by provider key (plus ``route53-kms``
+            optionally, a us-east-1 AWS provider for Route53 DNSSEC keys).
+        gslb_zone: the GSLB sub-zone; ``gslb.<domain>`` by default.
+        owner_id: the ownership-record owner id the function writes with.
+        default_ttl: the function's default record TTL.
+        delegation_ttl: TTL of child-zone NS/DS records.
+        gslb_ttl: TTL of the GSLB NS and nameserver address records.
+        tenants, reserved: the tenancy policy handed to the function.
+        protect: protect zones (and turn on provider-side delete protection).
+    """
+
+    domain: str
+    zones: Sequence[ZoneSpec]
+    regions: Sequence[Region]
+    providers: Mapping[str, pulumi.ProviderResource]
+    gslb_zone: str | None = None
+    owner_id: str = DEFAULT_OWNER_ID
+    default_ttl: int = 300
+    delegation_ttl: int = 3600
+    gslb_ttl: int = 300
+    tenants: Sequence[Tenant] = ()
+    reserved: Sequence[str] = ()
+    protect: bool = True
+
+
+def check_args(name: str, args: SovereignArgs) -> SovereignSettings:
+    """Check ``args`` as a whole and return the settings with placeholder zone ids.
+
+    Runs every rule the function will apply to the exported settings, so a Sovereign
+    that Pulumi can build is one the function accepts. Raises DnsInputError naming the field.
+    """
+    domain = names.normalise(args.domain, f"{name}.domain")
+    if not args.zones:
+        raise DnsInputError(f"{name}.zones", [], "must list the domain zone")
+    zone_names: list[str] = []
+    for index, spec in enumerate(args.zones):
+        path = f"{name}.zones[{index}]"
+        zone = names.normalise(spec.name, f"{path}.name")
+        if spec.provider not in PROVIDERS:
+            raise DnsInputError(f"{path}.provider", spec.provider,
+                                f"must be one of {', '.join(PROVIDERS)}")
+        if spec.provider not in args.providers:
+            raise DnsInputError(f"{path}.provider", spec.provider,
+                                "has no explicit provider object; pass one in providers")
+        if index == 0 and zone != domain:
+            raise DnsInputError(f"{path}.name", zone, f"must be the domain zone {domain}")
+        if index > 0 and (zone == domain or not names.is_within(zone, domain)):
+            raise DnsInputError(f"{path}.name", zone, f"must be a zone below {domain}")
+        if zone in zone_names:
+            raise DnsInputError(f"{path}.name", zone, "is listed twice")
+        zone_names.append(zone)
+    draft = SovereignSettings(
+        domain=domain,
+        owner_id=args.owner_id,
+        default_ttl=args.default_ttl,
+        zones=tuple(_settings_zone(spec, "pending") for spec in args.zones),
+        gslb_zone=args.gslb_zone or f"gslb.{domain}",
+        regions=tuple(args.regions),
+        tenants=tuple(args.tenants),
+        reserved=tuple(args.reserved),
+    )
+    settings = parse_settings(draft.to_data(), path=name)
+    for index, listed in enumerate(settings.zones):
+        if names.is_within(listed.name, settings.gslb_zone):
+            raise DnsInputError(f"{name}.zones[{index}].name", listed.name,
+                                f"is inside the GSLB zone {settings.gslb_zone}, which k8gb answers for")
+    if not settings.regions:
+        raise DnsInputError(f"{name}.regions", [], "must list at least one region")
+    return settings
+
+
+def _settings_zone(spec: ZoneSpec, zone_id: str) -> Zone:
+    return Zone(
+        name=names.normalise(spec.name, "zone"),
+        provider=spec.provider,
+        zone_id=zone_id,
+        provider_config=spec.provider_config,
+        resource_group=spec.resource_group if spec.provider == "azuredns" else None,
+        project=spec.project if spec.provider == "clouddns" else None,
+    )
+
+
+def zone_args(spec: ZoneSpec, providers: Mapping[str, pulumi.ProviderResource],
+              protect: bool) -> ZoneArgsBase:
+    """The provider zone component's Args for ``spec`` (imports that provider's module only)."""
+    module_name, _, args_name = _ZONE_COMPONENTS[spec.provider]
+    module = importlib.import_module(module_name)
+    common: dict[str, Any] = {"name": spec.name, "provider": providers[spec.provider],
+                              "dnssec": spec.dnssec, "protect": protect}
+    if spec.provider == "cloudflare":
+        common["account_id"] = spec.account_id or ""
+    elif spec.provider == "route53":
+        common["kms_provider"] = providers.get(AWS_KMS_PROVIDER)
+    elif spec.provider == "clouddns":
+        common["project"] = spec.project or ""
+    elif spec.provider == "azuredns":
+        common["resource_group"] = spec.resource_group or ""
+    args: ZoneArgsBase = getattr(module, args_name)(**common)
+    return args
+
+
+class Sovereign(pulumi.ComponentResource):
+    """A Sovereign's zones, delegations and GSLB delegation, and the settings for the function."""
+
+    zones: dict[str, ZoneComponent]
+    settings: pulumi.Output[SovereignSettings]
+
+    def __init__(self, name: str, args: SovereignArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        draft = check_args(name, args)
+        specs = {z.name: spec for z, spec in zip(draft.zones, args.zones, strict=True)}
+        domain = draft.domain
+        gslb_parent = draft.gslb_parent
+        assert gslb_parent is not None  # parse_settings guarantees it
+
+        # Build every child's Args before registering anything: their checks raise too.
+        built: dict[str, tuple[Callable[..., ZoneComponent], ZoneArgsBase]] = {}
+        for index, zone in enumerate(draft.zones):
+            spec = specs[zone.name]
+            module_name, class_name, _ = _ZONE_COMPONENTS[spec.provider]
+            try:
+                zargs = zone_args(spec, args.providers, args.protect)
+                cls = getattr(importlib.import_module(module_name), class_name)
+                cls.validate(zone_label(name, zone.name, domain), zargs)
+            except DnsInputError as exc:
+                key = exc.field.rsplit(".", 1)[-1]
+                raise DnsInputError(f"{name}.zones[{index}].{key}", exc.value, exc.rule) from None
+            built[zone.name] = (cls, zargs)
+
+        super().__init__(type_token(KIND), name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        # Parents before children, so each delegation finds its parent zone.
+        self.zones = {}
+        for zone in sorted(draft.zones, key=lambda z: (z.name.count("."), z.name)):
+            cls, zargs = built[zone.name]
+            self.zones[zone.name] = cls(zone_label(name, zone.name, domain), zargs, child)
+
+        self.delegations: dict[str, Delegation] = {}
+        for zone_name, component in self.zones.items():
+            if zone_name == domain:
+                continue
+            parent = _closest_parent(zone_name, self.zones)
+            label = component.component_name
+            self.delegations[zone_name] = Delegation(
+                child_name(label, "delegation"),
+                DelegationArgs(parent=parent, child=component, ttl=args.delegation_ttl),
+                child)
+
+        self.gslb = GslbDelegation(
+            child_name(name, "gslb"),
+            GslbDelegationArgs(parent=self.zones[gslb_parent.name], gslb_zone=draft.gslb_zone,
+                               regions=draft.regions, ttl=args.gslb_ttl),
+            child)
+
+        ordered = [self.zones[z.name].settings_zone(z.provider_config) for z in draft.zones]
+        self.settings = pulumi.Output.all(*ordered).apply(
+            lambda zones: _final_settings(draft, zones, name))
+        self.zone_ids = pulumi.Output.all(
+            **{z: c.zone_id for z, c in self.zones.items()})
+        self.name_servers = pulumi.Output.all(
+            **{z: c.name_servers for z, c in self.zones.items()})
+        signed = {z: c.ds for z, c in self.zones.items() if c.ds is not None}
+        self.ds_records = pulumi.Output.all(
+            **{z: ds.apply(lambda d: d.presentation) for z, ds in signed.items()})
+        self.register_outputs({
+            "zoneIds": self.zone_ids,
+            "nameServers": self.name_servers,
+            "dsRecords": self.ds_records,
+            "gslbNameServers": self.gslb.nameservers,
+            "settings": self.settings.apply(lambda s: s.to_data()),
+        })
+
+
+def zone_label(sovereign: str, zone: str, domain: str) -> str:
+    """A zone component's name: the Sovereign's name plus ``apex`` or the zone's labels."""
+    suffix = "apex" if zone == domain else label_for(names.relative(zone, domain))
+    return child_name(sovereign, suffix)
+
+
+def _closest_parent(zone: str, zones: Mapping[str, ZoneComponent]) -> ZoneComponent:
+    """The deepest other zone that contains ``zone``."""
+    best: ZoneComponent | None = None
+    for name, component in zones.items():
+        if name != zone and names.is_within(zone, name) and (
+                best is None or name.count(".") > best.zone_name.count(".")):
+            best = component
+    if best is None:  # pragma: no cover - check_args keeps every zone under the domain
+        raise DnsInputError("zones", zone, "has no parent zone")
+    return best
+
+
+def _final_settings(draft: SovereignSettings, zones: Sequence[Zone], path: str) -> SovereignSettings:
+    """The draft with the real zone ids, checked once more exactly as the function reads it."""
+    final = SovereignSettings(
+        domain=draft.domain, owner_id=draft.owner_id, default_ttl=draft.default_ttl,
+        zones=tuple(zones), gslb_zone=draft.gslb_zone, regions=draft.regions,
+        tenants=draft.tenants, reserved=draft.reserved)
+    reparsed = parse_settings(final.to_data(), path=f"{path}.settings")
+    if reparsed.to_data() != final.to_data():  # pragma: no cover - a model bug, not input
+        raise AssertionError(f"{path}: settings do not round-trip through parse_settings")
+    return final
