@@ -146,6 +146,9 @@ class Case:
     build: Callable[[], fnv1.RunFunctionRequest]
     expect: str | tuple[str, ...]  # substrings of the Fatal message: field path and rule
     bug: str | None = None  # set while the function gets this case wrong (strict xfail)
+    # False when protobuf's decoder cannot even parse the request off the wire (nesting beyond upb's
+    # depth limit): in-process only; tests/serving/test_server.py pins the wire behaviour.
+    wire: bool = True
 
 
 def _case(id_: str, kind: str, spec: Any, expect: str, **kw: Any) -> Case:
@@ -170,7 +173,11 @@ CASES: list[Case] = [
     _case(
         "hostnames-item-int", "Gslb", {**GSLB, "hostnames": [42]}, "spec.hostnames[0]: 42.0 must be a string, not float"
     ),
-    Case("hostnames-nested-lists", lambda: nested_lists(40), ("spec.hostnames[0]: [[[[", "must be a string, not list")),
+    Case(
+        "hostnames-nested-lists",
+        lambda: nested_lists(40),
+        ("spec.hostnames[0][0][0]", "'<nested list>' is nested deeper than 32 levels"),
+    ),
     _case(
         "targets-list",
         "DNSRoute",
@@ -249,27 +256,21 @@ CASES: list[Case] = [
         "ttl-nan",
         lambda: with_number("DNSRecord", ("ttl",), float("nan")),
         "spec.ttl: nan must be a whole number",
-        bug="a NaN anywhere in the XR (here spec.ttl) makes resource.struct_to_dict raise ValueError "
-        "('Fail to serialize NaN for Value.number_value'): the Fatal is 'internal error (ValueError)'",
     ),
     Case(
         "ttl-infinity",
         lambda: with_number("DNSRoute", ("ttl",), float("inf")),
         "spec.ttl: inf must be a whole number",
-        bug="an infinity anywhere in the XR (here spec.ttl) makes resource.struct_to_dict raise ValueError: "
-        "the Fatal is 'internal error (ValueError)'",
     ),
     Case(
         "weight-nan",
         lambda: with_number("Gslb", ("strategy",), float("nan")),
-        "spec.strategy: nan must be an object",
-        bug="NaN in spec.strategy gives 'internal error (ValueError)' (struct_to_dict), not a field error",
+        "spec.strategy: nan must be an object, not float",
     ),
     Case(
         "settings-defaultttl-nan",
         lambda: with_settings_number("defaultTtl", float("nan")),
         "EnvironmentConfig.data.defaultTtl: nan must be a whole number",
-        bug="NaN in the EnvironmentConfig's data.defaultTtl gives 'internal error (ValueError)'",
     ),
     _case(
         "weight-huge",
@@ -312,9 +313,7 @@ CASES: list[Case] = [
     Case(
         "unknown-key-1MB",
         lambda: req("DNSRecord", {**RECORD, "k" * MB: 1}),
-        "is not a known field",
-        bug="the Fatal message echoes an unknown spec key unbounded: a 1 MB key gives a 1 MB message "
-        "(DnsInputError bounds the value, not the field path)",
+        ("spec.kkkk", "(1000005 chars): 1.0 is not a known field (known: name, ttl, type, values)"),
     ),
     _case(
         "hostnames-1001",
@@ -346,9 +345,8 @@ CASES: list[Case] = [
     Case(
         "targets-nested-500",
         lambda: nested_targets(500),
-        ("spec.targets.a: {'a': {'a':", "is not a known field (known: addresses, hostname, regions)"),
-        bug="spec.targets nested 500 objects deep makes resource.struct_to_dict (json_format.MessageToDict) "
-        "hit RecursionError: the Fatal is 'internal error (RecursionError)'",
+        ("spec.targets.a.a.a.a", ": '<nested object>' is nested deeper than 32 levels"),
+        wire=False,
     ),
     # -- unicode: confusables, mixed scripts, full-width, invisible and non-NFC --
     _case(
@@ -453,17 +451,15 @@ CASES: list[Case] = [
         "nul-in-backend-namespace",
         "Gslb",
         {**GSLB, "backendRef": {"kind": "Service", "name": "s", "namespace": "a\x00"}},
-        "spec.backendRef.namespace: 'a\\x00' contains a NUL byte",
+        "spec.backendRef.namespace: 'a\\x00' is not a valid Kubernetes namespace name (DNS-1123 label)",
     ),
     _case(
         "nul-in-claim-name-label",
         "XDNSRecord",
         RECORD,
-        "metadata.labels.crossplane.io/claim-name: 'dmarc\\x00' contains a NUL byte",
+        "metadata.labels[crossplane.io/claim-name]: 'dmarc\\x00' is not a valid Kubernetes object name",
         namespace=None,
         labels={"crossplane.io/claim-namespace": "acme-prod", "crossplane.io/claim-name": "dmarc\x00"},
-        bug="a NUL byte in the crossplane.io/claim-name label is accepted and written into the ownership TXT "
-        "record (external-dns/resource=dnsrecord/acme-prod/dmarc\\x00) and the owner annotation",
     ),
     _case(
         "control-char-in-txt",
@@ -549,7 +545,7 @@ CASES: list[Case] = [
         "cluster-xr-empty-claim-namespace",
         "XGslb",
         GSLB,
-        "spec.hostnames[0]: 'shop.acme.omantel.example' is refused: the composite has no namespace or claim namespace",
+        "metadata.labels[crossplane.io/claim-namespace]: '' is not a valid Kubernetes namespace name (DNS-1123 label)",
         namespace=None,
         labels={"crossplane.io/claim-namespace": ""},
     ),
@@ -565,7 +561,7 @@ CASES: list[Case] = [
         "namespace-case-variant",
         "DNSRoute",
         ROUTE,
-        "spec.hostnames[0]: 'api.acme.aws.omantel.example' is refused: namespace 'ACME-PROD' has no DNS suffixes",
+        "metadata.namespace: 'ACME-PROD' is not a valid Kubernetes namespace name (DNS-1123 label)",
         namespace="ACME-PROD",
     ),
     # -- reserved names --
@@ -704,20 +700,15 @@ CASES: list[Case] = [
         "ipv6-scoped-address",
         "DNSRoute",
         {**ROUTE, "targets": {"addresses": ["fe80::1%eth0"]}},
-        "spec.targets.addresses[0]: 'fe80::1%eth0'",
-        bug="an IPv6 address with a zone index ('fe80::1%eth0') is accepted (ipaddress parses scope ids) and "
-        "written verbatim into the AAAA record set",
+        "spec.targets.addresses[0]: 'fe80::1%eth0' is not a valid IP address",
     ),
     # -- the composite's own identity --
     _case(
         "metadata-name-injects-registry-owner",
         "DNSRecord",
         RECORD,
-        "metadata.name: 'a,external-dns/owner=openova'",
+        "metadata.name: 'a,external-dns/owner=openova' is not a valid Kubernetes object name (DNS-1123 subdomain)",
         name="a,external-dns/owner=openova",
-        bug="metadata.name is not checked as a Kubernetes name: 'a,external-dns/owner=openova' composes and the "
-        "ownership TXT reads '...external-dns/resource=dnsrecord/acme-prod/a,external-dns/owner=openova', "
-        "which ExternalDNS parses as owner=openova (ownership spoofing)",
     ),
     Case(
         "metadata-missing", lambda: composite_with("DNSRecord", RECORD, metadata=...), "metadata.name: None is required"
@@ -864,3 +855,4 @@ CASES: list[Case] = [
 ]
 
 FIXED_CASES = [c for c in CASES if c.bug is None]
+WIRE_CASES = [c for c in FIXED_CASES if c.wire]

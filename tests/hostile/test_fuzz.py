@@ -7,8 +7,7 @@ Fatal of the form ``<field>: <value> <rule>`` with nothing composed, or a compos
 every resource is well formed. The number of examples run is printed and written to
 ``build/fuzz-figures.txt``.
 
-NaN and infinities are left out of the generated numbers: they are a known defect, pinned
-by the strict xfails ``ttl-nan``/``ttl-infinity`` of the corpus.
+Numbers include NaN and the infinities (protobuf doubles carry them; JSON cannot).
 """
 
 from __future__ import annotations
@@ -113,7 +112,29 @@ WORDS = [
     "\u200d",
     "\u202e",
 ]
-NUMBERS = [0, -1, 1, 30, 59, 60, 300, 86400, 86401, 2**31 - 1, 2**31, 2**53, 0.5, 1e-300, 1e300, -1e300, 100, 101]
+NUMBERS = [
+    float("nan"),
+    float("inf"),
+    -float("inf"),
+    0,
+    -1,
+    1,
+    30,
+    59,
+    60,
+    300,
+    86400,
+    86401,
+    2**31 - 1,
+    2**31,
+    2**53,
+    0.5,
+    1e-300,
+    1e300,
+    -1e300,
+    100,
+    101,
+]
 KEYS = [
     "hostnames",
     "regions",
@@ -139,7 +160,7 @@ leaves = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(min_value=-(2**53), max_value=2**53),
-    st.floats(allow_nan=False, allow_infinity=False),
+    st.floats(),
     st.text(max_size=40),
     st.sampled_from(NAMES + VALUES + WORDS),
     st.sampled_from(NUMBERS),

@@ -15,7 +15,7 @@ from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from tests.function.requests import fatal
-from tests.hostile.corpus import FIXED_CASES, Case, many_hostnames, nested_targets, req, valid
+from tests.hostile.corpus import WIRE_CASES, Case, many_hostnames, nested_targets, req, valid
 from tests.serving.conftest import SERVICE, Server
 
 MIB = 1 << 20
@@ -38,7 +38,7 @@ def assert_refused(rsp: fnv1.RunFunctionResponse, case: Case) -> None:
 def hostile_over_the_wire(limit: int, count: int | None = None) -> list[tuple[Case, bytes]]:
     """Corpus cases (no known defects) whose request fits under ``limit`` bytes, serialized."""
     out = []
-    for case in FIXED_CASES:
+    for case in WIRE_CASES:
         payload = case.build().SerializeToString()
         if len(payload) < limit:
             out.append((case, payload))

@@ -21,7 +21,7 @@ import psutil
 
 from function.fn import run
 from tests.function.requests import fatal
-from tests.hostile.corpus import FIXED_CASES, req, valid
+from tests.hostile.corpus import WIRE_CASES, req, valid
 from tests.serving.conftest import Server, record_figure
 
 SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "20"))
@@ -61,7 +61,7 @@ def payloads() -> list[Payload]:
         rsp = run(request)
         assert fatal(rsp) is None
         out.append(Payload(name, request.SerializeToString(), frozenset(rsp.desired.resources), ()))
-    for case in FIXED_CASES:
+    for case in WIRE_CASES:
         body = case.build().SerializeToString()
         if len(body) < MAX_MESSAGE:
             expect = (case.expect,) if isinstance(case.expect, str) else case.expect
