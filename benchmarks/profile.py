@@ -38,10 +38,7 @@ def self_times(frame: Any, out: Counter[str], parent: str = "?") -> None:
     """
     if frame is None:
         return
-    if frame.function.startswith("["):
-        key = parent
-    else:
-        key = f"{frame.function} ({frame.file_path_short}:{frame.line_no})"
+    key = parent if frame.function.startswith("[") else f"{frame.function} ({frame.file_path_short}:{frame.line_no})"
     out[key] += frame.total_self_time
     for child in frame.children:
         self_times(child, out, key)

@@ -36,16 +36,19 @@ if [ -n "${BENCH_REF:-}" ]; then
   label="commit $sha"
 fi
 
-args=(--go-templating "$gt_bin" --logs "$here/build/bench-logs" --source "$label")
+logs="$here/build/bench-logs"
+mkdir -p "$logs"
+args=(--go-templating "$gt_bin" --logs "$logs" --source "$label")
+cd "$src"
 if [ -n "${BENCH_QUICK:-}" ]; then
   args+=(--quick)
 else
-  args+=(--write "$here/BENCHMARKS.md")
+  echo "profiling the large Gslb in-process (pyinstrument)..." >&2
+  "$py" -m benchmarks.profile --top 15 > "$logs/profile.txt"
+  args+=(--write "$here/BENCHMARKS.md" --profile "$logs/profile.txt")
 fi
-cd "$src"
 "$py" -m benchmarks.bench "${args[@]}"
 if [ -z "${BENCH_QUICK:-}" ]; then
   echo
-  echo "profile of the large Gslb (in-process):"
-  "$py" -m benchmarks.profile --top 25 | tee "$here/build/bench-logs/profile.txt" | head -60
+  sed -n '1,/^Call tree/p' "$logs/profile.txt"
 fi
