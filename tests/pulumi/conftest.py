@@ -152,11 +152,11 @@ class ProviderMocks(Mocks):
     def _zone_name_for_cloudflare(self, zone_id: str) -> str:
         return self.cloudflare_zones.get(zone_id, "unknown")
 
-    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         self.calls.append(args)
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": AWS_ACCOUNT, "arn": f"arn:aws:iam::{AWS_ACCOUNT}:user/ci",
-                    "id": AWS_ACCOUNT, "userId": "AIDAEXAMPLE"}, None
+                    "id": AWS_ACCOUNT, "userId": "AIDAEXAMPLE"}, []
         if args.token == "gcp:dns/getKeys:getKeys":
             zone_id = args.args["managedZone"]
             zone = self.gcp_zones.get(zone_id, "unknown")
@@ -167,7 +167,7 @@ class ProviderMocks(Mocks):
                          "description": "", "digests": [{"algorithm": "sha256", "digest": digest}],
                          "dsRecord": f"{tag} 13 2 {digest}", "id": "0", "isActive": True,
                          "keyLength": 256.0, "keyTag": float(tag), "publicKey": "ksk"}],
-                    "zoneSigningKeys": []}, None
+                    "zoneSigningKeys": []}, []
         raise AssertionError(f"unexpected invoke {args.token}")
 
     gcp_zones: dict[str, str]

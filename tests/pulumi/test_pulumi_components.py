@@ -1,0 +1,411 @@
+"""Each component on its own: zones per provider, delegations between any two, GSLB to k8gb."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pytest
+from conftest import (
+    AWS_ACCOUNT,
+    NORMALISED_NS,
+    PulumiEnv,
+    digest_for,
+    key_tag_for,
+)
+from pulumi_helpers import (
+    COMPONENT_TYPES,
+    PROVIDER_TYPES,
+    RECORD_TYPES,
+    ZONE_TYPES,
+    assert_sdk_inputs,
+    record_sets,
+)
+
+from catalyst_dns.errors import DnsInputError
+from catalyst_dns.settings import Region
+
+pytestmark = pytest.mark.pulumi
+
+ALL = ["cloudflare", "route53", "clouddns", "azuredns", "hetzner"]
+SIGNABLE = ["cloudflare", "route53", "clouddns", "azuredns"]
+DOMAIN = "omantel.example"
+
+
+def make_provider(key: str, name: str | None = None) -> pulumi.ProviderResource:
+    name = name or f"{key}-provider"
+    if key == "cloudflare":
+        import pulumi_cloudflare
+
+        return pulumi_cloudflare.Provider(name)
+    if key == "route53":
+        import pulumi_aws
+
+        return pulumi_aws.Provider(name, region="eu-central-1")
+    if key == "clouddns":
+        import pulumi_gcp
+
+        return pulumi_gcp.Provider(name, project="sovereign-dns")
+    if key == "azuredns":
+        import pulumi_azure_native
+
+        return pulumi_azure_native.Provider(name, subscription_id="00000000-0000-0000-0000-000000000001")
+    import pulumi_hcloud
+
+    return pulumi_hcloud.Provider(name)
+
+
+def make_zone(key: str, name: str, zone: str, provider: pulumi.ProviderResource, *,
+              dnssec: bool = False, protect: bool = True,
+              kms_provider: pulumi.ProviderResource | None = None) -> Any:
+    from components import sovereign
+
+    spec = sovereign.ZoneSpec(name=zone, provider=key, provider_config=key, dnssec=dnssec,
+                              account_id="023e105f4ecef8ad9ca31a8372d0c353", project="sovereign-dns",
+                              resource_group="sovereign-dns")
+    providers = {key: provider}
+    if kms_provider is not None:
+        providers[sovereign.AWS_KMS_PROVIDER] = kms_provider
+    args = sovereign.zone_args(spec, providers, protect)
+    module_name, class_name, _ = sovereign._ZONE_COMPONENTS[key]
+    import importlib
+
+    return getattr(importlib.import_module(module_name), class_name)(name, args)
+
+
+def expected_ds(zone: str) -> str:
+    return f"{key_tag_for(zone)} 13 2 {digest_for(zone)}"
+
+
+# --- zones ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("key", ALL)
+def test_zone_registers_one_protected_zone_with_explicit_provider(pulumi_env: PulumiEnv, key: str) -> None:
+    holder: dict[str, Any] = {}
+
+    def build() -> Any:
+        provider = make_provider(key)
+        zone = make_zone(key, "apex", DOMAIN, provider)
+        holder["zone"] = zone
+        return {"ns": zone.name_servers, "id": zone.zone_id}
+
+    out = pulumi_env.run(build)
+    mon = pulumi_env.monitor
+    component = mon.one(COMPONENT_TYPES[key], "apex")
+    provider = mon.one(PROVIDER_TYPES[key])
+    zone = mon.one(ZONE_TYPES[key], "apex-zone")
+    assert zone.parent == component.urn
+    assert zone.provider_urn == provider.urn
+    assert zone.protect is True
+    assert_sdk_inputs(zone)
+    assert out["ns"] == NORMALISED_NS[key]
+    assert out["ns"] == sorted(out["ns"]) and all(not n.endswith(".") for n in out["ns"])
+    i = zone.inputs
+    if key == "cloudflare":
+        assert i["name"] == DOMAIN and i["type"] == "full"
+        assert i["account"] == {"id": "023e105f4ecef8ad9ca31a8372d0c353"}
+        assert out["id"] == zone.id
+    elif key == "route53":
+        assert i["name"] == DOMAIN and i["forceDestroy"] is False
+        assert out["id"] == zone.outputs["zoneId"] and out["id"].startswith("Z")
+    elif key == "clouddns":
+        assert i["dnsName"] == DOMAIN + "."
+        assert i["name"] == "omantel-example" and i["project"] == "sovereign-dns"
+        assert i["visibility"] == "public" and "dnssecConfig" not in i
+        assert out["id"] == "omantel-example"  # records address a managed zone by name
+    elif key == "azuredns":
+        assert i["zoneName"] == DOMAIN and i["resourceGroupName"] == "sovereign-dns"
+        assert i["location"] == "global" and i["zoneType"] == "Public"
+        lock = mon.one("azure-native:authorization:ManagementLockByScope")
+        assert lock.inputs["level"] == "CanNotDelete" and lock.inputs["scope"] == zone.id
+        assert lock.parent == component.urn and lock.provider_urn == provider.urn
+        assert_sdk_inputs(lock)
+        assert out["id"] == zone.id and out["id"].endswith("/dnszones/omantel.example")
+    else:
+        assert i["name"] == DOMAIN and i["mode"] == "primary"
+        assert i["deleteProtection"] is True
+        assert out["id"] == zone.id
+    # Nothing else than the zone (and Azure's lock) without DNSSEC.
+    expected = {ZONE_TYPES[key]} | ({"azure-native:authorization:ManagementLockByScope"}
+                                    if key == "azuredns" else set())
+    assert {r.type for r in mon.custom()} == expected
+
+
+@pytest.mark.parametrize("key", ALL)
+def test_unprotected_zone_drops_protection_everywhere(pulumi_env: PulumiEnv, key: str) -> None:
+    pulumi_env.run(lambda: make_zone(key, "apex", DOMAIN, make_provider(key), protect=False).zone_id)
+    zone = pulumi_env.monitor.one(ZONE_TYPES[key])
+    assert zone.protect is False
+    if key == "hetzner":
+        assert zone.inputs["deleteProtection"] is False
+    if key == "azuredns":
+        assert not pulumi_env.monitor.of_type("azure-native:authorization:ManagementLockByScope")
+
+
+@pytest.mark.parametrize("key", SIGNABLE)
+def test_signed_zone_exposes_its_ds(pulumi_env: PulumiEnv, key: str) -> None:
+    def build() -> Any:
+        provider = make_provider(key)
+        kms = make_provider("route53", "kms-provider") if key == "route53" else None
+        zone = make_zone(key, "apex", DOMAIN, provider, dnssec=True, kms_provider=kms)
+        return zone.ds.apply(lambda d: d.presentation)
+
+    ds = pulumi_env.run(build)
+    assert ds == expected_ds(DOMAIN)
+    mon = pulumi_env.monitor
+    component = mon.one(COMPONENT_TYPES[key])
+    zone = mon.one(ZONE_TYPES[key])
+    for reg in mon.custom():
+        assert reg.parent == component.urn
+        assert_sdk_inputs(reg)
+    if key == "cloudflare":
+        sec = mon.one("cloudflare:index/zoneDnssec:ZoneDnssec", "apex-dnssec")
+        assert sec.inputs == {"zoneId": zone.id, "status": "active"}
+    elif key == "route53":
+        kms_key = mon.one("aws:kms/key:Key", "apex-dnssec-key")
+        assert kms_key.inputs["customerMasterKeySpec"] == "ECC_NIST_P256"
+        assert kms_key.inputs["keyUsage"] == "SIGN_VERIFY"
+        policy = json.loads(kms_key.inputs["policy"])
+        principals = [s["Principal"] for s in policy["Statement"]]
+        assert {"Service": "dnssec-route53.amazonaws.com"} in principals
+        assert {"AWS": f"arn:aws:iam::{AWS_ACCOUNT}:root"} in principals
+        kms_provider = mon.one("pulumi:providers:aws", "kms-provider")
+        assert kms_key.provider_urn == kms_provider.urn
+        ksk = mon.one("aws:route53/keySigningKey:KeySigningKey")
+        assert ksk.inputs["hostedZoneId"] == zone.outputs["zoneId"]
+        assert ksk.inputs["keyManagementServiceArn"] == kms_key.outputs["arn"]
+        assert ksk.inputs["status"] == "ACTIVE"
+        signing = mon.one("aws:route53/hostedZoneDnsSec:HostedZoneDnsSec")
+        assert signing.inputs["signingStatus"] == "SIGNING"
+        assert ksk.urn in signing.dependencies
+        calls = [c.token for c in pulumi_env.mocks.calls]
+        assert calls == ["aws:index/getCallerIdentity:getCallerIdentity"]
+    elif key == "clouddns":
+        assert zone.inputs["dnssecConfig"] == {"state": "on", "nonExistence": "nsec3"}
+        assert [c.token for c in pulumi_env.mocks.calls] == ["gcp:dns/getKeys:getKeys"]
+    else:
+        sec = mon.one("azure-native:dns:DnssecConfig")
+        assert sec.inputs == {"resourceGroupName": "sovereign-dns", "zoneName": DOMAIN}
+
+
+def test_hetzner_refuses_dnssec_before_registering(pulumi_env: PulumiEnv) -> None:
+    def build() -> Any:
+        import pulumi_hcloud
+
+        from components.hetzner import HetznerZone, HetznerZoneArgs
+
+        provider = pulumi_hcloud.Provider("hz")
+        with pytest.raises(DnsInputError, match=r"hz\.dnssec.*cannot sign"):
+            HetznerZone("hz", HetznerZoneArgs(name="hz.omantel.example", provider=provider,
+                                              dnssec=True))
+        return 1
+
+    assert pulumi_env.run(build) == 1
+    assert [r.type for r in pulumi_env.monitor.registrations] == ["pulumi:providers:hcloud"]
+
+
+@pytest.mark.parametrize(("key", "bad", "field"), [
+    ("cloudflare", {"account_id": ""}, "apex.accountId"),
+    ("clouddns", {"project": ""}, "apex.project"),
+    ("azuredns", {"resource_group": ""}, "apex.resourceGroup"),
+    ("route53", {"kms_key_arn": "arn:aws:kms:eu-west-1:1:key/x"}, "apex.kmsKeyArn"),
+    ("hetzner", {"name": "not a zone"}, "apex.name"),
+])
+def test_bad_zone_args_fail_before_registering(pulumi_env: PulumiEnv, key: str,
+                                               bad: dict[str, str], field: str) -> None:
+    import dataclasses
+    import importlib
+
+    from components import sovereign
+
+    def build() -> Any:
+        provider = make_provider(key)
+        spec = sovereign.ZoneSpec(name=DOMAIN, provider=key, provider_config=key,
+                                  account_id="acc", project="p", resource_group="rg")
+        args = dataclasses.replace(sovereign.zone_args(spec, {key: provider}, True), **bad)
+        module_name, class_name, _ = sovereign._ZONE_COMPONENTS[key]
+        cls = getattr(importlib.import_module(module_name), class_name)
+        with pytest.raises(DnsInputError) as caught:
+            cls("apex", args)
+        assert caught.value.field == field
+        return 1
+
+    assert pulumi_env.run(build) == 1
+    assert [r.type for r in pulumi_env.monitor.registrations] == [PROVIDER_TYPES[key]]
+
+
+# --- delegation -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("child_key", ALL)
+@pytest.mark.parametrize("parent_key", ALL)
+def test_delegation_between_any_two_providers(pulumi_env: PulumiEnv, parent_key: str,
+                                              child_key: str) -> None:
+    from components.delegation import Delegation, DelegationArgs
+
+    child_zone = "hz.omantel.example"
+    signed = child_key in SIGNABLE
+
+    def build() -> Any:
+        parent_provider = make_provider(parent_key, "parent-provider")
+        child_provider = make_provider(child_key, "child-provider")
+        kms = make_provider("route53", "kms") if child_key == "route53" else None
+        parent = make_zone(parent_key, "apex", DOMAIN, parent_provider)
+        child = make_zone(child_key, "hz", child_zone, child_provider, dnssec=signed,
+                          kms_provider=kms)
+        Delegation("hz-delegation", DelegationArgs(parent=parent, child=child, ttl=3600))
+        return parent.zone_id
+
+    parent_id = pulumi_env.run(build)
+    mon = pulumi_env.monitor
+    delegation = mon.one("catalyst-dns:index:Delegation", "hz-delegation")
+    parent_provider = mon.one(PROVIDER_TYPES[parent_key], "parent-provider")
+    records = [r for r in mon.of_type(RECORD_TYPES[parent_key]) if r.parent == delegation.urn]
+    assert records, "no records written into the parent"
+    for reg in records:
+        assert reg.provider_urn == parent_provider.urn, "records must use the parent's provider"
+        assert reg.protect is False
+        assert reg.name.startswith("hz-delegation-")
+        _assert_in_zone(parent_key, reg, parent_id)
+    sets = record_sets(parent_key, records, DOMAIN)
+    expected = {(child_zone, "NS")}
+    if signed:
+        expected.add((child_zone, "DS"))
+    assert set(sets) == expected
+    ns = sets[(child_zone, "NS")]
+    assert list(ns.values) == NORMALISED_NS[child_key]
+    assert ns.ttl == 3600
+    if signed:
+        assert sets[(child_zone, "DS")].values == (expected_ds(child_zone),)
+    # Nothing of the delegation lands in the child's own zone or with the child's provider.
+    child_provider = mon.one(PROVIDER_TYPES[child_key], "child-provider")
+    assert not [r for r in mon.custom() if r.parent == delegation.urn
+                and r.provider_urn == child_provider.urn]
+
+
+def _assert_in_zone(provider: str, reg: Any, zone_id: str) -> None:
+    i = reg.inputs
+    if provider in ("cloudflare", "route53"):
+        assert i["zoneId"] == zone_id
+    elif provider == "clouddns":
+        assert i["managedZone"] == zone_id and i["project"] == "sovereign-dns"
+    elif provider == "azuredns":
+        assert i["resourceGroupName"] == "sovereign-dns"
+    else:
+        assert i["zone"] == zone_id
+
+
+def test_delegation_refuses_a_child_outside_the_parent(pulumi_env: PulumiEnv) -> None:
+    from components.delegation import Delegation, DelegationArgs
+
+    def build() -> Any:
+        p = make_provider("hetzner")
+        a = make_zone("hetzner", "a", DOMAIN, p)
+        b = make_zone("hetzner", "b", "other.example", p)
+        c = make_zone("hetzner", "c", "hz.omantel.example", p)
+        with pytest.raises(DnsInputError, match=r"d\.child.*not a zone below"):
+            Delegation("d", DelegationArgs(parent=a, child=b))
+        with pytest.raises(DnsInputError, match=r"d\.child.*not a zone below"):
+            Delegation("d", DelegationArgs(parent=a, child=a))
+        with pytest.raises(DnsInputError, match=r"d\.ttl"):
+            Delegation("d", DelegationArgs(parent=a, child=c, ttl=0))
+        with pytest.raises(DnsInputError, match=r"d\.ttl.*TTL range"):
+            Delegation("d", DelegationArgs(parent=a, child=c, ttl=30))
+        return 1
+
+    pulumi_env.run(build)
+    assert not pulumi_env.monitor.of_type("catalyst-dns:index:Delegation")
+    assert not pulumi_env.monitor.of_type(RECORD_TYPES["hetzner"])
+
+
+def test_cloudflare_parent_checks_the_child_name_server_count(pulumi_env: PulumiEnv) -> None:
+    """A Cloudflare parent writes one record per name server; a count mismatch must fail, not drop one."""
+    from components.base import ZoneComponent
+    from components.delegation import Delegation, DelegationArgs
+
+    def build() -> Any:
+        parent = make_zone("cloudflare", "apex", DOMAIN, make_provider("cloudflare"))
+        child = make_zone("hetzner", "hz", "hz.omantel.example", make_provider("hetzner"))
+        object.__setattr__(child, "assigned_nameservers", 2)  # the real zone returns 3
+        assert isinstance(child, ZoneComponent)
+        Delegation("d", DelegationArgs(parent=parent, child=child))
+        return 1
+
+    with pytest.raises(Exception, match=r"expected 2 values, the provider returned 3"):
+        pulumi_env.run(build)
+
+
+# --- GSLB -----------------------------------------------------------------------------------
+
+REGIONS = [
+    Region(geotag="fsn", nameserver_ipv4="203.0.113.53", nameserver_ipv6="2001:db8:1::53"),
+    Region(geotag="hel", nameserver_ipv4="198.51.100.53"),
+    Region(geotag="nbg1", nameserver_ipv6="2001:db8:3::53"),
+]
+
+
+@pytest.mark.parametrize("count", [1, 2, 3])
+@pytest.mark.parametrize("parent_key", ALL)
+def test_gslb_delegation_uses_k8gb_names(pulumi_env: PulumiEnv, parent_key: str, count: int) -> None:
+    from components.gslb_delegation import GslbDelegation, GslbDelegationArgs
+
+    regions = REGIONS[:count]
+
+    def build() -> Any:
+        parent = make_zone(parent_key, "apex", DOMAIN, make_provider(parent_key))
+        gslb = GslbDelegation("gslb", GslbDelegationArgs(
+            parent=parent, gslb_zone="gslb.omantel.example", regions=regions, ttl=300))
+        return gslb.nameservers
+
+    nameservers = pulumi_env.run(build)
+    # k8gb: gslb-ns-<geotag>-<loadBalancedZone minus .parentZone, dots as dashes>.<parentZone>
+    expected_names = {r.geotag: f"gslb-ns-{r.geotag}-gslb.omantel.example" for r in regions}
+    assert nameservers == sorted(expected_names.values())
+    mon = pulumi_env.monitor
+    component = mon.one("catalyst-dns:index:GslbDelegation", "gslb")
+    records = mon.of_type(RECORD_TYPES[parent_key])
+    assert all(r.parent == component.urn for r in records)
+    sets = record_sets(parent_key, records, DOMAIN)
+    expected: dict[tuple[str, str], tuple[str, ...]] = {
+        ("gslb.omantel.example", "NS"): tuple(sorted(expected_names.values()))}
+    for r in regions:
+        if r.nameserver_ipv4:
+            expected[(expected_names[r.geotag], "A")] = (r.nameserver_ipv4,)
+        if r.nameserver_ipv6:
+            expected[(expected_names[r.geotag], "AAAA")] = (r.nameserver_ipv6,)
+    assert {k: v.values for k, v in sets.items()} == expected
+    assert {v.ttl for v in sets.values()} == {300}
+
+
+def test_gslb_below_a_deeper_zone_follows_k8gb_relative_naming(pulumi_env: PulumiEnv) -> None:
+    from components.gslb_delegation import GslbDelegation, GslbDelegationArgs
+
+    def build() -> Any:
+        parent = make_zone("route53", "apex", DOMAIN, make_provider("route53"))
+        return GslbDelegation("g", GslbDelegationArgs(
+            parent=parent, gslb_zone="gslb.apps.omantel.example", regions=REGIONS[:1])).nameservers
+
+    assert pulumi_env.run(build) == ["gslb-ns-fsn-gslb-apps.omantel.example"]
+
+
+@pytest.mark.parametrize(("regions", "gslb_zone", "ttl", "match"), [
+    ([], "gslb.omantel.example", 300, r"g\.regions"),
+    ([Region(geotag="fsn")], "gslb.omantel.example", 300, r"g\.regions\[0\]\.nameserver"),
+    ([REGIONS[0], REGIONS[0]], "gslb.omantel.example", 300, r"g\.regions\[1\]\.geotag.*twice"),
+    (REGIONS[:1], "gslb.elsewhere.example", 300, r"g\.gslbZone"),
+    (REGIONS[:1], "gslb.omantel.example", 30, r"g\.ttl.*Cloudflare's TTL range"),
+])
+def test_gslb_bad_args_fail_before_registering(pulumi_env: PulumiEnv, regions: list[Region],
+                                               gslb_zone: str, ttl: int, match: str) -> None:
+    from components.gslb_delegation import GslbDelegation, GslbDelegationArgs
+
+    def build() -> Any:
+        parent = make_zone("cloudflare", "apex", DOMAIN, make_provider("cloudflare"))
+        with pytest.raises(DnsInputError, match=match):
+            GslbDelegation("g", GslbDelegationArgs(parent=parent, gslb_zone=gslb_zone,
+                                                   regions=regions, ttl=ttl))
+        return 1
+
+    pulumi_env.run(build)
+    assert not pulumi_env.monitor.of_type("catalyst-dns:index:GslbDelegation")
+    assert not pulumi_env.monitor.of_type(RECORD_TYPES["cloudflare"])
