@@ -18,7 +18,7 @@ render: setup crossplane
 # Lint, type-check, then the function-side suite (core, handler, hostile input, e2e renders)
 # in the function install, and the Pulumi suite (core again, components, program) in the Pulumi install.
 test: setup crossplane lint
-	$(FN_PY) -m pytest tests/core tests/function tests/e2e
+	$(FN_PY) -m pytest tests/core tests/function tests/hostile tests/serving tests/e2e
 	$(PULUMI_PY) -m pytest tests/core tests/pulumi
 
 lint:

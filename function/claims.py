@@ -17,6 +17,7 @@ from catalyst_dns.providers import Scope
 from catalyst_dns.records import RecordType, check_ttl
 
 GROUP = "dns.openova.io"
+VERSIONS = ("v1alpha1",)
 CLAIM_NAMESPACE_LABEL = "crossplane.io/claim-namespace"
 CLAIM_NAME_LABEL = "crossplane.io/claim-name"
 MAX_HOSTNAMES = 1000
@@ -119,6 +120,8 @@ def read_composite(xr: Mapping[str, Any]) -> Composite:
     api_version = xr.get("apiVersion")
     if not isinstance(api_version, str) or api_version.split("/", 1)[0] != GROUP:
         raise DnsInputError("apiVersion", api_version, f"is not in the {GROUP} API group")
+    if api_version.split("/", 1)[-1] not in VERSIONS:
+        raise DnsInputError("apiVersion", api_version, f"is not a served version (served: {', '.join(VERSIONS)})")
     raw_kind = xr.get("kind")
     kind_name = raw_kind[1:] if isinstance(raw_kind, str) and raw_kind.startswith("X") else raw_kind
     try:

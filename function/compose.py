@@ -10,14 +10,17 @@ from what Crossplane observed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 from crossplane.function import resource
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 
-from catalyst_dns.providers import Composed, Scope, provider_for
-from catalyst_dns.providers.base import ANNOTATION_FQDN, LABEL_RECORD_SET, record_set_id
-from function.ownership import Probe, add_requirement
+from catalyst_dns import kubenames
+from catalyst_dns.providers import Provider, Scope, provider_for
+from catalyst_dns.providers.base import name_id, record_set_id
+from catalyst_dns.records import RecordType
+from function.ownership import REQUIREMENT_PREFIX, Probe, add_requirement
 from function.plan import Plan
 
 READY_CONDITION = "Ready"
@@ -37,24 +40,12 @@ class Composition:
     pending: bytes
     ready: bytes
     names: frozenset[str]
-    probes: dict[str, Probe]  # by record-set id
+    probes: dict[str, Probe]  # by requirement name
 
     @property
     def size(self) -> int:
         """Rough memory held, for the memo's bound."""
         return len(self.pending) + len(self.ready) + 300 * len(self.probes) + 100 * len(self.names)
-
-
-def composed_resources(plan: Plan, scope: Scope, owner: str) -> list[tuple[Composed, str]]:
-    """Every managed resource of the plan with the claim field it serves.
-
-    Record sets first, then their ownership records, then the k8gb objects.
-    """
-    out: list[tuple[Composed, str]] = []
-    for record_set, field in (*plan.record_sets, *plan.ownership):
-        out.extend((c, field) for c in provider_for(record_set.zone.provider).compose(record_set, scope, owner))
-    out.extend((c, "spec.regions") for c in plan.objects)
-    return out
 
 
 def status(plan: Plan, resources: dict[str, list[str]]) -> dict[str, Any]:
@@ -73,29 +64,57 @@ def status(plan: Plan, resources: dict[str, list[str]]) -> dict[str, Any]:
     return out
 
 
+@dataclass
+class _Name:
+    """What the composite writes at one name (for its ownership probes)."""
+
+    field: str
+    fqdn: str
+    provider: Provider
+    types: set[str] = dc_field(default_factory=set)
+    kinds: set[tuple[str, str]] = dc_field(default_factory=set)
+    resource_names: list[str] = dc_field(default_factory=list)
+
+
+def _probes(names: dict[str, _Name], scope: Scope) -> dict[str, Probe]:
+    probes: dict[str, Probe] = {}
+    for ident, at in names.items():
+        kinds = set(at.kinds)
+        api = at.provider.api.of(scope)
+        kinds.add((api, at.provider.kind_of(RecordType.CNAME)))  # a CNAME there clashes with anything
+        if "cname" in at.types:
+            kinds.update(at.provider.kinds(scope))  # and our CNAME clashes with any kind there
+        for api_version, kind in sorted(kinds):
+            requirement = f"{REQUIREMENT_PREFIX}{ident}-{kubenames.digest(api_version, kind, length=6)}"
+            probes[requirement] = Probe(requirement, ident, api_version, kind, at.field, at.fqdn,
+                                        frozenset(at.types), tuple(at.resource_names))
+    return probes
+
+
 def build(plan: Plan, scope: Scope, owner: str) -> Composition:
     """Translate a checked plan into its composition."""
     partial = fnv1.RunFunctionResponse()
     desired = partial.desired
-    probes: dict[str, Probe] = {}
+    names: dict[str, _Name] = {}
     resources: dict[str, list[str]] = {}
-    for composed, field in composed_resources(plan, scope, owner):
-        item = desired.resources[composed.name]
-        resource.update(item, composed.manifest)
-        metadata = composed.manifest["metadata"]
-        record_set = metadata.get("labels", {}).get(LABEL_RECORD_SET)
-        if record_set is None:
-            continue
-        resources.setdefault(record_set, []).append(f"{composed.manifest['kind']}/{composed.name}")
-        if record_set not in probes:
-            probes[record_set] = Probe(composed.name, record_set, composed.manifest["apiVersion"],
-                                       composed.manifest["kind"], field, metadata["annotations"][ANNOTATION_FQDN])
+    for record_set, field in (*plan.record_sets, *plan.ownership):
+        provider = provider_for(record_set.zone.provider)
+        at = names.setdefault(name_id(record_set), _Name(field, record_set.name, provider))
+        at.types.add(record_set.type.value.lower())
+        for composed in provider.compose(record_set, scope, owner):
+            resource.update(desired.resources[composed.name], composed.manifest)
+            at.kinds.add((composed.manifest["apiVersion"], composed.manifest["kind"]))
+            at.resource_names.append(composed.name)
+            resources.setdefault(record_set_id(record_set), []).append(f"{composed.manifest['kind']}/{composed.name}")
+    for composed in plan.objects:
+        resource.update(desired.resources[composed.name], composed.manifest)
     resource.update(desired.composite, {"status": status(plan, resources)})
     for item in desired.resources.values():
         item.ready = fnv1.READY_TRUE
     ready = partial.SerializeToString(deterministic=True)
     for item in desired.resources.values():
         item.ready = fnv1.READY_FALSE
+    probes = _probes(names, scope)
     for probe in probes.values():
         add_requirement(partial, probe)
     pending = partial.SerializeToString(deterministic=True)

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from catalyst_dns import fields
+from catalyst_dns.errors import DnsInputError
 
 API_VERSION = "dns.fn.openova.io/v1beta1"
+KIND = "Input"
 DEFAULT_ENVIRONMENT_CONFIG = "catalyst-dns"
 
 
@@ -29,6 +31,11 @@ def read_input(doc: Mapping[str, Any] | None) -> FunctionInput:
     if not doc:
         return FunctionInput()
     doc = fields.mapping(doc, "input")
+    api_version = doc.get("apiVersion", API_VERSION)
+    if api_version != API_VERSION:
+        raise DnsInputError("input.apiVersion", api_version, f"must be {API_VERSION}")
+    if doc.get("kind", KIND) != KIND:
+        raise DnsInputError("input.kind", doc.get("kind"), f"must be {KIND}")
     fields.no_unknown_keys(doc, frozenset({"apiVersion", "kind", "metadata", "environmentConfigName", "k8gb"}),
                            "input")
     k8gb = fields.optional_mapping(doc, "k8gb", "input") or {}

@@ -12,15 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalyst_dns.providers.base import (
-    EXTERNAL_NAME,
-    ApiVersions,
-    Composed,
-    Provider,
-    Scope,
-    envelope,
-    mr_name,
-)
+from catalyst_dns.providers.base import EXTERNAL_NAME, ApiVersions, Provider
 from catalyst_dns.records import Address, Caa, Host, Mx, Rdata, RecordSet, RecordType, Srv, Txt
 
 API = ApiVersions("network.azure.m.upbound.io/v1beta1", "network.azure.upbound.io/v1beta1")
@@ -65,20 +57,25 @@ class AzureDns(Provider):
 
     key = "azuredns"
     title = "Azure DNS"
+    api = API
+    kind = "DNSARecord"
 
-    def compose(self, record_set: RecordSet, scope: Scope, owner: str) -> list[Composed]:
+    def kind_of(self, rtype: RecordType) -> str:
+        """Azure has a kind per record type."""
+        return KINDS[rtype]
+
+    def annotations(self, record_set: RecordSet) -> dict[str, str]:
+        """The record set's relative name is its external name."""
+        return {EXTERNAL_NAME: record_name(record_set)}
+
+    def for_provider(self, record_set: RecordSet) -> dict[str, Any]:
         """One DNS<TYPE>Record for the whole set."""
-        name = mr_name(record_set)
-        for_provider = {
+        return {
             "zoneName": record_set.zone.name,
             "resourceGroupName": record_set.zone.resource_group,
             "ttl": record_set.ttl,
             **value_fields(record_set),
         }
-        return [Composed(name, envelope(api_version=API.of(scope), kind=KINDS[record_set.type], name=name,
-                                        record_set=record_set, scope=scope, for_provider=for_provider,
-                                        owner=owner,
-                                        annotations={EXTERNAL_NAME: record_name(record_set)}))]
 
 
 # --- Zone-level rules, used by the Pulumi components (components/azuredns.py) ---

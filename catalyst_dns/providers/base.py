@@ -20,6 +20,7 @@ from catalyst_dns.settings import Zone
 
 EXTERNAL_NAME = "crossplane.io/external-name"
 LABEL_RECORD_SET = "dns.openova.io/record-set"
+LABEL_NAME = "dns.openova.io/name"
 LABEL_TYPE = "dns.openova.io/type"
 ANNOTATION_FQDN = "dns.openova.io/fqdn"
 ANNOTATION_OWNER = "dns.openova.io/owner"
@@ -55,6 +56,11 @@ class Composed:
 def record_set_id(record_set: RecordSet) -> str:
     """A stable id of a record set (zone, name, type), used for MR names and labels."""
     return kubenames.digest(*record_set.key)
+
+
+def name_id(record_set: RecordSet) -> str:
+    """A stable id of a record set's name (zone, name), to find every writer at one name."""
+    return kubenames.digest(record_set.zone.name, record_set.name)
 
 
 def mr_name(record_set: RecordSet, suffix: str = "") -> str:
@@ -93,6 +99,7 @@ def envelope(
             "name": name,
             "labels": {
                 LABEL_RECORD_SET: record_set_id(record_set),
+                LABEL_NAME: name_id(record_set),
                 LABEL_TYPE: record_set.type.value.lower(),
             },
             "annotations": meta_annotations,
@@ -105,10 +112,17 @@ def envelope(
 
 
 class Provider(ABC):
-    """One DNS provider: its rules and its managed-resource form."""
+    """One DNS provider: its rules and its managed-resource form.
+
+    Most providers write a record set as one MR of one kind: they give ``api``, ``kind``
+    and ``for_provider`` and inherit ``compose``. Others override ``kind_of`` (Azure: a
+    kind per type) or ``compose`` (Cloudflare: an MR per value).
+    """
 
     key: ClassVar[str]
     title: ClassVar[str]
+    api: ClassVar[ApiVersions]
+    kind: ClassVar[str]
     min_ttl: ClassVar[int] = 1
     max_ttl: ClassVar[int] = 2_147_483_647
     supports_proxied: ClassVar[bool] = False
@@ -129,6 +143,26 @@ class Provider(ABC):
             raise DnsInputError(field, record_set.name,
                                 "is a zone apex; its NS records belong to the provider, not to a claim")
 
+    def kind_of(self, rtype: RecordType) -> str:
+        """The MR kind that writes records of ``rtype``."""
+        return self.kind
+
+    def kinds(self, scope: Scope) -> tuple[tuple[str, str], ...]:
+        """Every (apiVersion, kind) this provider's records may be written as."""
+        return tuple(sorted({(self.api.of(scope), self.kind_of(t)) for t in RecordType}))
+
+    def annotations(self, record_set: RecordSet) -> dict[str, str]:
+        """Extra MR annotations (Azure names its records with the external name)."""
+        return {}
+
     @abstractmethod
+    def for_provider(self, record_set: RecordSet) -> dict[str, Any]:
+        """The ``spec.forProvider`` that writes the whole record set."""
+
     def compose(self, record_set: RecordSet, scope: Scope, owner: str) -> list[Composed]:
-        """The managed resources that write ``record_set``."""
+        """The managed resources that write ``record_set``: one, by default."""
+        name = mr_name(record_set)
+        return [Composed(name, envelope(api_version=self.api.of(scope), kind=self.kind_of(record_set.type),
+                                        name=name, record_set=record_set, scope=scope,
+                                        for_provider=self.for_provider(record_set), owner=owner,
+                                        annotations=self.annotations(record_set)))]

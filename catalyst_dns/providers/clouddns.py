@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalyst_dns import names
-from catalyst_dns.providers.base import ApiVersions, Composed, Provider, Scope, envelope, mr_name
+from catalyst_dns.providers.base import ApiVersions, Provider
 from catalyst_dns.records import Rdata, RecordSet, presentation
 
 API = ApiVersions("dns.gcp.m.upbound.io/v1beta1", "dns.gcp.upbound.io/v1beta2")
@@ -32,11 +32,12 @@ class CloudDns(Provider):
 
     key = "clouddns"
     title = "Google Cloud DNS"
+    api = API
+    kind = "RecordSet"
     min_ttl = 0
 
-    def compose(self, record_set: RecordSet, scope: Scope, owner: str) -> list[Composed]:
+    def for_provider(self, record_set: RecordSet) -> dict[str, Any]:
         """One RecordSet for the whole set."""
-        name = mr_name(record_set)
         for_provider: dict[str, Any] = {
             "managedZone": record_set.zone.zone_id,
             "name": record_name(record_set),
@@ -46,9 +47,7 @@ class CloudDns(Provider):
         }
         if record_set.zone.project:
             for_provider["project"] = record_set.zone.project
-        return [Composed(name, envelope(api_version=API.of(scope), kind="RecordSet", name=name,
-                                        record_set=record_set, scope=scope,
-                                        for_provider=for_provider, owner=owner))]
+        return for_provider
 
 
 # --- Zone-level rules, used by the Pulumi components (components/clouddns.py) ---

@@ -60,6 +60,8 @@ class Cloudflare(Provider):
 
     key = "cloudflare"
     title = "Cloudflare"
+    api = API
+    kind = "DNSRecord"
     min_ttl = 60
     max_ttl = 86400
     supports_proxied = True
@@ -83,8 +85,8 @@ class Cloudflare(Provider):
                 raise DnsInputError(f"{field}.values", f"<{len(rdata.text)} characters>",
                                     f"is longer than Cloudflare's {MAX_TXT_CONTENT}-character TXT limit")
 
-    def compose(self, record_set: RecordSet, scope: Scope, owner: str) -> list[Composed]:
-        """One DNSRecord per value."""
+    def for_provider(self, record_set: RecordSet) -> dict[str, Any]:
+        """What every record of the set shares (``compose`` adds each value)."""
         base: dict[str, Any] = {
             "zoneId": record_set.zone.zone_id,
             "name": record_name(record_set),
@@ -93,12 +95,17 @@ class Cloudflare(Provider):
         }
         if record_set.type in PROXIABLE:
             base["proxied"] = record_set.proxied
+        return base
+
+    def compose(self, record_set: RecordSet, scope: Scope, owner: str) -> list[Composed]:
+        """One DNSRecord per value."""
+        base = self.for_provider(record_set)
         out = []
         for rdata in record_set.rdata:
             # Named by value, so adding a value to the set leaves the other records alone.
             name = mr_name(record_set, kubenames.digest(content_key(rdata), length=6))
             for_provider = {**base, **record_fields(rdata)}
-            out.append(Composed(name, envelope(api_version=API.of(scope), kind="DNSRecord", name=name,
+            out.append(Composed(name, envelope(api_version=API.of(scope), kind=self.kind, name=name,
                                                record_set=record_set, scope=scope,
                                                for_provider=for_provider, owner=owner)))
         return out

@@ -8,7 +8,9 @@ at 60 seconds.
 
 from __future__ import annotations
 
-from catalyst_dns.providers.base import ApiVersions, Composed, Provider, Scope, envelope, mr_name
+from typing import Any
+
+from catalyst_dns.providers.base import ApiVersions, Provider
 from catalyst_dns.records import Rdata, RecordSet, presentation
 
 API = ApiVersions("dns.hetzner.m.crossplane.io/v1alpha1", "dns.hetzner.crossplane.io/v1alpha1")
@@ -29,21 +31,19 @@ class Hetzner(Provider):
 
     key = "hetzner"
     title = "Hetzner Cloud DNS"
+    api = API
+    kind = "ZoneRRSet"
     min_ttl = 60
 
-    def compose(self, record_set: RecordSet, scope: Scope, owner: str) -> list[Composed]:
+    def for_provider(self, record_set: RecordSet) -> dict[str, Any]:
         """One ZoneRRSet for the whole set."""
-        name = mr_name(record_set)
-        for_provider = {
+        return {
             "zone": record_set.zone.zone_id,
             "name": record_name(record_set),
             "type": record_set.type.value,
             "ttl": record_set.ttl,
             "records": [{"value": record_value(r)} for r in record_set.rdata],
         }
-        return [Composed(name, envelope(api_version=API.of(scope), kind="ZoneRRSet", name=name,
-                                        record_set=record_set, scope=scope,
-                                        for_provider=for_provider, owner=owner))]
 
 
 # --- Zone-level rules, used by the Pulumi components (components/hetzner.py) ---

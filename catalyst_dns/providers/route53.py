@@ -8,8 +8,10 @@ as its strings joined by ``""`` (the provider's split marker), which also means 
 
 from __future__ import annotations
 
+from typing import Any
+
 from catalyst_dns.errors import DnsInputError
-from catalyst_dns.providers.base import ApiVersions, Composed, Provider, Scope, envelope, mr_name
+from catalyst_dns.providers.base import ApiVersions, Provider
 from catalyst_dns.records import Rdata, RecordSet, Txt, presentation
 
 API = ApiVersions("route53.aws.m.upbound.io/v1beta1", "route53.aws.upbound.io/v1beta2")
@@ -33,6 +35,8 @@ class Route53(Provider):
 
     key = "route53"
     title = "Route53"
+    api = API
+    kind = "Record"
     min_ttl = 0
 
     def check(self, record_set: RecordSet, field: str) -> None:
@@ -43,19 +47,15 @@ class Route53(Provider):
                 raise DnsInputError(f"{field}.values", rdata.text,
                                     "contains '\"', which Route53 TXT values cannot carry")
 
-    def compose(self, record_set: RecordSet, scope: Scope, owner: str) -> list[Composed]:
+    def for_provider(self, record_set: RecordSet) -> dict[str, Any]:
         """One Record for the whole set."""
-        name = mr_name(record_set)
-        for_provider = {
+        return {
             "zoneId": record_set.zone.zone_id,
             "name": record_name(record_set),
             "type": record_set.type.value,
             "ttl": record_set.ttl,
             "records": [record_value(r) for r in record_set.rdata],
         }
-        return [Composed(name, envelope(api_version=API.of(scope), kind="Record", name=name,
-                                        record_set=record_set, scope=scope,
-                                        for_provider=for_provider, owner=owner))]
 
 
 # --- Zone-level rules, used by the Pulumi components (components/route53.py) ---

@@ -195,29 +195,63 @@ def test_same_input_gives_byte_identical_output(labels: list[str], suffix: str) 
     assert desired(third) == desired(first)
 
 
+def _probe_for(rsp: fnv1.RunFunctionResponse, body: dict[str, Any]) -> str:
+    """The requirement that asks about ``body``'s name and kind."""
+    name_label = body["metadata"]["labels"]["dns.openova.io/name"]
+    return next(k for k, sel in rsp.requirements.resources.items()
+                if sel.match_labels.labels.get("dns.openova.io/name") == name_label and sel.kind == body["kind"])
+
+
+def _foreign(body: dict[str, Any], owner: str, rtype: str | None = None) -> dict[str, Any]:
+    labels = dict(body["metadata"]["labels"])
+    if rtype:
+        labels["dns.openova.io/type"] = rtype
+    return {**body, "metadata": {**body["metadata"], "labels": labels,
+                                 "annotations": {"dns.openova.io/owner": owner}}}
+
+
 def test_record_set_owned_by_another_composite_is_refused() -> None:
     first = run(request(xr("DNSRecord", RECORD)))
     body = next(r for r in desired(first).values() if r["metadata"]["name"].startswith("txt-dmarc"))
-    selector_name = next(k for k in first.requirements.resources if k.startswith("owner-of-"))
-    assert first.requirements.resources[selector_name].match_labels.labels  # asks by record-set label
     req = request(xr("DNSRecord", RECORD, name="intruder"))
-    foreign = {**body, "metadata": {**body["metadata"],
-                                    "annotations": {"dns.openova.io/owner": "dnsrecord/acme-prod/original"}}}
-    label = body["metadata"]["labels"]["dns.openova.io/record-set"]
-    req.required_resources[f"owner-of-{label}"].items.add().resource.update(foreign)
+    req.required_resources[_probe_for(first, body)].items.add().resource.update(
+        _foreign(body, "dnsrecord/acme-prod/original"))
     rsp = run(req)
     got = fatal(rsp)
-    assert got is not None and "is already written by dnsrecord/acme-prod/original" in got
+    assert got is not None and "is already written by dnsrecord/acme-prod/original (TXT record set" in got
     assert got.startswith("spec.values: '_dmarc.acme.gcp.omantel.example'")
     assert not rsp.desired.resources
+
+
+def test_cname_beside_another_composites_record_is_refused() -> None:
+    route = {"hostnames": ["www.acme.az.omantel.example"], "targets": {"hostname": "lb.example.net"}}
+    first = run(request(xr("DNSRoute", route)))
+    cname = next(r for r in desired(first).values() if r["kind"] == "DNSCNAMERecord")
+    # Azure has a kind per type: our CNAME asks about every kind at the name, A records included.
+    name_label = cname["metadata"]["labels"]["dns.openova.io/name"]
+    a_probe = next(k for k, sel in first.requirements.resources.items()
+                   if sel.kind == "DNSARecord" and sel.match_labels.labels["dns.openova.io/name"] == name_label)
+    other_a = {**_foreign(cname, "dnsroute/acme-prod/other", "a"), "kind": "DNSARecord"}
+    req = request(xr("DNSRoute", route))
+    req.required_resources[a_probe].items.add().resource.update(other_a)
+    got = fatal(run(req))
+    assert got is not None and "is already written by dnsroute/acme-prod/other (A records beside our CNAME" in got
+
+
+def test_other_types_at_one_name_may_have_other_owners() -> None:
+    first = run(request(xr("DNSRecord", RECORD)))
+    body = next(r for r in desired(first).values() if r["metadata"]["name"].startswith("txt-dmarc"))
+    req = request(xr("DNSRecord", RECORD))
+    req.required_resources[_probe_for(first, body)].items.add().resource.update(
+        _foreign(body, "dnsrecord/acme-prod/mx", "mx"))
+    assert fatal(run(req)) is None
 
 
 def test_own_record_set_found_again_is_not_a_conflict() -> None:
     first = run(request(xr("DNSRecord", RECORD)))
     body = next(r for r in desired(first).values() if r["metadata"]["name"].startswith("txt-dmarc"))
     req = request(xr("DNSRecord", RECORD))
-    label = body["metadata"]["labels"]["dns.openova.io/record-set"]
-    req.required_resources[f"owner-of-{label}"].items.add().resource.update(body)
+    req.required_resources[_probe_for(first, body)].items.add().resource.update(body)
     assert fatal(run(req)) is None
 
 
@@ -226,3 +260,11 @@ def test_observed_record_sets_are_not_asked_about_again() -> None:
     observed = {n: {"status": {}} for n in first.desired.resources}
     again = run(request(xr("DNSRecord", RECORD), observed=observed))
     assert not [k for k in again.requirements.resources if k.startswith("owner-of-")]
+
+
+def test_unserved_version_and_foreign_input_are_refused() -> None:
+    composite = xr("DNSRecord", RECORD)
+    composite["apiVersion"] = "dns.openova.io/v999"
+    assert "apiVersion: 'dns.openova.io/v999' is not a served version" in (fatal(run(request(composite))) or "")
+    got = fatal(run(request(xr("DNSRecord", RECORD), fn_input={"apiVersion": "example.org/v1", "kind": "Input"})))
+    assert got is not None and got.startswith("input.apiVersion: 'example.org/v1' must be dns.fn.openova.io/v1beta1")
