@@ -18,8 +18,8 @@ import grpc
 import structlog
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 from crossplane.function.proto.v1 import run_function_pb2_grpc as grpcv1
-from crossplane.function.proto.v1beta1 import run_function_pb2_grpc as grpcv1beta1
-from crossplane.function.runtime import BetaFunctionRunner
+from crossplane.function.proto.v1beta1 import run_function_pb2 as fnv1beta1
+from google.protobuf.message import DecodeError
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
@@ -27,6 +27,7 @@ from function.fn import WireResponse, respond
 from function.memo import Memo
 
 SERVICE = fnv1.DESCRIPTOR.services_by_name["FunctionRunnerService"].full_name
+BETA_SERVICE = fnv1beta1.DESCRIPTOR.services_by_name["FunctionRunnerService"].full_name
 MIB = 1024 * 1024
 
 
@@ -50,10 +51,35 @@ class PooledFunction(grpcv1.FunctionRunnerServiceServicer):
         self.log = structlog.get_logger()
 
     async def RunFunction(  # type: ignore[override]  # noqa: N802 - the gRPC method name
-        self, req: fnv1.RunFunctionRequest, _: grpc.aio.ServicerContext | None = None
+        self, req: fnv1.RunFunctionRequest | Undecodable, _: grpc.aio.ServicerContext | None = None
     ) -> WireResponse:
         """Run the handler in the pool; it never raises."""
+        if isinstance(req, Undecodable):
+            return WireResponse(req.response())
         return await asyncio.get_running_loop().run_in_executor(self.pool, respond, req, self.log, self.memo)
+
+
+@dataclass(frozen=True, slots=True)
+class Undecodable:
+    """A request protobuf could not decode (say, nested beyond its depth limit)."""
+
+    reason: str
+
+    def response(self) -> fnv1.RunFunctionResponse:
+        """A Fatal result, so Crossplane reports the problem on the composite."""
+        rsp = fnv1.RunFunctionResponse()
+        result = rsp.results.add()
+        result.severity = fnv1.SEVERITY_FATAL
+        result.message = (f"request: could not be decoded ({self.reason[:200]}); "
+                          "it is malformed or nested deeper than protobuf allows")
+        return rsp
+
+
+def _deserialize(data: bytes) -> fnv1.RunFunctionRequest | Undecodable:
+    try:
+        return fnv1.RunFunctionRequest.FromString(data)
+    except DecodeError as exc:
+        return Undecodable(str(exc))
 
 
 def _serialize(message: WireResponse | fnv1.RunFunctionResponse) -> bytes:
@@ -62,13 +88,17 @@ def _serialize(message: WireResponse | fnv1.RunFunctionResponse) -> bytes:
 
 
 def add_function_service(function: PooledFunction, server: grpc.aio.Server) -> None:
-    """Register RunFunction (v1) with a serializer that sends a WireResponse as it is."""
+    """Register RunFunction, v1 and v1beta1, with our own (de)serializers.
+
+    The two versions are the same message on the wire, so one handler serves both; the
+    serializer sends a WireResponse's bytes as they are, and the deserializer turns an
+    undecodable request into a Fatal result instead of an opaque UNKNOWN status.
+    """
     handler = grpc.unary_unary_rpc_method_handler(
-        function.RunFunction,
-        request_deserializer=fnv1.RunFunctionRequest.FromString,
-        response_serializer=_serialize,
-    )
-    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, {"RunFunction": handler}),))
+        function.RunFunction, request_deserializer=_deserialize, response_serializer=_serialize)
+    server.add_generic_rpc_handlers(tuple(
+        grpc.method_handlers_generic_handler(service, {"RunFunction": handler})
+        for service in (SERVICE, BETA_SERVICE)))
 
 
 def build_server(limits: ServerLimits, pool: ThreadPoolExecutor) -> tuple[grpc.aio.Server, health.aio.HealthServicer]:
@@ -82,11 +112,10 @@ def build_server(limits: ServerLimits, pool: ThreadPoolExecutor) -> tuple[grpc.a
     )
     function = PooledFunction(pool, Memo(limits.memo_bytes) if limits.memo_bytes else None)
     add_function_service(function, server)
-    grpcv1beta1.add_FunctionRunnerServiceServicer_to_server(BetaFunctionRunner(wrapped=function), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection(
-        (SERVICE, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server)
+    health_service = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
+    reflection.enable_server_reflection((SERVICE, BETA_SERVICE, health_service, reflection.SERVICE_NAME), server)
     return server, health_servicer
 
 
