@@ -76,8 +76,10 @@ class Undecodable:
 
 
 def _deserialize(data: bytes) -> fnv1.RunFunctionRequest | Undecodable:
+    req = fnv1.RunFunctionRequest()
     try:
-        return fnv1.RunFunctionRequest.FromString(data)
+        req.ParseFromString(data)
+        return req
     except DecodeError as exc:
         return Undecodable(str(exc))
 
