@@ -10,6 +10,7 @@ leave them alone, and lets us tell its records from ours (DESIGN.md §7).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -40,6 +41,7 @@ def registry_name(name: str, rtype: RecordType | str) -> str:
     return f"{PREFIX}{str(rtype).lower()}-{first}.{rest}"
 
 
+@functools.lru_cache(maxsize=4096)
 def registry_text(owner: Owner) -> str:
     """The registry content, unquoted (providers quote TXT as their API wants)."""
     labels = {"owner": owner.owner_id, "resource": owner.resource}

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
 
-from crossplane.function import resource
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 
 from catalyst_dns import kubenames
@@ -22,30 +21,43 @@ from catalyst_dns.providers.base import name_id, record_set_id
 from catalyst_dns.records import RecordType
 from function.ownership import REQUIREMENT_PREFIX, Probe, add_requirement
 from function.plan import Plan
+from function.structs import fill
 
 READY_CONDITION = "Ready"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Composition:
     """A claim's composed resources and status, independent of observed state.
 
-    Held as two serialized partial responses — every resource pending (with the ownership
-    probes of ``ownership``) and every resource ready — because the wire format merges
-    concatenated messages: a call that observed none or all of them ready answers with
-    a small per-call head followed by one of these, without re-encoding thousands of
-    resources.
+    Held as serialized partial responses — every resource pending (with the ownership
+    probes of ``ownership``), and, once first needed, every resource ready — because the
+    wire format merges concatenated messages: a call that observed none or all of them
+    ready answers with a small per-call head followed by one of these, without
+    re-encoding thousands of resources.
     """
 
     pending: bytes
-    ready: bytes
     names: frozenset[str]
     probes: dict[str, Probe]  # by requirement name
+    _ready: bytes | None = None
+
+    @property
+    def ready(self) -> bytes:
+        """Every resource ready and nothing left to probe (a claim at rest)."""
+        if self._ready is None:
+            partial = fnv1.RunFunctionResponse()
+            partial.ParseFromString(self.pending)
+            partial.ClearField("requirements")
+            for item in partial.desired.resources.values():
+                item.ready = fnv1.READY_TRUE
+            self._ready = partial.SerializeToString(deterministic=True)
+        return self._ready
 
     @property
     def size(self) -> int:
-        """Rough memory held, for the memo's bound."""
-        return len(self.pending) + len(self.ready) + 300 * len(self.probes) + 100 * len(self.names)
+        """Rough memory held, for the memo's bound (the ready form counted ahead)."""
+        return 2 * len(self.pending) + 300 * len(self.probes) + 100 * len(self.names)
 
 
 def status(plan: Plan, resources: dict[str, list[str]]) -> dict[str, Any]:
@@ -102,23 +114,19 @@ def build(plan: Plan, scope: Scope, owner: str) -> Composition:
         at = names.setdefault(name_id(record_set), _Name(field, record_set.name, provider))
         at.types.add(record_set.type.value.lower())
         for composed in provider.compose(record_set, scope, owner):
-            resource.update(desired.resources[composed.name], composed.manifest)
+            fill(desired.resources[composed.name].resource, composed.manifest)
             at.kinds.add((composed.manifest["apiVersion"], composed.manifest["kind"]))
             at.resource_names.append(composed.name)
             resources.setdefault(record_set_id(record_set), []).append(f"{composed.manifest['kind']}/{composed.name}")
     for composed in plan.objects:
-        resource.update(desired.resources[composed.name], composed.manifest)
-    resource.update(desired.composite, {"status": status(plan, resources)})
-    for item in desired.resources.values():
-        item.ready = fnv1.READY_TRUE
-    ready = partial.SerializeToString(deterministic=True)
+        fill(desired.resources[composed.name].resource, composed.manifest)
+    fill(desired.composite.resource, {"status": status(plan, resources)})
     for item in desired.resources.values():
         item.ready = fnv1.READY_FALSE
     probes = _probes(names, scope)
     for probe in probes.values():
         add_requirement(partial, probe)
-    pending = partial.SerializeToString(deterministic=True)
-    return Composition(pending, ready, frozenset(desired.resources), probes)
+    return Composition(partial.SerializeToString(deterministic=True), frozenset(desired.resources), probes)
 
 
 def is_ready(observed: fnv1.Resource) -> bool:
