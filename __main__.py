@@ -12,10 +12,12 @@ import pulumi
 from components import config as stack_config
 from components import providers as stack_providers
 from components.base import label_for
-from components.sovereign import Sovereign
+from components.sovereign import Sovereign, check_args
 
+# Everything is checked before the first resource (even a provider) registers.
 cfg = stack_config.load()
 name = label_for(cfg.domain)
+check_args(name, cfg.sovereign_args({}), need_providers=False)
 explicit = stack_providers.build(name, cfg)
 sovereign = Sovereign(name, cfg.sovereign_args(explicit))
 

@@ -66,7 +66,9 @@ class AzureDnsZone(ZoneComponent):
                 notes=f"{self.zone_name} is a Sovereign zone managed by catalyst-dns",
                 opts=pulumi.ResourceOptions(parent=self, provider=args.provider),
             )
-        self.zone_id = self.zone.id
+        # The settings (and the function) locate an Azure zone by resource group and name.
+        self.zone_id = self.zone.name
+        self.arm_id = self.zone.id
         self.name_servers = self.zone.name_servers.apply(
             lambda ns: normalise_nameservers(ns, f"azuredns zone {self.zone_name}"))
         self.ds = None

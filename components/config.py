@@ -21,6 +21,7 @@ import pulumi.runtime.config as runtime_config
 
 from catalyst_dns import fields, names
 from catalyst_dns.errors import DnsInputError
+from catalyst_dns.providers import provider_for
 from catalyst_dns.settings import PROVIDERS, Region, SovereignSettings, Tenant, parse_settings
 from components.sovereign import DEFAULT_OWNER_ID, SovereignArgs, ZoneSpec
 
@@ -253,6 +254,19 @@ def _complete(reader: _Reader, spec: ZoneSpec, where: str) -> ZoneSpec:
     return spec
 
 
+def _closest(name: str, zones: Sequence[ZoneSpec], *, strict: bool) -> ZoneSpec:
+    """The deepest zone containing ``name`` (other than ``name`` itself when ``strict``)."""
+    candidates = [z for z in zones if names.is_within(name, z.name) and not (strict and z.name == name)]
+    return max(candidates, key=lambda z: z.name.count("."))
+
+
+def _check_ttl(name: str, ttl: int, zone: ZoneSpec, what: str) -> None:
+    rules = provider_for(zone.provider)
+    if not rules.min_ttl <= ttl <= rules.max_ttl:
+        raise ConfigError(key(name), ttl, f"is outside {rules.title}'s TTL range "
+                          f"{rules.min_ttl}-{rules.max_ttl} ({what} is on {zone.provider})")
+
+
 def _replace(spec: ZoneSpec, **changes: Any) -> ZoneSpec:
     values = {f: getattr(spec, f) for f in ZoneSpec.__dataclass_fields__}
     values.update(changes)
@@ -305,7 +319,8 @@ def read(get: Getter, get_secret: Callable[[str], pulumi.Output[str] | None] | N
     regions_doc = reader.objects("regions")
     doc = {
         "domain": domain, "ownerId": owner_id, "defaultTtl": default_ttl,
-        "zones": [{"name": domain, "provider": provider, "zoneId": "pending",
+        # A stand-in for the zones (checked above and by the Sovereign component).
+        "zones": [{"name": domain, "provider": "hetzner", "zoneId": "pending",
                    "providerConfig": main.provider_config}],
         "gslb": {"zone": gslb_zone}, "regions": regions_doc,
         "tenants": reader.objects("tenants"), "reserved": reader.objects("reserved"),
@@ -325,6 +340,13 @@ def read(get: Getter, get_secret: Callable[[str], pulumi.Output[str] | None] | N
 
     zones = [_complete(reader, main, key("provider"))]
     zones += [_complete(reader, z, key(f"childZones[{i}]")) for i, z in enumerate(children)]
+    # TTLs against the rules of the provider that holds the records (Cloudflare: 60-86400...).
+    gslb_parent = _closest(gslb_zone.split(".", 1)[1], zones, strict=False)
+    _check_ttl("gslbTtl", gslb_ttl, gslb_parent, f"the GSLB delegation in {gslb_parent.name}")
+    for child in children:
+        parent = _closest(child.name, zones, strict=True)
+        _check_ttl("delegationTtl", delegation_ttl, parent,
+                   f"the delegation of {child.name} in {parent.name}")
     credentials = Credentials(
         cloudflare_api_token=reader.get_secret("cloudflareApiToken"),
         aws_region=reader.string("awsRegion") or "us-east-1",

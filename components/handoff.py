@@ -103,10 +103,10 @@ def apply(body: dict[str, Any], kubeconfig: str | None, context: str | None,
     from kubernetes import client, config, dynamic
 
     try:
-        config.load_kube_config(config_file=kubeconfig, context=context)
+        config.load_kube_config(config_file=kubeconfig, context=context)  # type: ignore[no-untyped-call]
     except config.ConfigException:
-        config.load_incluster_config()
-    api = dynamic.DynamicClient(client.ApiClient())
+        config.load_incluster_config()  # type: ignore[no-untyped-call]
+    api = dynamic.DynamicClient(client.ApiClient())  # type: ignore[no-untyped-call]
     resource = api.resources.get(api_version=API_VERSION, kind=KIND)
     return resource.server_side_apply(body=body, field_manager=FIELD_MANAGER,
                                       force_conflicts=force_conflicts)

@@ -104,7 +104,7 @@ class SovereignArgs:
     protect: bool = True
 
 
-def check_args(name: str, args: SovereignArgs) -> SovereignSettings:
+def check_args(name: str, args: SovereignArgs, *, need_providers: bool = True) -> SovereignSettings:
     """Check ``args`` as a whole and return the settings with placeholder zone ids.
 
     Runs every rule the function will apply to the exported settings, so a Sovereign
@@ -120,7 +120,7 @@ def check_args(name: str, args: SovereignArgs) -> SovereignSettings:
         if spec.provider not in PROVIDERS:
             raise DnsInputError(f"{path}.provider", spec.provider,
                                 f"must be one of {', '.join(PROVIDERS)}")
-        if spec.provider not in args.providers:
+        if need_providers and spec.provider not in args.providers:
             raise DnsInputError(f"{path}.provider", spec.provider,
                                 "has no explicit provider object; pass one in providers")
         if index == 0 and zone != domain:
@@ -237,13 +237,15 @@ class Sovereign(pulumi.ComponentResource):
         ordered = [self.zones[z.name].settings_zone(z.provider_config) for z in draft.zones]
         self.settings = pulumi.Output.all(*ordered).apply(
             lambda zones: _final_settings(draft, zones, name))
-        self.zone_ids = pulumi.Output.all(
-            **{z: c.zone_id for z, c in self.zones.items()})
-        self.name_servers = pulumi.Output.all(
-            **{z: c.name_servers for z, c in self.zones.items()})
-        signed = {z: c.ds for z, c in self.zones.items() if c.ds is not None}
-        self.ds_records = pulumi.Output.all(
-            **{z: ds.apply(lambda d: d.presentation) for z, ds in signed.items()})
+        ids: dict[str, pulumi.Input[str]] = {z: c.zone_id for z, c in self.zones.items()}
+        servers: dict[str, pulumi.Input[list[str]]] = {
+            z: c.name_servers for z, c in self.zones.items()}
+        signed: dict[str, pulumi.Input[str]] = {
+            z: c.ds.apply(lambda d: d.presentation)
+            for z, c in self.zones.items() if c.ds is not None}
+        self.zone_ids: pulumi.Output[dict[str, str]] = pulumi.Output.from_input(ids)  # type: ignore[arg-type]
+        self.name_servers: pulumi.Output[dict[str, list[str]]] = pulumi.Output.from_input(servers)  # type: ignore[arg-type]
+        self.ds_records: pulumi.Output[dict[str, str]] = pulumi.Output.from_input(signed)  # type: ignore[arg-type]
         self.register_outputs({
             "zoneIds": self.zone_ids,
             "nameServers": self.name_servers,

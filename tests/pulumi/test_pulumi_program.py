@@ -1,0 +1,453 @@
+"""The whole program (``__main__.py``) under mocks, with stack configuration as Pulumi hands it."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import NORMALISED_NS, PulumiEnv, digest_for, key_tag_for
+from pulumi_helpers import (
+    COMPONENT_TYPES,
+    PROVIDER_TYPES,
+    RECORD_TYPES,
+    ZONE_TYPES,
+    assert_sdk_inputs,
+    record_sets,
+)
+
+from catalyst_dns.settings import parse_settings
+from components.config import OBJECT_KEYS, SCALAR_KEYS, SECRET_KEYS, ConfigError
+
+pytestmark = pytest.mark.pulumi
+
+ROOT = Path(__file__).resolve().parents[2]
+MAIN = ROOT / "__main__.py"
+PACKAGE_OF = {"cloudflare": "pulumi_cloudflare", "route53": "pulumi_aws", "clouddns": "pulumi_gcp",
+              "azuredns": "pulumi_azure_native", "hetzner": "pulumi_hcloud"}
+
+
+def stack_file(path: Path) -> dict[str, Any]:
+    """A stack file's config as the Pulumi CLI hands it to a program: strings, objects as JSON."""
+    doc = yaml.safe_load(path.read_text())
+    out: dict[str, Any] = {}
+    for key, value in doc["config"].items():
+        if isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        elif isinstance(value, list | dict):
+            out[key] = json.dumps(value)
+        else:
+            out[key] = str(value)
+    return out
+
+
+def example_config() -> dict[str, Any]:
+    return stack_file(ROOT / "Pulumi.example.yaml")
+
+
+def run_program(env: PulumiEnv, config: dict[str, Any], secrets: list[str] | None = None) -> dict[str, Any]:
+    import pulumi
+
+    pulumi.runtime.set_all_config(config, secrets or [])
+    env.run(lambda: runpy.run_path(str(MAIN), run_name="__main__") and None)
+    return env.stack_outputs()
+
+
+def cf_zone_id(zone: str) -> str:
+    return hashlib.md5(zone.encode()).hexdigest()
+
+
+def assert_explicit_providers_and_parents(env: PulumiEnv) -> None:
+    """Every resource uses an explicit provider of its own package; every child has a parent."""
+    mon = env.monitor
+    providers = {p.urn: p for p in mon.providers()}
+    for reg in mon.custom():
+        assert reg.provider, f"{reg.type} {reg.name} would use a default provider"
+        provider = providers[reg.provider_urn]
+        package = reg.type.split(":", 1)[0]
+        assert provider.type == f"pulumi:providers:{package}", (reg.type, provider.type)
+        assert reg.parent and "catalyst-dns:index:" in reg.parent.split("::")[2], \
+            f"{reg.type} {reg.name} is not a child of a component"
+        assert_sdk_inputs(reg)
+    for reg in mon.registrations:
+        if reg.type.startswith("catalyst-dns:index:") and reg.type != "catalyst-dns:index:Sovereign":
+            assert "catalyst-dns:index:" in reg.parent.split("::")[2]
+    names = [(r.type, r.name) for r in mon.registrations]
+    assert len(names) == len(set(names)), "duplicate resource names"
+
+
+def test_example_stack(pulumi_env: PulumiEnv) -> None:
+    outputs = run_program(pulumi_env, example_config())
+    apex_id = cf_zone_id("omantel.example")
+    hz_id = pulumi_env.monitor.one(ZONE_TYPES["hetzner"]).id
+    assert hz_id == "4711"
+    assert outputs["zoneIds"] == {"omantel.example": apex_id, "hz.omantel.example": hz_id}
+    assert outputs["nameServers"] == {"omantel.example": NORMALISED_NS["cloudflare"],
+                                      "hz.omantel.example": NORMALISED_NS["hetzner"]}
+    assert outputs["dsRecords"] == {}
+    assert outputs["gslbNameServers"] == ["gslb-ns-fsn-gslb.omantel.example",
+                                          "gslb-ns-hel-gslb.omantel.example"]
+    assert outputs["settings"] == {
+        "domain": "omantel.example",
+        "ownerId": "catalyst-dns",
+        "defaultTtl": 300,
+        "zones": [
+            {"name": "omantel.example", "provider": "cloudflare", "zoneId": apex_id,
+             "providerConfig": "cloudflare"},
+            {"name": "hz.omantel.example", "provider": "hetzner", "zoneId": hz_id,
+             "providerConfig": "hetzner"},
+        ],
+        "gslb": {"zone": "gslb.omantel.example"},
+        "regions": [
+            {"geotag": "fsn", "ingress": {"ipv4": ["203.0.113.10"], "ipv6": ["2001:db8:0:1::10"]},
+             "nameserver": {"ipv4": "203.0.113.53", "ipv6": "2001:db8:0:1::53"},
+             "kubernetesProviderConfig": "fsn-dmz"},
+            {"geotag": "hel", "ingress": {"ipv4": ["198.51.100.10"]},
+             "nameserver": {"ipv4": "198.51.100.53"}, "kubernetesProviderConfig": "hel-dmz"},
+        ],
+        "tenants": [{"namespaces": ["acme-prod"], "suffixes": ["acme.omantel.example"]}],
+        "reserved": ["console.omantel.example"],
+    }
+    # Round trip: the function's parser reads back exactly what Pulumi exported.
+    assert parse_settings(outputs["settings"]).to_data() == outputs["settings"]
+
+    mon = pulumi_env.monitor
+    assert_explicit_providers_and_parents(pulumi_env)
+    assert sorted(p.type for p in mon.providers()) == ["pulumi:providers:cloudflare",
+                                                       "pulumi:providers:hcloud"]
+    assert {r.type for r in mon.custom()} == {ZONE_TYPES["cloudflare"], ZONE_TYPES["hetzner"],
+                                             RECORD_TYPES["cloudflare"]}
+    for zone in (mon.one(ZONE_TYPES["cloudflare"]), mon.one(ZONE_TYPES["hetzner"])):
+        assert zone.protect is True
+    assert mon.one(ZONE_TYPES["hetzner"]).inputs["deleteProtection"] is True
+    sovereign = mon.one("catalyst-dns:index:Sovereign", "omantel-example")
+    assert mon.one(COMPONENT_TYPES["cloudflare"], "omantel-example-apex").parent == sovereign.urn
+    assert mon.one(COMPONENT_TYPES["hetzner"], "omantel-example-hz").parent == sovereign.urn
+    records = mon.of_type(RECORD_TYPES["cloudflare"])
+    assert all(r.inputs["zoneId"] == apex_id for r in records)
+    sets = {k: v.values for k, v in record_sets("cloudflare", records, "omantel.example").items()}
+    assert sets == {
+        ("hz.omantel.example", "NS"): tuple(NORMALISED_NS["hetzner"]),
+        ("gslb.omantel.example", "NS"): ("gslb-ns-fsn-gslb.omantel.example",
+                                         "gslb-ns-hel-gslb.omantel.example"),
+        ("gslb-ns-fsn-gslb.omantel.example", "A"): ("203.0.113.53",),
+        ("gslb-ns-fsn-gslb.omantel.example", "AAAA"): ("2001:db8:0:1::53",),
+        ("gslb-ns-hel-gslb.omantel.example", "A"): ("198.51.100.53",),
+    }
+    assert len(records) == 8  # Cloudflare: one record per value
+
+
+def test_example_stack_disables_default_providers() -> None:
+    config = example_config()
+    assert json.loads(config["pulumi:disable-default-providers"]) == ["*"]
+
+
+# --- other Sovereigns -------------------------------------------------------------------------
+
+def sovereign_config(provider: str, children: list[dict[str, Any]], regions: list[dict[str, Any]],
+                     **extra: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "catalyst-dns:domain": "sov.example",
+        "catalyst-dns:provider": provider,
+        "catalyst-dns:cloudflareAccountId": "acc-1",
+        "catalyst-dns:gcpProject": "sov-dns",
+        "catalyst-dns:azureSubscriptionId": "00000000-0000-0000-0000-000000000001",
+        "catalyst-dns:azureResourceGroup": "rg-dns",
+        "catalyst-dns:regions": json.dumps(regions),
+        "catalyst-dns:tenants": json.dumps([{"namespaces": ["t"], "suffixes": ["t.sov.example"]}]),
+    }
+    if children:
+        config["catalyst-dns:childZones"] = json.dumps(children)
+    config.update({f"catalyst-dns:{k}": v for k, v in extra.items()})
+    return config
+
+
+THREE_REGIONS = [
+    {"geotag": "fsn", "nameserver": {"ipv4": "203.0.113.53", "ipv6": "2001:DB8:0:0:0:0:0:53"}},
+    {"geotag": "hel", "nameserver": {"ipv6": "2001:db8:2::53"}},
+    {"geotag": "ash", "nameserver": {"ipv4": "192.0.2.53"}},
+]
+
+MIXES = {
+    "route53-apex-signed-clouddns-child-3-regions": (
+        sovereign_config("route53", [{"name": "gcp.sov.example", "provider": "clouddns", "dnssec": True,
+                                      "providerConfig": "gcp"}], THREE_REGIONS,
+                         dnssec="true", awsRegion="eu-central-1")),
+    "azure-apex-cloudflare-child-1-ipv6-region": (
+        sovereign_config("azuredns", [{"name": "cf.sov.example", "provider": "cloudflare", "dnssec": True}],
+                         [{"geotag": "fsn", "nameserver": {"ipv6": "2001:db8::53"}}])),
+    "hetzner-apex-route53-and-nested-azure-2-regions": (
+        sovereign_config("hetzner", [
+            {"name": "aws.sov.example", "provider": "route53", "dnssec": True},
+            {"name": "az.aws.sov.example", "provider": "azuredns", "dnssec": True,
+             "resourceGroup": "rg-child"}], THREE_REGIONS[:2])),
+    "clouddns-apex-hetzner-child-gslb-in-child": (
+        sovereign_config("clouddns", [{"name": "hz.sov.example", "provider": "hetzner"}],
+                         THREE_REGIONS[2:], gslbZone="gslb.hz.sov.example", gslbTtl="120")),
+}
+
+
+@pytest.mark.parametrize("mix", sorted(MIXES))
+def test_provider_mixes(pulumi_env: PulumiEnv, mix: str) -> None:
+    config = MIXES[mix]
+    outputs = run_program(pulumi_env, config)
+    settings = outputs["settings"]
+    assert parse_settings(settings).to_data() == settings
+    assert settings["ownerId"] == "catalyst-dns"
+    assert_explicit_providers_and_parents(pulumi_env)
+    mon = pulumi_env.monitor
+
+    apex = config["catalyst-dns:provider"]
+    children = json.loads(config.get("catalyst-dns:childZones", "[]"))
+    zones = {"sov.example": apex} | {c["name"]: c["provider"] for c in children}
+    assert [z["name"] for z in settings["zones"]] == list(zones)
+    assert {z["name"]: z["provider"] for z in settings["zones"]} == zones
+    assert outputs["nameServers"] == {z: NORMALISED_NS[p] for z, p in zones.items()}
+    # Zone ids in the settings are the ids of the zones Pulumi created, as the function needs them.
+    for entry in settings["zones"]:
+        provider = entry["provider"]
+        zone_regs = [r for r in mon.of_type(ZONE_TYPES[provider])
+                     if entry["name"] in (r.inputs.get("name"), r.inputs.get("zoneName"),
+                                          r.inputs.get("dnsName", "").rstrip("."))]
+        assert len(zone_regs) == 1
+        zone = zone_regs[0]
+        assert zone.protect is True
+        expected_id = {"route53": zone.outputs.get("zoneId"), "clouddns": zone.inputs.get("name"),
+                       "azuredns": zone.inputs.get("zoneName")}.get(provider, zone.id)
+        assert entry["zoneId"] == expected_id == outputs["zoneIds"][entry["name"]]
+        if provider == "clouddns":
+            assert entry["project"] == "sov-dns"
+        if provider == "azuredns":
+            assert entry["resourceGroup"] == zone.inputs["resourceGroupName"]
+    # Only the chosen providers exist, one each (+ the us-east-1 KMS provider for Route53 DNSSEC).
+    provider_types = sorted(p.type for p in mon.providers())
+    expected_types = sorted({PROVIDER_TYPES[p] for p in zones.values()})
+    signed_route53 = any(p == "route53" for p in zones.values()) and (
+        (config.get("catalyst-dns:dnssec") == "true" and apex == "route53")
+        or any(c["provider"] == "route53" and c.get("dnssec") for c in children))
+    if signed_route53 and config.get("catalyst-dns:awsRegion", "us-east-1") != "us-east-1":
+        expected_types = sorted([*expected_types, "pulumi:providers:aws"])
+        kms = mon.one("aws:kms/key:Key")
+        kms_provider = next(p for p in mon.providers() if p.urn == kms.provider_urn)
+        assert kms_provider.inputs["region"] == "us-east-1"
+    assert provider_types == expected_types
+
+    # Delegations: each child's NS (and DS when signed) in its closest parent.
+    for child in children:
+        parent_name = max((z for z in zones if z != child["name"] and
+                           child["name"].endswith("." + z)), key=lambda z: z.count("."))
+        parent_provider = zones[parent_name]
+        delegation = [r for r in mon.of_type("catalyst-dns:index:Delegation")
+                      if r.name == "sov-example-"
+                      + child["name"].removesuffix(".sov.example").replace(".", "-") + "-delegation"]
+        assert len(delegation) == 1
+        regs = [r for r in mon.of_type(RECORD_TYPES[parent_provider]) if r.parent == delegation[0].urn]
+        sets = record_sets(parent_provider, regs, parent_name)
+        assert sets[(child["name"], "NS")].values == tuple(NORMALISED_NS[child["provider"]])
+        if child.get("dnssec"):
+            ds = f"{key_tag_for(child['name'])} 13 2 {digest_for(child['name'])}"
+            assert sets[(child["name"], "DS")].values == (ds,)
+            assert outputs["dsRecords"][child["name"]] == ds
+        else:
+            assert (child["name"], "DS") not in sets
+
+    # GSLB: NS + addresses in the zone above the GSLB zone, k8gb's names.
+    gslb_zone = settings["gslb"]["zone"]
+    gslb_parent = gslb_zone.split(".", 1)[1]
+    parent_provider = zones[gslb_parent]
+    gslb = mon.one("catalyst-dns:index:GslbDelegation")
+    regs = [r for r in mon.of_type(RECORD_TYPES[parent_provider]) if r.parent == gslb.urn]
+    sets = record_sets(parent_provider, regs, gslb_parent)
+    inner = gslb_zone.removesuffix("." + gslb_parent).replace(".", "-")
+    regions = json.loads(config["catalyst-dns:regions"])
+    ns_names = sorted(f"gslb-ns-{r['geotag']}-{inner}.{gslb_parent}" for r in regions)
+    assert sets.pop((gslb_zone, "NS")).values == tuple(ns_names)
+    expected: dict[tuple[str, str], tuple[str, ...]] = {}
+    for r in regions:
+        server = f"gslb-ns-{r['geotag']}-{inner}.{gslb_parent}"
+        if "ipv4" in r["nameserver"]:
+            expected[(server, "A")] = (r["nameserver"]["ipv4"],)
+        if "ipv6" in r["nameserver"]:
+            import ipaddress
+
+            expected[(server, "AAAA")] = (ipaddress.ip_address(r["nameserver"]["ipv6"]).compressed,)
+    assert {k: v.values for k, v in sets.items()} == expected
+    ttl = int(config.get("catalyst-dns:gslbTtl", "300"))
+    assert {v.ttl for v in sets.values()} == {ttl}
+
+
+def test_unprotected_stack(pulumi_env: PulumiEnv) -> None:
+    config = example_config() | {"catalyst-dns:protect": "false"}
+    run_program(pulumi_env, config)
+    for key in ("cloudflare", "hetzner"):
+        assert pulumi_env.monitor.one(ZONE_TYPES[key]).protect is False
+    assert pulumi_env.monitor.one(ZONE_TYPES["hetzner"]).inputs["deleteProtection"] is False
+
+
+def test_secrets_reach_the_explicit_providers(pulumi_env: PulumiEnv) -> None:
+    config = example_config() | {"catalyst-dns:cloudflareApiToken": "cf-token",
+                                 "catalyst-dns:hcloudToken": "hc-token"}
+    run_program(pulumi_env, config, secrets=["catalyst-dns:cloudflareApiToken", "catalyst-dns:hcloudToken"])
+    mon = pulumi_env.monitor
+    cf = mon.one("pulumi:providers:cloudflare")
+    hc = mon.one("pulumi:providers:hcloud")
+    from pulumi.runtime import rpc
+
+    for value, expected in ((cf.inputs["apiToken"], "cf-token"), (hc.inputs["token"], "hc-token")):
+        # Still a secret on the wire, not a plain string.
+        assert value == {rpc._special_sig_key: rpc._special_secret_sig, "value": expected}
+
+
+# --- bad configuration --------------------------------------------------------------------------
+
+def _mutate(config: dict[str, Any], key: str, fn: Any) -> dict[str, Any]:
+    out = copy.deepcopy(config)
+    full = f"catalyst-dns:{key}"
+    value = fn(json.loads(out[full]) if full in out and key in OBJECT_KEYS | {"childZones": ""} else out.get(full))
+    if value is None:
+        out.pop(full, None)
+    else:
+        out[full] = json.dumps(value) if isinstance(value, list | dict) else value
+    return out
+
+
+def _regions(change: Any) -> Any:
+    def fn(regions: list[dict[str, Any]]) -> Any:
+        return change(copy.deepcopy(regions))
+    return fn
+
+
+def _set(path: list[Any], value: Any) -> Any:
+    def fn(doc: Any) -> Any:
+        target = doc
+        for part in path[:-1]:
+            target = target[part]
+        if value is _DELETE:
+            del target[path[-1]]
+        else:
+            target[path[-1]] = value
+        return doc
+    return fn
+
+
+_DELETE = object()
+
+BAD = {
+    "missing-domain": ("domain", lambda _: None, "catalyst-dns:domain"),
+    "bad-domain": ("domain", lambda _: "not_a domain", "catalyst-dns:domain"),
+    "unknown-provider": ("provider", lambda _: "godaddy", "catalyst-dns:provider"),
+    "ttl-not-integer": ("defaultTtl", lambda _: "five", "catalyst-dns:defaultTtl"),
+    "ttl-zero": ("defaultTtl", lambda _: "0", "catalyst-dns:defaultTtl"),
+    "gslb-ttl-below-cloudflare": ("gslbTtl", lambda _: "30", "catalyst-dns:gslbTtl"),
+    "delegation-ttl-below-cloudflare": ("delegationTtl", lambda _: "10", "catalyst-dns:delegationTtl"),
+    "protect-not-bool": ("protect", lambda _: "yes", "catalyst-dns:protect"),
+    "owner-id-externaldns": ("ownerId", lambda _: "openova", "catalyst-dns:ownerId"),
+    "regions-not-json": ("regions", lambda _: "[{", "catalyst-dns:regions"),
+    "regions-empty": ("regions", lambda _: [], "catalyst-dns:regions"),
+    "regions-missing": ("regions", lambda _: None, "catalyst-dns:regions"),
+    "region-bad-ipv4": ("regions", _set([1, "nameserver", "ipv4"], "300.1.1.1"),
+                        "catalyst-dns:regions[1].nameserver.ipv4"),
+    "region-ipv4-in-ipv6": ("regions", _set([0, "nameserver", "ipv6"], "203.0.113.9"),
+                            "catalyst-dns:regions[0].nameserver.ipv6"),
+    "region-without-nameserver": ("regions", _set([1, "nameserver"], _DELETE),
+                                  "catalyst-dns:regions[1].nameserver"),
+    "region-duplicate-geotag": ("regions", _set([1, "geotag"], "fsn"), "catalyst-dns:regions[1].geotag"),
+    "region-bad-geotag": ("regions", _set([0, "geotag"], "FSN_1"), "catalyst-dns:regions[0].geotag"),
+    "region-unknown-field": ("regions", _set([0, "nameservers"], {}), "catalyst-dns:regions[0].nameservers"),
+    "child-outside-domain": ("childZones", _set([0, "name"], "hz.other.example"),
+                             "catalyst-dns:childZones[0].name"),
+    "child-bad-provider": ("childZones", _set([0, "provider"], "bind"), "catalyst-dns:childZones[0].provider"),
+    "child-unknown-field": ("childZones", _set([0, "zone"], "x"), "catalyst-dns:childZones[0].zone"),
+    "child-hetzner-dnssec": ("childZones", _set([0, "dnssec"], True), "catalyst-dns:childZones[0].dnssec"),
+    "child-is-gslb-zone": ("childZones", _set([0, "name"], "gslb.omantel.example"),
+                           "catalyst-dns:childZones[0].name"),
+    "child-clouddns-without-project": ("childZones", _set([0, "provider"], "clouddns"),
+                                       "catalyst-dns:gcpProject"),
+    "child-azure-without-subscription": ("childZones", _set([0, "provider"], "azuredns"),
+                                         "catalyst-dns:azureSubscriptionId"),
+    "cloudflare-without-account": ("cloudflareAccountId", lambda _: None, "catalyst-dns:cloudflareAccountId"),
+    "gslb-outside-domain": ("gslbZone", lambda _: "gslb.elsewhere.example", "catalyst-dns:gslbZone"),
+    "tenant-bad-suffix": ("tenants", lambda _: [{"namespaces": ["a"], "suffixes": ["a..b"]}],
+                          "catalyst-dns:tenants[0].suffixes[0]"),
+    "typo-key": ("regoins", lambda _: "[]", "catalyst-dns:regoins"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_config_names_the_key_and_registers_nothing(pulumi_env: PulumiEnv, case: str) -> None:
+    key, change, expected_key = BAD[case]
+    config = _mutate(example_config(), key, change)
+    with pytest.raises(ConfigError) as caught:
+        run_program(pulumi_env, config)
+    assert caught.value.field == expected_key, str(caught.value)
+    assert str(caught.value).startswith(expected_key)
+    assert pulumi_env.monitor.registrations == []
+
+
+# --- project file, imports ----------------------------------------------------------------------
+
+def test_pulumi_yaml_declares_every_key() -> None:
+    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    assert project["name"] == "catalyst-dns"
+    assert project["runtime"] == {"name": "python",
+                                  "options": {"toolchain": "pip", "virtualenv": ".venv-pulumi"}}
+    declared = project["config"]
+    # Pulumi's project schema: type is one of these, only these attributes.
+    for key, decl in declared.items():
+        assert set(decl) <= {"type", "items", "description", "secret", "default"}, key
+        assert decl["type"] in ("string", "integer", "boolean", "array"), key
+    for key, (typ, default, _desc) in SCALAR_KEYS.items():
+        decl = declared[f"catalyst-dns:{key}"]
+        assert decl["type"] == typ
+        assert decl.get("default") == default
+        assert decl.get("secret", False) == (key in SECRET_KEYS)
+    text = (ROOT / "Pulumi.yaml").read_text()
+    for key in OBJECT_KEYS:
+        assert f"catalyst-dns:{key}" in text, f"{key} is not documented in Pulumi.yaml"
+    assert set(declared) - {f"catalyst-dns:{k}" for k in (*SCALAR_KEYS, *OBJECT_KEYS)} == set()
+
+
+_IMPORT_PROBE = r"""
+import json, runpy, sys
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
+import pulumi
+from conftest import ProviderMocks, RecordingMonitor
+mocks = ProviderMocks()
+pulumi.runtime.set_all_config(json.loads(sys.argv[3]), [])
+pulumi.runtime.set_mocks(mocks, project="catalyst-dns", stack="t", preview=False,
+                         monitor=RecordingMonitor(mocks))
+@pulumi.runtime.test
+def run():
+    runpy.run_path(sys.argv[4], run_name="__main__")
+run()
+print(json.dumps(sorted(m for m in sys.modules if m.startswith("pulumi_") and "." not in m)))
+"""
+
+
+@pytest.mark.parametrize(("config", "expected"), [
+    ("cloudflare-only", ["pulumi_cloudflare"]),
+    ("example", ["pulumi_cloudflare", "pulumi_hcloud"]),
+    ("hetzner-route53", ["pulumi_aws", "pulumi_hcloud"]),
+])
+def test_only_the_chosen_sdks_are_imported(config: str, expected: list[str]) -> None:
+    base = example_config()
+    if config == "cloudflare-only":
+        base.pop("catalyst-dns:childZones")
+    elif config == "hetzner-route53":
+        base = sovereign_config("hetzner", [{"name": "aws.sov.example", "provider": "route53"}],
+                                THREE_REGIONS[:1])
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORT_PROBE, str(ROOT), str(Path(__file__).parent),
+         json.dumps(base), str(MAIN)],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"}, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == expected
