@@ -9,6 +9,7 @@ servers in each provider's own form (Cloud DNS and Azure with trailing dots, Het
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 from collections.abc import Callable, Iterator
@@ -257,17 +258,26 @@ class PulumiEnv:
         return resolved
 
 
-@pytest.fixture
-def pulumi_env() -> Iterator[PulumiEnv]:
-    """Fresh mocks, monitor, root stack and empty config for one test."""
+@contextlib.contextmanager
+def fresh_env() -> Iterator[PulumiEnv]:
+    """Fresh mocks, monitor, root stack and empty config (usable per hypothesis example)."""
     mocks = ProviderMocks()
     monitor = RecordingMonitor(mocks)
     runtime_settings.ROOT.set(None)
     pulumi.runtime.set_all_config({}, [])
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=STACK, preview=False, monitor=monitor)
-    yield PulumiEnv(monitor, mocks)
-    pulumi.runtime.set_all_config({}, [])
-    runtime_settings.ROOT.set(None)
+    try:
+        yield PulumiEnv(monitor, mocks)
+    finally:
+        pulumi.runtime.set_all_config({}, [])
+        runtime_settings.ROOT.set(None)
+
+
+@pytest.fixture
+def pulumi_env() -> Iterator[PulumiEnv]:
+    """Fresh mocks, monitor, root stack and empty config for one test."""
+    with fresh_env() as env:
+        yield env
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 import yaml
 from conftest import NORMALISED_NS, PulumiEnv, digest_for, key_tag_for
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pulumi_helpers import (
     COMPONENT_TYPES,
     PROVIDER_TYPES,
@@ -451,3 +453,54 @@ def test_only_the_chosen_sdks_are_imported(config: str, expected: list[str]) -> 
         env={**os.environ, "PYTHONWARNINGS": "ignore"}, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == expected
+
+
+# --- any Sovereign: a property ------------------------------------------------------------------
+
+_geotags = st.from_regex(r"[a-z][a-z0-9]{1,5}", fullmatch=True)
+_ipv4 = st.ip_addresses(v=4).filter(lambda a: a.is_global).map(str)
+_ipv6 = st.ip_addresses(v=6).filter(lambda a: a.is_global).map(str)
+
+
+@st.composite
+def _regions(draw: Any) -> list[dict[str, Any]]:
+    tags = draw(st.lists(_geotags, min_size=1, max_size=3, unique=True))
+    regions = []
+    for tag in tags:
+        ns: dict[str, str] = {}
+        which = draw(st.sampled_from(["4", "6", "46"]))
+        if "4" in which:
+            ns["ipv4"] = draw(_ipv4)
+        if "6" in which:
+            ns["ipv6"] = draw(_ipv6)
+        regions.append({"geotag": tag, "nameserver": ns})
+    return regions
+
+
+@settings(max_examples=12, deadline=None)
+@given(apex=st.sampled_from(["cloudflare", "route53", "clouddns", "azuredns", "hetzner"]),
+       child=st.sampled_from(["cloudflare", "route53", "clouddns", "azuredns", "hetzner", None]),
+       regions=_regions())
+def test_any_sovereign_exports_settings_the_function_reads(apex: str, child: str | None,
+                                                            regions: list[dict[str, Any]]) -> None:
+    import ipaddress
+
+    from conftest import fresh_env
+
+    children = [{"name": "sub.sov.example", "provider": child}] if child else []
+    config = sovereign_config(apex, children, regions)
+    with fresh_env() as env:
+        outputs = run_program(env, config)
+        settings_doc = outputs["settings"]
+        assert parse_settings(settings_doc).to_data() == settings_doc
+        assert [r["geotag"] for r in settings_doc["regions"]] == [r["geotag"] for r in regions]
+        for exported, given_region in zip(settings_doc["regions"], regions, strict=True):
+            for family, address in given_region["nameserver"].items():
+                assert exported["nameserver"][family] == ipaddress.ip_address(address).compressed
+        gslb = env.monitor.one("catalyst-dns:index:GslbDelegation")
+        regs = [r for r in env.monitor.of_type(RECORD_TYPES[apex]) if r.parent == gslb.urn]
+        sets = record_sets(apex, regs, "sov.example")
+        assert sets[("gslb.sov.example", "NS")].values == tuple(
+            sorted(f"gslb-ns-{r['geotag']}-gslb.sov.example" for r in regions))
+        assert len(sets) == 1 + sum(len(r["nameserver"]) for r in regions)
+        assert_explicit_providers_and_parents(env)
