@@ -410,3 +410,42 @@ def test_gslb_bad_args_fail_before_registering(pulumi_env: PulumiEnv, regions: l
     pulumi_env.run(build)
     assert not pulumi_env.monitor.of_type("catalyst-dns:index:GslbDelegation")
     assert not pulumi_env.monitor.of_type(RECORD_TYPES["cloudflare"])
+
+
+# --- Sovereign used directly ----------------------------------------------------------------
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"providers": {}}, "sov.zones[0].provider"),
+    ({"zones": ()}, "sov.zones"),
+    ({"regions": ()}, "sov.regions"),
+    ({"owner_id": "openova"}, "sov.ownerId"),
+    ({"gslb_zone": "gslb.other.example"}, "sov.gslb.zone"),
+    ({"zones_extra": {"name": "x.other.example", "provider": "hetzner"}}, "sov.zones[1].name"),
+    ({"zones_extra": {"name": "gslb.omantel.example", "provider": "hetzner"}}, "sov.zones[1].name"),
+    ({"zones_extra": {"name": "az.omantel.example", "provider": "azuredns"}}, "sov.zones[1].resourceGroup"),
+    ({"zones_extra": {"name": "hz.omantel.example", "provider": "hetzner", "dnssec": True}},
+     "sov.zones[1].dnssec"),
+])
+def test_sovereign_refuses_bad_args_before_registering(pulumi_env: PulumiEnv, change: dict[str, Any],
+                                                       field: str) -> None:
+    import dataclasses
+
+    from components.sovereign import Sovereign, SovereignArgs, ZoneSpec
+
+    def build() -> Any:
+        providers = {"cloudflare": make_provider("cloudflare"), "hetzner": make_provider("hetzner"),
+                     "azuredns": make_provider("azuredns")}
+        zones = [ZoneSpec(name=DOMAIN, provider="cloudflare", provider_config="cloudflare",
+                          account_id="acc")]
+        extra = dict(change)
+        if "zones_extra" in extra:
+            zones.append(ZoneSpec(provider_config="x", **extra.pop("zones_extra")))
+        args = SovereignArgs(domain=DOMAIN, zones=zones, regions=REGIONS[:1], providers=providers)
+        args = dataclasses.replace(args, **extra)
+        with pytest.raises(DnsInputError) as caught:
+            Sovereign("sov", args)
+        assert caught.value.field == field, str(caught.value)
+        return 1
+
+    assert pulumi_env.run(build) == 1
+    assert all(r.type.startswith("pulumi:providers:") for r in pulumi_env.monitor.registrations)
