@@ -21,6 +21,7 @@ import pulumi
 
 from catalyst_dns import names
 from catalyst_dns.errors import DnsInputError
+from catalyst_dns.providers import provider_for
 from catalyst_dns.settings import (
     PROVIDERS,
     Region,
@@ -147,7 +148,22 @@ def check_args(name: str, args: SovereignArgs, *, need_providers: bool = True) -
                                 f"is inside the GSLB zone {settings.gslb_zone}, which k8gb answers for")
     if not settings.regions:
         raise DnsInputError(f"{name}.regions", [], "must list at least one region")
+    # TTLs against the provider that holds the records, so no child component refuses later.
+    gslb_parent = settings.gslb_parent
+    assert gslb_parent is not None  # parse_settings guarantees it
+    _check_ttl(f"{name}.gslbTtl", args.gslb_ttl, gslb_parent.provider)
+    for child_zone in settings.zones[1:]:
+        parent = max((z for z in settings.zones if z.name != child_zone.name
+                      and names.is_within(child_zone.name, z.name)), key=lambda z: z.name.count("."))
+        _check_ttl(f"{name}.delegationTtl", args.delegation_ttl, parent.provider)
     return settings
+
+
+def _check_ttl(field: str, ttl: int, provider: str) -> None:
+    rules = provider_for(provider)
+    if isinstance(ttl, bool) or not isinstance(ttl, int) or not rules.min_ttl <= ttl <= rules.max_ttl:
+        raise DnsInputError(field, ttl, f"is outside {rules.title}'s TTL range "
+                            f"{rules.min_ttl}-{rules.max_ttl}")
 
 
 def _settings_zone(spec: ZoneSpec, zone_id: str) -> Zone:
