@@ -24,7 +24,7 @@ from catalyst_dns.records import (
     parse_address,
     parse_rdata,
 )
-from catalyst_dns.settings import SovereignSettings, Zone
+from catalyst_dns.settings import Region, SovereignSettings, Zone
 from function.claims import (
     Composite,
     DnsRecordSpec,
@@ -106,7 +106,7 @@ class _Planner:
             for region in regions:
                 self.plan.objects.append(self.k8gb_object(spec, region.geotag, region.kubernetes_provider_config))
 
-    def region(self, geotag: str, field: str) -> Any:
+    def region(self, geotag: str, field: str) -> Region:
         region = self.settings.region(geotag)
         if region is None:
             known = ", ".join(r.geotag for r in self.settings.regions) or "none"
@@ -114,12 +114,17 @@ class _Planner:
         return region
 
     def gslb_name(self, host: str, field: str) -> str:
-        label = names.relative(host, self.settings.domain) if names.is_within(host, self.settings.domain) else host
-        label = label.replace("*", "wildcard").replace(".", "-")
+        """``shop.acme.<domain>`` is served as ``shop-acme.<gslb zone>``: one label, as k8gb wants."""
+        label = names.relative(host, self.settings.domain).replace("*", "wildcard").replace(".", "-")
         if len(label) > names.MAX_LABEL_OCTETS:
             raise DnsInputError(field, host, f"gives GSLB label {label!r}, longer than "
                                 f"{names.MAX_LABEL_OCTETS} octets; use a shorter hostname")
-        return f"{label}.{self.settings.gslb_zone}"
+        target = f"{label}.{self.settings.gslb_zone}"
+        if target in self.plan.gslb_names:
+            other = self.plan.gslb_names.index(target)
+            raise DnsInputError(field, host, f"gives GSLB name {target}, as spec.hostnames[{other}] does; "
+                                "rename one of them")
+        return target
 
     def k8gb_object(self, spec: GslbSpec, geotag: str, provider_config: str | None) -> Composed:
         if not provider_config:

@@ -268,3 +268,11 @@ def test_unserved_version_and_foreign_input_are_refused() -> None:
     assert "apiVersion: 'dns.openova.io/v999' is not a served version" in (fatal(run(request(composite))) or "")
     got = fatal(run(request(xr("DNSRecord", RECORD), fn_input={"apiVersion": "example.org/v1", "kind": "Input"})))
     assert got is not None and got.startswith("input.apiVersion: 'example.org/v1' must be dns.fn.openova.io/v1beta1")
+
+
+def test_hostnames_that_fold_into_one_gslb_name_are_refused() -> None:
+    spec = {**GSLB, "hostnames": ["a-b.c.acme.omantel.example", "a.b-c.acme.omantel.example"]}
+    got = fatal(run(request(xr("Gslb", spec))))
+    assert got is not None
+    assert got.startswith("spec.hostnames[1]: 'a.b-c.acme.omantel.example' gives GSLB name "
+                          "a-b-c-acme.gslb.omantel.example, as spec.hostnames[0] does")
