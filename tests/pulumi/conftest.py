@@ -79,15 +79,20 @@ class Registration:
 class ProviderMocks(Mocks):
     """Answers creates and invokes the way the real providers do."""
 
-    def __init__(self) -> None:
+    def __init__(self, preview: bool = False) -> None:
         self.counter = itertools.count(4711)
         self.calls: list[MockCallArgs] = []
+        # In a preview the engine knows no computed outputs: answer with the inputs only,
+        # so name servers, ids and DS data stay unknown, as in a real `pulumi preview`.
+        self.preview = preview
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = dict(args.inputs)
         typ = args.typ
         if not args.custom:
             return None, {}
+        if self.preview and not typ.startswith("pulumi:providers:"):
+            return None, inputs
         if typ.startswith("pulumi:providers:"):
             return f"{args.name}-id", inputs
         if typ == "cloudflare:index/zone:Zone":
@@ -259,13 +264,13 @@ class PulumiEnv:
 
 
 @contextlib.contextmanager
-def fresh_env() -> Iterator[PulumiEnv]:
+def fresh_env(preview: bool = False) -> Iterator[PulumiEnv]:
     """Fresh mocks, monitor, root stack and empty config (usable per hypothesis example)."""
-    mocks = ProviderMocks()
+    mocks = ProviderMocks(preview)
     monitor = RecordingMonitor(mocks)
     runtime_settings.ROOT.set(None)
     pulumi.runtime.set_all_config({}, [])
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=STACK, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=STACK, preview=preview, monitor=monitor)
     try:
         yield PulumiEnv(monitor, mocks)
     finally:

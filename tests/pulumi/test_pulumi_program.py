@@ -505,3 +505,30 @@ def test_any_sovereign_exports_settings_the_function_reads(apex: str, child: str
             sorted(f"gslb-ns-{r['geotag']}-gslb.sov.example" for r in regions))
         assert len(sets) == 1 + sum(len(r["nameserver"]) for r in regions)
         assert_explicit_providers_and_parents(env)
+
+
+@pytest.mark.parametrize("mix", ["example", *sorted(MIXES)])
+def test_preview_registers_what_up_creates(mix: str) -> None:
+    """In a preview the child name servers and DS data are unknown; the plan must not change.
+
+    (A Cloudflare parent writes one record per name server, so their number cannot depend
+    on values only known after the child zone exists.)
+    """
+    from conftest import fresh_env
+
+    config = example_config() if mix == "example" else MIXES[mix]
+    planned: dict[bool, list[tuple[str, str]]] = {}
+    for preview in (True, False):
+        with fresh_env(preview=preview) as env:
+            run_program(env, config)
+            planned[preview] = sorted((r.type, r.name) for r in env.monitor.registrations)
+            if preview:
+                # Computed values really were unknown: zone ids, and the child name servers.
+                from pulumi.output import Unknown
+
+                for reg in env.monitor.of_type("cloudflare:index/dnsRecord:DnsRecord"):
+                    assert isinstance(reg.inputs["zoneId"], Unknown)
+                    if "-delegation-" in reg.name:
+                        assert isinstance(reg.inputs["content"], Unknown)
+    assert planned[True] == planned[False]
+    assert len(planned[False]) > 10
