@@ -34,7 +34,8 @@ EXAMPLES = {
 
 # In CI (.ci/run builds the CLI and both installs first) a missing piece must fail, not skip.
 needs_cli = pytest.mark.skipif(
-    not os.environ.get("CI") and not (CLI.is_file() and FUNCTION_PYTHON.exists() and all(p.exists() for p in EXAMPLES.values())),
+    not os.environ.get("CI")
+    and not (CLI.is_file() and FUNCTION_PYTHON.exists() and all(p.exists() for p in EXAMPLES.values())),
     reason="needs the pinned crossplane CLI (scripts/build-crossplane.sh), the function install "
            "and the examples")
 
