@@ -57,6 +57,7 @@ class ReservationIndex:
     """Reservations by name, so a check walks the name's own suffixes instead of every rule."""
 
     def __init__(self, reserved: tuple[Reservation, ...]) -> None:
+        self.all = reserved
         self.subtrees: dict[str, Reservation] = {}
         self.exact: dict[str, Reservation] = {}
         for reservation in reserved:
@@ -105,3 +106,24 @@ def check_name(settings: SovereignSettings, namespace: str | None, name: str, fi
                             "in the tenancy policy (default deny)")
     raise DnsInputError(field, name, f"is refused: namespace {namespace!r} may only use names under "
                         f"{', '.join(sorted(allowed))}")
+
+
+def check_subtree(settings: SovereignSettings, namespace: str | None, subtree: str, field: str, what: str,
+                  reserved: ReservationIndex | None = None) -> None:
+    """Refuse a record that answers for a whole subtree (a wildcard, an NS delegation).
+
+    A wildcard answers for every name below it that does not exist, and an NS record hands
+    the whole subtree to other servers; either must not reach a reserved name or another
+    tenant's suffix, even though its own owner name is allowed.
+    """
+    index_ = reserved or index(settings)
+    for reservation in index_.all:
+        if reservation.name != subtree and names.is_within(reservation.name, subtree):
+            raise DnsInputError(field, subtree, f"is refused: {what} here would cover {reservation.name}, which "
+                                f"{reservation.reason.removeprefix('is ')}")
+    own = {s for t in settings.tenants if namespace in t.namespaces for s in t.suffixes}
+    for tenant in settings.tenants:
+        for suffix in tenant.suffixes:
+            if suffix not in own and suffix != subtree and names.is_within(suffix, subtree):
+                raise DnsInputError(field, subtree, f"is refused: {what} here would cover {suffix}, "
+                                    "which belongs to another tenant")

@@ -172,7 +172,14 @@ def _ttl(spec: Mapping[str, Any]) -> int | None:
 
 def _hostnames(spec: Mapping[str, Any]) -> tuple[str, ...]:
     raw = fields.strings(spec, "hostnames", "spec", limit=MAX_HOSTNAMES)
-    return tuple(names.normalise(h, f"spec.hostnames[{i}]", wildcard=True) for i, h in enumerate(raw))
+    seen: dict[str, int] = {}
+    for index, host in enumerate(raw):
+        name = names.normalise(host, f"spec.hostnames[{index}]", wildcard=True)
+        if name in seen:
+            raise DnsInputError(f"spec.hostnames[{index}]", name,
+                                f"repeats spec.hostnames[{seen[name]}] (the same name once normalised)")
+        seen[name] = index
+    return tuple(seen)
 
 
 def _geotags(doc: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:

@@ -73,8 +73,13 @@ class _Planner:
             raise DnsInputError(field, name, f"is not in any zone of this Sovereign ({zones})")
         return zone
 
-    def claimable(self, name: str, field: str) -> Zone:
-        tenancy.check_name(self.settings, self.composite.namespace, name, field, self.reserved)
+    def claimable(self, name: str, field: str, rtype: RecordType | None = None) -> Zone:
+        namespace = self.composite.namespace
+        tenancy.check_name(self.settings, namespace, name, field, self.reserved)
+        if name.startswith("*."):
+            tenancy.check_subtree(self.settings, namespace, name[2:], field, "a wildcard", self.reserved)
+        if rtype is RecordType.NS:
+            tenancy.check_subtree(self.settings, namespace, name, field, "an NS delegation", self.reserved)
         return self.zone(name, field)
 
     def add(self, zone: Zone, name: str, rtype: RecordType, ttl: int, rdata: list[Rdata], field: str,
@@ -185,7 +190,7 @@ class _Planner:
                 self.add(zone, host, RecordType.AAAA, ttl, v6, path, proxied=spec.proxied)
 
     def dns_record(self, spec: DnsRecordSpec) -> None:
-        zone = self.claimable(spec.name, "spec.name")
+        zone = self.claimable(spec.name, "spec.name", spec.type)
         rdata = [parse_rdata(spec.type, value, f"spec.values[{i}]") for i, value in enumerate(spec.values)]
         self.add(zone, spec.name, spec.type, spec.ttl or self.settings.default_ttl, rdata, "spec.values")
 

@@ -123,7 +123,7 @@ BAD: list[tuple[str, str, dict[str, Any], str]] = [
      "is an ownership (TXT registry) name"),
     ("outside every zone", "DNSRoute", {**ROUTE, "hostnames": ["api.acme.example.org"]}, "is refused"),
     ("cname beside data", "DNSRoute", {"hostnames": ["x.acme.omantel.example", "x.acme.omantel.example"],
-                                        "targets": {"hostname": "lb.example.net"}}, "repeats the CNAME record set"),
+                                        "targets": {"hostname": "lb.example.net"}}, "repeats spec.hostnames[0]"),
     ("cname loop", "DNSRecord", {"name": "x.acme.omantel.example", "type": "CNAME",
                                  "values": ["x.acme.omantel.example."]}, "is a CNAME pointing at itself"),
     ("two targets", "DNSRoute", {**ROUTE, "targets": {"addresses": ["203.0.113.1"], "hostname": "a.example"}},
@@ -276,3 +276,31 @@ def test_hostnames_that_fold_into_one_gslb_name_are_refused() -> None:
     assert got is not None
     assert got.startswith("spec.hostnames[1]: 'a.b-c.acme.omantel.example' gives GSLB name "
                           "a-b-c-acme.gslb.omantel.example, as spec.hostnames[0] does")
+
+
+def _two_tenants() -> dict[str, Any]:
+    return {**SETTINGS, "tenants": [
+        {"namespaces": ["acme-prod"], "suffixes": ["omantel.example"]},
+        {"namespaces": ["beta-prod"], "suffixes": ["beta.omantel.example"]}]}
+
+
+def test_wildcard_over_reserved_names_is_refused() -> None:
+    spec = {"hostnames": ["*.omantel.example"], "targets": {"addresses": ["203.0.113.1"]}}
+    got = fatal(run(request(xr("DNSRoute", spec), settings_data=_two_tenants())))
+    assert got is not None and "is refused: a wildcard here would cover" in got
+
+
+def test_ns_delegation_over_another_tenant_is_refused() -> None:
+    spec = {"name": "x.omantel.example", "type": "NS", "values": ["ns1.evil.example"]}
+    assert fatal(run(request(xr("DNSRecord", spec), settings_data=_two_tenants()))) is None
+    settings_data = _two_tenants()
+    settings_data["tenants"][1]["suffixes"] = ["beta.x.omantel.example"]
+    got = fatal(run(request(xr("DNSRecord", spec), settings_data=settings_data)))
+    assert got is not None
+    assert got.startswith("spec.name: 'x.omantel.example' is refused: an NS delegation here would cover "
+                          "beta.x.omantel.example, which belongs to another tenant")
+
+
+def test_wildcard_inside_own_suffix_is_fine() -> None:
+    spec = {"hostnames": ["*.acme.omantel.example"], "targets": {"addresses": ["203.0.113.1"]}}
+    assert fatal(run(request(xr("DNSRoute", spec)))) is None
