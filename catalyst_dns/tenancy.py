@@ -95,17 +95,21 @@ def check_name(settings: SovereignSettings, namespace: str | None, name: str, fi
     if namespace is None:
         raise DnsInputError(field, name, "is refused: the composite has no namespace or claim namespace, "
                             "and tenancy is default deny")
-    allowed: list[str] = []
-    for tenant in settings.tenants:
-        if namespace in tenant.namespaces:
-            allowed.extend(tenant.suffixes)
-            if any(names.is_within(name, suffix) for suffix in tenant.suffixes):
-                return
+    allowed = [suffix for tenant in settings.tenants if namespace in tenant.namespaces for suffix in tenant.suffixes]
     if not allowed:
         raise DnsInputError(field, name, f"is refused: namespace {namespace!r} has no DNS suffixes "
                             "in the tenancy policy (default deny)")
-    raise DnsInputError(field, name, f"is refused: namespace {namespace!r} may only use names under "
-                        f"{', '.join(sorted(allowed))}")
+    mine = [suffix for suffix in allowed if names.is_within(name, suffix)]
+    if not mine:
+        raise DnsInputError(field, name, f"is refused: namespace {namespace!r} may only use names under "
+                            f"{', '.join(sorted(allowed))}")
+    # The most specific suffix covering the name decides: a tenant holding acme.<domain> does
+    # not reach into x.acme.<domain> when another tenant holds that.
+    closest = max((suffix for tenant in settings.tenants for suffix in tenant.suffixes
+                   if names.is_within(name, suffix)), key=len)
+    if closest not in allowed:
+        raise DnsInputError(field, name, f"is refused: {closest}, inside your {max(mine, key=len)}, "
+                            "belongs to another tenant")
 
 
 def check_subtree(settings: SovereignSettings, namespace: str | None, subtree: str, field: str, what: str,
@@ -119,8 +123,8 @@ def check_subtree(settings: SovereignSettings, namespace: str | None, subtree: s
     index_ = reserved or index(settings)
     for reservation in index_.all:
         if reservation.name != subtree and names.is_within(reservation.name, subtree):
-            raise DnsInputError(field, subtree, f"is refused: {what} here would cover {reservation.name}, which "
-                                f"{reservation.reason.removeprefix('is ')}")
+            raise DnsInputError(field, subtree, f"is refused: {what} here would cover {reservation.name}, "
+                                f"which {reservation.reason}")
     own = {s for t in settings.tenants if namespace in t.namespaces for s in t.suffixes}
     for tenant in settings.tenants:
         for suffix in tenant.suffixes:

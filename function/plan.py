@@ -36,6 +36,7 @@ from function.claims import (
 from function.input import FunctionInput
 
 K8GB_DEFAULT_TTL = 30
+GSLB_HASH_CHARS = 6
 KUBERNETES_OBJECT = {
     Scope.NAMESPACED: "kubernetes.m.crossplane.io/v1alpha1",
     Scope.CLUSTER: "kubernetes.crossplane.io/v1alpha2",
@@ -119,26 +120,28 @@ class _Planner:
         return region
 
     def gslb_name(self, host: str, field: str) -> str:
-        """``shop.acme.<domain>`` is served as ``shop-acme.<gslb zone>``: one label, as k8gb wants."""
-        label = names.relative(host, self.settings.domain).replace("*", "wildcard").replace(".", "-")
-        if len(label) > names.MAX_LABEL_OCTETS:
-            raise DnsInputError(field, host, f"gives GSLB label {label!r}, longer than "
-                                f"{names.MAX_LABEL_OCTETS} octets; use a shorter hostname")
-        target = f"{label}.{self.settings.gslb_zone}"
-        if target in self.plan.gslb_names:
-            other = self.plan.gslb_names.index(target)
-            raise DnsInputError(field, host, f"gives GSLB name {target}, as spec.hostnames[{other}] does; "
-                                "rename one of them")
-        return target
+        """``shop.acme.<domain>`` is served as ``shop-acme-<hash>.<gslb zone>``.
+
+        One label, as k8gb serves them; readable, and made unique by a hash of the whole
+        hostname, because dashes alone are ambiguous (``a-b.c`` and ``a.b-c``) and two
+        tenants must never share a GSLB name.
+        """
+        tail = kubenames.digest(host, length=GSLB_HASH_CHARS)
+        readable = names.relative(host, self.settings.domain).replace("*", "wildcard").replace(".", "-")
+        readable = readable[: names.MAX_LABEL_OCTETS - GSLB_HASH_CHARS - 1].rstrip("-")
+        return f"{readable}-{tail}.{self.settings.gslb_zone}"
 
     def k8gb_object(self, spec: GslbSpec, geotag: str, provider_config: str | None) -> Composed:
         if not provider_config:
             raise DnsInputError(f"settings.regions[{geotag}].kubernetesProviderConfig", None,
                                 "is required to place k8gb Gslb resources in that region")
-        namespace = spec.backend.namespace or self.composite.namespace
+        namespace = self.composite.namespace
         if namespace is None:
             raise DnsInputError("spec.backendRef.namespace", None,
-                                "is required for a composite without a namespace")
+                                "cannot be known for a composite without a namespace or claim namespace")
+        if spec.backend.namespace not in (None, namespace):
+            raise DnsInputError("spec.backendRef.namespace", spec.backend.namespace,
+                                f"is refused: a Gslb may only balance a backend in its own namespace ({namespace})")
         strategy: dict[str, Any] = {"type": spec.strategy.type.value,
                                     "dnsTtlSeconds": spec.ttl or K8GB_DEFAULT_TTL}
         if spec.strategy.type is StrategyType.FAILOVER:

@@ -136,12 +136,16 @@ class Provider(ABC):
         if record_set.proxied and not self.supports_proxied:
             raise DnsInputError(f"{field}.proxied", True,
                                 f"is Cloudflare-only; zone {record_set.zone.name} is on {self.title}")
-        if not self.min_ttl <= record_set.ttl <= self.max_ttl:
-            raise DnsInputError(f"{field}.ttl", record_set.ttl,
-                                f"is outside {self.title}'s TTL range {self.min_ttl}-{self.max_ttl}")
+        self.check_ttl(record_set, field)
         if record_set.type is RecordType.NS and record_set.name == record_set.zone.name:
             raise DnsInputError(field, record_set.name,
                                 "is a zone apex; its NS records belong to the provider, not to a claim")
+
+    def check_ttl(self, record_set: RecordSet, field: str) -> None:
+        """Refuse a TTL outside the provider's range."""
+        if not self.min_ttl <= record_set.ttl <= self.max_ttl:
+            raise DnsInputError(f"{field}.ttl", record_set.ttl,
+                                f"is outside {self.title}'s TTL range {self.min_ttl}-{self.max_ttl}")
 
     def kind_of(self, rtype: RecordType) -> str:
         """The MR kind that writes records of ``rtype``."""

@@ -67,23 +67,25 @@ class Cloudflare(Provider):
     supports_proxied = True
 
     def check(self, record_set: RecordSet, field: str) -> None:
-        """Cloudflare's TTL, proxy and content rules."""
-        if record_set.proxied:
-            if record_set.type not in PROXIABLE:
-                raise DnsInputError(f"{field}.proxied", True,
-                                    f"is not allowed for {record_set.type} records; "
-                                    "Cloudflare proxies only A, AAAA and CNAME")
-        elif record_set.ttl != AUTO_TTL and not self.min_ttl <= record_set.ttl <= self.max_ttl:
-            raise DnsInputError(f"{field}.ttl", record_set.ttl,
-                                f"is outside Cloudflare's TTL range {self.min_ttl}-{self.max_ttl} "
-                                f"(or {AUTO_TTL} for automatic)")
-        if record_set.type is RecordType.NS and record_set.name == record_set.zone.name:
-            raise DnsInputError(field, record_set.name,
-                                "is a zone apex; its NS records belong to the provider, not to a claim")
+        """Cloudflare's proxy and content rules, beside the common ones."""
+        super().check(record_set, field)
+        if record_set.proxied and record_set.type not in PROXIABLE:
+            raise DnsInputError(f"{field}.proxied", True,
+                                f"is not allowed for {record_set.type} records; "
+                                "Cloudflare proxies only A, AAAA and CNAME")
         for rdata in record_set.rdata:
             if isinstance(rdata, Txt) and len(rdata.text) > MAX_TXT_CONTENT:
                 raise DnsInputError(f"{field}.values", f"<{len(rdata.text)} characters>",
                                     f"is longer than Cloudflare's {MAX_TXT_CONTENT}-character TXT limit")
+
+    def check_ttl(self, record_set: RecordSet, field: str) -> None:
+        """A proxied record's TTL is automatic (we write 1); others 60-86400 or 1."""
+        if record_set.proxied or record_set.ttl == AUTO_TTL:
+            return
+        if not self.min_ttl <= record_set.ttl <= self.max_ttl:
+            raise DnsInputError(f"{field}.ttl", record_set.ttl,
+                                f"is outside Cloudflare's TTL range {self.min_ttl}-{self.max_ttl} "
+                                f"(or {AUTO_TTL} for automatic)")
 
     def for_provider(self, record_set: RecordSet) -> dict[str, Any]:
         """What every record of the set shares (``compose`` adds each value)."""

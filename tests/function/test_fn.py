@@ -1,6 +1,7 @@
 from typing import Any
 
 import pytest
+from crossplane.function import resource
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -48,7 +49,9 @@ def test_gslb_composes_cnames_ownership_and_k8gb_objects() -> None:
     assert fatal(rsp) is None
     docs = desired(rsp)
     cname = next(d for d in docs.values() if d["metadata"]["labels"].get("dns.openova.io/type") == "cname")
-    assert cname["spec"]["forProvider"]["content"] == "shop-acme.gslb.omantel.example"
+    content = cname["spec"]["forProvider"]["content"]
+    assert content.startswith("shop-acme-") and content.endswith(".gslb.omantel.example")
+    assert len(content.split(".")[0]) == len("shop-acme-") + 6
     assert cname["spec"]["forProvider"]["proxied"] is False
     assert cname["spec"]["forProvider"]["ttl"] == 60  # Cloudflare's floor, above the Gslb's 30
     txt = next(d for d in docs.values() if d["metadata"]["labels"].get("dns.openova.io/type") == "txt")
@@ -270,12 +273,31 @@ def test_unserved_version_and_foreign_input_are_refused() -> None:
     assert got is not None and got.startswith("input.apiVersion: 'example.org/v1' must be dns.fn.openova.io/v1beta1")
 
 
-def test_hostnames_that_fold_into_one_gslb_name_are_refused() -> None:
+def test_hostnames_that_look_alike_get_distinct_gslb_names() -> None:
     spec = {**GSLB, "hostnames": ["a-b.c.acme.omantel.example", "a.b-c.acme.omantel.example"]}
-    got = fatal(run(request(xr("Gslb", spec))))
-    assert got is not None
-    assert got.startswith("spec.hostnames[1]: 'a.b-c.acme.omantel.example' gives GSLB name "
-                          "a-b-c-acme.gslb.omantel.example, as spec.hostnames[0] does")
+    rsp = run(request(xr("Gslb", spec)))
+    assert fatal(rsp) is None
+    gslb_names = resource.struct_to_dict(rsp.desired.composite.resource)["status"]["gslbNames"]
+    assert len(set(gslb_names)) == 2 and all(n.startswith("a-b-c-acme-") for n in gslb_names)
+
+
+def test_gslb_backend_in_another_namespace_is_refused() -> None:
+    spec = {**GSLB, "backendRef": {"kind": "HTTPRoute", "name": "shop", "namespace": "beta-prod"}}
+    got = fatal(run(request(xr("Gslb", spec), fn_input={"k8gb": {"enabled": True}})))
+    assert got is not None and got.startswith(
+        "spec.backendRef.namespace: 'beta-prod' is refused: a Gslb may only balance a backend in its own namespace")
+
+
+def test_most_specific_tenant_suffix_decides() -> None:
+    settings_data = {**SETTINGS, "tenants": [
+        {"namespaces": ["acme-prod"], "suffixes": ["acme.omantel.example"]},
+        {"namespaces": ["beta-prod"], "suffixes": ["x.acme.omantel.example"]}]}
+    spec = {"hostnames": ["y.x.acme.omantel.example"], "targets": {"addresses": ["203.0.113.1"]}}
+    got = fatal(run(request(xr("DNSRoute", spec), settings_data=settings_data)))
+    assert got is not None and got.startswith("spec.hostnames[0]: 'y.x.acme.omantel.example' is refused: "
+                                              "x.acme.omantel.example, inside your acme.omantel.example, "
+                                              "belongs to another tenant")
+    assert fatal(run(request(xr("DNSRoute", spec, namespace="beta-prod"), settings_data=settings_data))) is None
 
 
 def _two_tenants() -> dict[str, Any]:
