@@ -6,6 +6,11 @@ ExternalDNS (``registry/txt``, v0.18+) names the ownership record of an endpoint
 sorted order. Writing exactly that, with our own owner id, makes ExternalDNS on the host
 clusters (owner ``openova``, same prefix) see our names as owned by someone else and
 leave them alone, and lets us tell its records from ours (DESIGN.md §7).
+
+ExternalDNS knows the typed names only for the types it manages (A, AAAA, CNAME, NS, MX,
+SRV, NAPTR). For our TXT and CAA record sets it would read ``_externaldns.txt-…`` as an
+old-format record of another name; that is harmless, since ExternalDNS never manages TXT
+or CAA endpoints there, and the records still tell a reader which composite wrote what.
 """
 
 from __future__ import annotations

@@ -96,6 +96,10 @@ def _probes(names: dict[str, _Name], scope: Scope) -> dict[str, Probe]:
         kinds.add((api, at.provider.kind_of(RecordType.CNAME)))  # a CNAME there clashes with anything
         if "cname" in at.types:
             kinds.update(at.provider.kinds(scope))  # and our CNAME clashes with any kind there
+        if scope is Scope.NAMESPACED:
+            # A v2 cluster also serves the cluster-scoped kinds, which legacy composites write.
+            cluster_api = at.provider.api.of(Scope.CLUSTER)
+            kinds.update({(cluster_api, kind) for _, kind in kinds})
         for api_version, kind in sorted(kinds):
             requirement = f"{REQUIREMENT_PREFIX}{ident}-{kubenames.digest(api_version, kind, length=6)}"
             probes[requirement] = Probe(requirement, ident, api_version, kind, at.field, at.fqdn,

@@ -114,3 +114,14 @@ def test_mr_names_are_kubernetes_safe_and_stable(provider: str) -> None:
         assert a.name == b.name  # independent of the owner: two claimers collide
         assert len(a.name) <= 63
         assert all(c.islower() or c.isdigit() or c == "-" for c in a.name)
+
+
+def test_registry_text_reads_back_as_externaldns_reads_it() -> None:
+    from catalyst_dns.ownership import Owner, parse_registry_text, registry_name, registry_text
+
+    text = registry_text(Owner("catalyst-dns", "dnsroute/acme-prod/api"))
+    assert text == "heritage=external-dns,external-dns/owner=catalyst-dns,external-dns/resource=dnsroute/acme-prod/api"
+    assert parse_registry_text(f'"{text}"') == {"owner": "catalyst-dns", "resource": "dnsroute/acme-prod/api"}
+    assert parse_registry_text("v=spf1 -all") is None
+    assert registry_name("*.x.omantel.example", RecordType.A) == "_externaldns.a-wildcard.x.omantel.example"
+    assert registry_name("shop.acme.omantel.example", RecordType.CNAME) == "_externaldns.cname-shop.acme.omantel.example"
