@@ -124,4 +124,5 @@ def test_registry_text_reads_back_as_externaldns_reads_it() -> None:
     assert parse_registry_text(f'"{text}"') == {"owner": "catalyst-dns", "resource": "dnsroute/acme-prod/api"}
     assert parse_registry_text("v=spf1 -all") is None
     assert registry_name("*.x.omantel.example", RecordType.A) == "_externaldns.a-wildcard.x.omantel.example"
-    assert registry_name("shop.acme.omantel.example", RecordType.CNAME) == "_externaldns.cname-shop.acme.omantel.example"
+    cname = registry_name("shop.acme.omantel.example", RecordType.CNAME)
+    assert cname == "_externaldns.cname-shop.acme.omantel.example"
