@@ -131,3 +131,12 @@ def check_subtree(settings: SovereignSettings, namespace: str | None, subtree: s
             if suffix not in own and suffix != subtree and names.is_within(suffix, subtree):
                 raise DnsInputError(field, subtree, f"is refused: {what} here would cover {suffix}, "
                                     "which belongs to another tenant")
+
+
+def namespaces_of(settings: SovereignSettings, namespace: str) -> frozenset[str]:
+    """Every namespace of the tenant(s) ``namespace`` belongs to, itself included."""
+    out = {namespace}
+    for tenant in settings.tenants:
+        if namespace in tenant.namespaces:
+            out.update(tenant.namespaces)
+    return frozenset(out)

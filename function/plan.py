@@ -139,9 +139,13 @@ class _Planner:
         if namespace is None:
             raise DnsInputError("spec.backendRef.namespace", None,
                                 "cannot be known for a composite without a namespace or claim namespace")
-        if spec.backend.namespace not in (None, namespace):
-            raise DnsInputError("spec.backendRef.namespace", spec.backend.namespace,
-                                f"is refused: a Gslb may only balance a backend in its own namespace ({namespace})")
+        backend_namespace = spec.backend.namespace or namespace
+        tenant_namespaces = tenancy.namespaces_of(self.settings, namespace)
+        if backend_namespace not in tenant_namespaces:
+            raise DnsInputError("spec.backendRef.namespace", backend_namespace,
+                                "is refused: a Gslb may only balance a backend in its tenant's namespaces "
+                                f"({', '.join(sorted(tenant_namespaces))})")
+        namespace = backend_namespace
         strategy: dict[str, Any] = {"type": spec.strategy.type.value,
                                     "dnsTtlSeconds": spec.ttl or K8GB_DEFAULT_TTL}
         if spec.strategy.type is StrategyType.FAILOVER:

@@ -285,7 +285,8 @@ def test_gslb_backend_in_another_namespace_is_refused() -> None:
     spec = {**GSLB, "backendRef": {"kind": "HTTPRoute", "name": "shop", "namespace": "beta-prod"}}
     got = fatal(run(request(xr("Gslb", spec), fn_input={"k8gb": {"enabled": True}})))
     assert got is not None and got.startswith(
-        "spec.backendRef.namespace: 'beta-prod' is refused: a Gslb may only balance a backend in its own namespace")
+        "spec.backendRef.namespace: 'beta-prod' is refused: a Gslb may only balance a backend in its tenant's "
+        "namespaces (acme-prod)")
 
 
 def test_most_specific_tenant_suffix_decides() -> None:

@@ -115,7 +115,7 @@ def test_example_stack(pulumi_env: PulumiEnv) -> None:
             {"geotag": "hel", "ingress": {"ipv4": ["198.51.100.10"]},
              "nameserver": {"ipv4": "198.51.100.53"}, "kubernetesProviderConfig": "hel-dmz"},
         ],
-        "tenants": [{"namespaces": ["acme-prod"], "suffixes": ["acme.omantel.example"]}],
+        "tenants": [{"namespaces": ["acme-prod", "shop", "search"], "suffixes": ["acme.omantel.example"]}],
         "reserved": ["console.omantel.example"],
     }
     # Round trip: the function's parser reads back exactly what Pulumi exported.

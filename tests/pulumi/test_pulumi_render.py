@@ -54,7 +54,7 @@ def test_crossplane_render_with_the_exported_settings(pulumi_env: PulumiEnv, tmp
     import xprender
 
     config = example_config()
-    config["catalyst-dns:tenants"] = json.dumps([{"namespaces": ["acme-prod"], "suffixes": [
+    config["catalyst-dns:tenants"] = json.dumps([{"namespaces": ["acme-prod", "shop", "search"], "suffixes": [
         "acme.omantel.example", "acme.hz.omantel.example"]}])
     # The examples run in three regions; the third has an IPv6-only k8gb nameserver.
     regions = json.loads(config["catalyst-dns:regions"])
