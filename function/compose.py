@@ -92,10 +92,10 @@ def _probes(names: dict[str, _Name], scope: Scope) -> dict[str, Probe]:
     probes: dict[str, Probe] = {}
     for ident, at in names.items():
         kinds = set(at.kinds)
-        api = at.provider.api.of(scope)
-        kinds.add((api, at.provider.kind_of(RecordType.CNAME)))  # a CNAME there clashes with anything
-        if "cname" in at.types:
-            kinds.update(at.provider.kinds(scope))  # and our CNAME clashes with any kind there
+        # Another owner's CNAME there clashes with anything of ours. (Our CNAME beside another
+        # owner's data of another kind — Azure has a kind per type — is refused by every
+        # provider's API on apply; asking about all nine kinds per name would cost more.)
+        kinds.add((at.provider.api.of(scope), at.provider.kind_of(RecordType.CNAME)))
         if scope is Scope.NAMESPACED:
             # A v2 cluster also serves the cluster-scoped kinds, which legacy composites write.
             cluster_api = at.provider.api.of(Scope.CLUSTER)

@@ -151,10 +151,6 @@ class Provider(ABC):
         """The MR kind that writes records of ``rtype``."""
         return self.kind
 
-    def kinds(self, scope: Scope) -> tuple[tuple[str, str], ...]:
-        """Every (apiVersion, kind) this provider's records may be written as."""
-        return tuple(sorted({(self.api.of(scope), self.kind_of(t)) for t in RecordType}))
-
     def annotations(self, record_set: RecordSet) -> dict[str, str]:
         """Extra MR annotations (Azure names its records with the external name)."""
         return {}

@@ -226,19 +226,30 @@ def test_record_set_owned_by_another_composite_is_refused() -> None:
     assert not rsp.desired.resources
 
 
-def test_cname_beside_another_composites_record_is_refused() -> None:
-    route = {"hostnames": ["www.acme.az.omantel.example"], "targets": {"hostname": "lb.example.net"}}
+def test_record_beside_another_composites_cname_is_refused() -> None:
+    route = {"hostnames": ["www.acme.az.omantel.example"], "targets": {"addresses": ["203.0.113.9"]}}
     first = run(request(xr("DNSRoute", route)))
-    cname = next(r for r in desired(first).values() if r["kind"] == "DNSCNAMERecord")
-    # Azure has a kind per type: our CNAME asks about every kind at the name, A records included.
-    name_label = cname["metadata"]["labels"]["dns.openova.io/name"]
-    a_probe = next(k for k, sel in first.requirements.resources.items()
-                   if sel.kind == "DNSARecord" and sel.match_labels.labels["dns.openova.io/name"] == name_label)
-    other_a = {**_foreign(cname, "dnsroute/acme-prod/other", "a"), "kind": "DNSARecord"}
+    a_record = next(r for r in desired(first).values() if r["kind"] == "DNSARecord")
+    # Azure has a kind per type: our A record also asks about CNAME records at the name.
+    name_label = a_record["metadata"]["labels"]["dns.openova.io/name"]
+    cname_probe = next(k for k, sel in first.requirements.resources.items()
+                       if sel.kind == "DNSCNAMERecord" and sel.api_version == "network.azure.m.upbound.io/v1beta1"
+                       and sel.match_labels.labels["dns.openova.io/name"] == name_label)
+    other_cname = {**_foreign(a_record, "dnsroute/acme-prod/other", "cname"), "kind": "DNSCNAMERecord"}
     req = request(xr("DNSRoute", route))
-    req.required_resources[a_probe].items.add().resource.update(other_a)
+    req.required_resources[cname_probe].items.add().resource.update(other_cname)
     got = fatal(run(req))
-    assert got is not None and "is already written by dnsroute/acme-prod/other (A records beside our CNAME" in got
+    assert got is not None and "is already written by dnsroute/acme-prod/other (CNAME records beside our A" in got
+
+
+def test_namespaced_composites_also_ask_the_cluster_scoped_kinds() -> None:
+    first = run(request(xr("DNSRecord", RECORD)))
+    versions = {sel.api_version for k, sel in first.requirements.resources.items() if k.startswith("owner-of-")}
+    assert versions == {"dns.gcp.m.upbound.io/v1beta1", "dns.gcp.upbound.io/v1beta2"}
+    legacy = xr("XDNSRecord", RECORD, namespace=None, labels={"crossplane.io/claim-namespace": "acme-prod"})
+    cluster = run(request(legacy))
+    versions = {sel.api_version for k, sel in cluster.requirements.resources.items() if k.startswith("owner-of-")}
+    assert versions == {"dns.gcp.upbound.io/v1beta2"}  # a 1.x cluster has no .m. kinds to ask about
 
 
 def test_other_types_at_one_name_may_have_other_owners() -> None:
