@@ -8,6 +8,7 @@ Kubernetes (DESIGN.md §6).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 
@@ -18,6 +19,7 @@ _HASH_CHARS = 10
 _UNSAFE = re.compile(r"[^a-z0-9-]+")
 
 
+@functools.lru_cache(maxsize=65536)
 def digest(*parts: str, length: int = _HASH_CHARS) -> str:
     """A short stable hex digest of ``parts``."""
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:length]
