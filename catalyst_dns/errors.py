@@ -21,6 +21,23 @@ def shown(value: Any) -> str:
     return text
 
 
+def kind_of(value: Any) -> str:
+    """A value's type in the words of YAML/JSON, which is what the user wrote."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return type(value).__name__
+
+
 class DnsInputError(ValueError):
     """Input that breaks a DNS, provider or policy rule.
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from catalyst_dns.errors import DnsInputError
+from catalyst_dns.errors import DnsInputError, kind_of
 
 # A bound on any one list a user hands us (hostnames, values, zones, regions...).
 MAX_ITEMS = 1000
@@ -21,7 +21,7 @@ MAX_STRING = 4096
 def mapping(doc: Any, field: str) -> Mapping[str, Any]:
     """The value as a mapping, or an error naming ``field``."""
     if not isinstance(doc, Mapping):
-        raise DnsInputError(field, doc, f"must be an object, not {type(doc).__name__}")
+        raise DnsInputError(field, doc, f"must be an object, not {kind_of(doc)}")
     return doc
 
 
@@ -40,7 +40,7 @@ def string(doc: Mapping[str, Any], key: str, field: str, *, default: str | None 
             return default
         raise DnsInputError(path, value, "is required")
     if not isinstance(value, str):
-        raise DnsInputError(path, value, f"must be a string, not {type(value).__name__}")
+        raise DnsInputError(path, value, f"must be a string, not {kind_of(value)}")
     if not value:
         raise DnsInputError(path, value, "must not be empty")
     if len(value) > MAX_STRING:
@@ -58,7 +58,7 @@ def optional_string(doc: Mapping[str, Any], key: str, field: str) -> str | None:
 def integer(value: Any, field: str, *, low: int, high: int) -> int:
     """A whole number in [low, high]; integral floats (from protobuf Struct) are accepted."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise DnsInputError(field, value, f"must be an integer, not {type(value).__name__}")
+        raise DnsInputError(field, value, f"must be an integer, not {kind_of(value)}")
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")) or not value.is_integer():
             raise DnsInputError(field, value, "must be a whole number")
@@ -74,7 +74,7 @@ def boolean(doc: Mapping[str, Any], key: str, field: str, *, default: bool) -> b
     if value is None:
         return default
     if not isinstance(value, bool):
-        raise DnsInputError(f"{field}.{key}", value, f"must be true or false, not {type(value).__name__}")
+        raise DnsInputError(f"{field}.{key}", value, f"must be true or false, not {kind_of(value)}")
     return value
 
 
@@ -88,7 +88,7 @@ def sequence(doc: Mapping[str, Any], key: str, field: str, *, required: bool = T
             raise DnsInputError(path, value, "is required")
         return ()
     if isinstance(value, str | bytes) or not isinstance(value, Sequence):
-        raise DnsInputError(path, value, f"must be a list, not {type(value).__name__}")
+        raise DnsInputError(path, value, f"must be a list, not {kind_of(value)}")
     if required and not value:
         raise DnsInputError(path, value, "must not be empty")
     if len(value) > limit:
@@ -103,7 +103,7 @@ def strings(doc: Mapping[str, Any], key: str, field: str, *, required: bool = Tr
     for index, item in enumerate(sequence(doc, key, field, required=required, limit=limit)):
         path = f"{field}.{key}[{index}]"
         if not isinstance(item, str):
-            raise DnsInputError(path, item, f"must be a string, not {type(item).__name__}")
+            raise DnsInputError(path, item, f"must be a string, not {kind_of(item)}")
         if not item:
             raise DnsInputError(path, item, "must not be empty")
         if len(item) > MAX_STRING:

@@ -18,7 +18,7 @@ import unicodedata
 
 import idna
 
-from catalyst_dns.errors import DnsInputError
+from catalyst_dns.errors import DnsInputError, kind_of
 
 MAX_NAME_OCTETS = 253
 MAX_LABEL_OCTETS = 63
@@ -135,7 +135,7 @@ def normalise(raw: object, field: str, *, underscore: bool = False, wildcard: bo
     ``wildcard`` admits a leading ``*`` label. Raises DnsInputError naming ``field``.
     """
     if not isinstance(raw, str):
-        raise DnsInputError(field, raw, f"must be a string, not {type(raw).__name__}")
+        raise DnsInputError(field, raw, f"must be a string, not {kind_of(raw)}")
     try:
         return _normalise(raw, underscore, wildcard)
     except _NameRuleError as exc:

@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from catalyst_dns import fields, names
-from catalyst_dns.errors import DnsInputError
+from catalyst_dns.errors import DnsInputError, kind_of
 from catalyst_dns.settings import MAX_TTL, Zone
 
 MAX_VALUES = 100  # per record set; above every provider's practical limit for one rrset
@@ -207,7 +207,7 @@ def parse_txt(value: str, field: str) -> Txt:
 def parse_rdata(rtype: RecordType, value: object, field: str) -> Rdata:
     """One value of a record set, from its zone-file presentation form."""
     if not isinstance(value, str):
-        raise DnsInputError(field, value, f"must be a string, not {type(value).__name__}")
+        raise DnsInputError(field, value, f"must be a string, not {kind_of(value)}")
     if "\x00" in value:
         raise DnsInputError(field, value, "contains a NUL byte")
     if rtype is RecordType.TXT:

@@ -20,7 +20,7 @@ import pulumi
 import pulumi.runtime.config as runtime_config
 
 from catalyst_dns import fields, names
-from catalyst_dns.errors import DnsInputError
+from catalyst_dns.errors import DnsInputError, kind_of
 from catalyst_dns.providers import provider_for
 from catalyst_dns.settings import PROVIDERS, Region, SovereignSettings, Tenant, parse_settings
 from components.sovereign import DEFAULT_OWNER_ID, SovereignArgs, ZoneSpec
@@ -190,7 +190,7 @@ class _Reader:
             except json.JSONDecodeError as exc:
                 raise ConfigError(key(name), raw, f"is not valid JSON/YAML structured config ({exc.msg})") from None
         if not isinstance(raw, list):
-            raise ConfigError(key(name), raw, f"must be a list, not {type(raw).__name__}")
+            raise ConfigError(key(name), raw, f"must be a list, not {kind_of(raw)}")
         if len(raw) > fields.MAX_ITEMS:
             raise ConfigError(key(name), f"<{len(raw)} items>", f"has more than {fields.MAX_ITEMS} items")
         return raw

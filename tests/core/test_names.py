@@ -74,7 +74,7 @@ def test_underscore_labels_only_for_owner_names() -> None:
 
 
 def test_non_strings_are_refused_with_type() -> None:
-    with pytest.raises(DnsInputError, match="must be a string, not int"):
+    with pytest.raises(DnsInputError, match="must be a string, not a number"):
         names.normalise(42, "spec.name")
 
 
