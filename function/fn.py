@@ -113,6 +113,19 @@ def _run(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, memo: Memo
         _parse_claim(req)  # refuse a malformed claim now rather than after the settings arrive
         return b""
 
+    # Parse the claim, validate it, plan its record sets, translate them per provider (memoised).
+    composition = _composition(req, fn_input, settings_bytes, memo)
+
+    # Refuse names another composite already writes (asked before the first write only).
+    ownership.check_answers(req, composition.probes, _read_identity(req).owner)
+
+    # Emit, with readiness from what Crossplane observed.
+    return _emit(req, rsp, composition)
+
+
+def _composition(req: fnv1.RunFunctionRequest, fn_input: FunctionInput, settings_bytes: bytes,
+                 memo: Memo | None) -> Composition:
+    """The claim's composition, from the memo or freshly built; a refusal raises (memoised too)."""
     digest = key(req, settings_bytes) if memo is not None else b""
     outcome = memo.get(digest) if memo is not None else None
     if outcome is None:
@@ -124,19 +137,19 @@ def _run(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, memo: Memo
             memo.put(digest, outcome)
     if isinstance(outcome, str):
         raise _RefusedError(outcome)
+    return outcome
 
-    # Refuse record sets another composite already writes (asked on first write only).
-    ownership.check_answers(req, outcome.probes, _read_identity(req).owner)
 
-    # Emit, with readiness from what Crossplane observed.
-    ready = ready_names(req, outcome)
-    _condition(rsp, len(outcome.names), len(ready))
-    if len(ready) == len(outcome.names):
-        return outcome.ready
-    if not any(name in outcome.names for name in req.observed.resources):
-        return outcome.pending  # nothing observed yet: every record set is probed
-    ownership.require_unobserved(req, rsp, outcome.probes.values())
-    emit_mixed(rsp, outcome, ready)
+def _emit(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, composition: Composition) -> bytes:
+    """Set the condition; return the pre-encoded desired state, or write it into ``rsp``."""
+    ready = ready_names(req, composition)
+    _condition(rsp, len(composition.names), len(ready))
+    if len(ready) == len(composition.names):
+        return composition.ready
+    if not any(name in composition.names for name in req.observed.resources):
+        return composition.pending  # nothing observed yet: every name is probed
+    ownership.require_unobserved(req, rsp, composition.probes.values())
+    emit_mixed(rsp, composition, ready)
     return b""
 
 
