@@ -8,7 +8,6 @@ re-parses a presentation string.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from catalyst_dns import fields, names
+from catalyst_dns.addresses import parse_address
 from catalyst_dns.errors import DnsInputError, kind_of
 from catalyst_dns.settings import MAX_TTL, Zone
 
@@ -248,22 +248,6 @@ def parse_rdata(rtype: RecordType, value: object, field: str) -> Rdata:
             raise DnsInputError(field, value, "has an iodef value that is not a mailto: or http(s): URL")
         return Caa(flags, tag, text)
     raise AssertionError(rtype)  # pragma: no cover
-
-
-def parse_address(value: str, field: str, version: int | None = None) -> str:
-    """An IP address in canonical text form, of ``version`` if given."""
-    try:
-        address = ipaddress.ip_address(value.strip())
-        if isinstance(address, ipaddress.IPv6Address) and address.scope_id is not None:
-            raise ValueError("scoped")
-    except ValueError:
-        raise DnsInputError(field, value, "is not a valid IP address") from None
-    if version is not None and address.version != version:
-        record = "A" if version == 4 else "AAAA"
-        raise DnsInputError(field, value, f"is an IPv{address.version} address; an {record} record needs IPv{version}")
-    if address.is_unspecified or address.is_multicast:
-        raise DnsInputError(field, value, "is an unspecified or multicast address, which no record may point at")
-    return address.compressed
 
 
 def check_ttl(value: object, field: str) -> int:

@@ -7,12 +7,12 @@ only drift in one place.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from catalyst_dns import fields, kubenames, names
+from catalyst_dns.addresses import parse_address
 from catalyst_dns.errors import DnsInputError
 
 PROVIDERS = ("cloudflare", "route53", "clouddns", "azuredns", "hetzner")
@@ -172,22 +172,6 @@ def _owner_id(doc: Mapping[str, Any], path: str) -> str:
     return owner
 
 
-def _address(value: Any, field_path: str, version: int) -> str:
-    if not isinstance(value, str):
-        raise DnsInputError(field_path, value, f"must be an IPv{version} address string")
-    try:
-        address = ipaddress.ip_address(value)
-        if isinstance(address, ipaddress.IPv6Address) and address.scope_id is not None:
-            raise ValueError("scoped")
-    except ValueError:
-        raise DnsInputError(field_path, value, f"is not a valid IPv{version} address") from None
-    if address.version != version:
-        raise DnsInputError(field_path, value, f"is an IPv{address.version} address; expected IPv{version}")
-    if address.is_unspecified or address.is_multicast:
-        raise DnsInputError(field_path, value, "is an unspecified or multicast address")
-    return address.compressed
-
-
 def _zone(doc: Any, path: str) -> Zone:
     doc = fields.mapping(doc, path)
     fields.no_unknown_keys(doc, _ZONE_KEYS, path)
@@ -231,9 +215,9 @@ def _region(doc: Any, path: str) -> Region:
                             "(it becomes part of k8gb's nameserver name)")
     ingress = fields.optional_mapping(doc, "ingress", path) or {}
     fields.no_unknown_keys(ingress, frozenset({"ipv4", "ipv6"}), f"{path}.ingress")
-    ipv4 = tuple(_address(a, f"{path}.ingress.ipv4[{i}]", 4)
+    ipv4 = tuple(parse_address(a, f"{path}.ingress.ipv4[{i}]", 4)
                  for i, a in enumerate(fields.sequence(ingress, "ipv4", f"{path}.ingress", required=False)))
-    ipv6 = tuple(_address(a, f"{path}.ingress.ipv6[{i}]", 6)
+    ipv6 = tuple(parse_address(a, f"{path}.ingress.ipv6[{i}]", 6)
                  for i, a in enumerate(fields.sequence(ingress, "ipv6", f"{path}.ingress", required=False)))
     nameserver = fields.optional_mapping(doc, "nameserver", path) or {}
     fields.no_unknown_keys(nameserver, frozenset({"ipv4", "ipv6"}), f"{path}.nameserver")
@@ -243,8 +227,8 @@ def _region(doc: Any, path: str) -> Region:
         geotag=geotag,
         ingress_ipv4=ipv4,
         ingress_ipv6=ipv6,
-        nameserver_ipv4=None if ns4 is None else _address(ns4, f"{path}.nameserver.ipv4", 4),
-        nameserver_ipv6=None if ns6 is None else _address(ns6, f"{path}.nameserver.ipv6", 6),
+        nameserver_ipv4=None if ns4 is None else parse_address(ns4, f"{path}.nameserver.ipv4", 4),
+        nameserver_ipv6=None if ns6 is None else parse_address(ns6, f"{path}.nameserver.ipv6", 6),
         kubernetes_provider_config=fields.optional_string(doc, "kubernetesProviderConfig", path),
     )
 

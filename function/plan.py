@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from catalyst_dns import k8gb, kubenames, names, ownership, rules, tenancy
+from catalyst_dns.addresses import parse_address
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import Composed, Scope, provider_for
 from catalyst_dns.records import (
@@ -21,7 +22,6 @@ from catalyst_dns.records import (
     RecordSet,
     RecordType,
     make_record_set,
-    parse_address,
     parse_rdata,
 )
 from catalyst_dns.settings import Region, SovereignSettings, Zone
