@@ -1,24 +1,60 @@
 # The two commands of the README: `make render` (the main job) and `make test`.
+# Every pinned Go tool is built once into build/<tool>-<version>/ by its own script
+# (scripts/build-*.sh), sharing one Go build cache; reruns take seconds.
 SHELL := /bin/bash
 FN_PY := .venv-function/bin/python
 PULUMI_PY := .venv-pulumi/bin/python
 
-.PHONY: setup crossplane render test lint bench
+.PHONY: setup crossplane pulumi-cli control-plane externaldns peers package tools \
+	render test lint bench cluster cluster-down
 
 setup:
 	scripts/setup-venvs.sh
 
 crossplane:
-	scripts/build-crossplane.sh
+	scripts/build-crossplane.sh >/dev/null
+
+# The Pulumi CLI (v3.274.1) from its Go module (tools/pulumi).
+pulumi-cli:
+	scripts/build-pulumi.sh >/dev/null
+
+# etcd, kube-apiserver, kube-controller-manager and Crossplane core (tools/cluster).
+control-plane:
+	scripts/build-control-plane.sh >/dev/null
+
+# ExternalDNS's own planner and TXT registry, pinned (tools/externaldns).
+externaldns:
+	scripts/build-externaldns.sh >/dev/null
+
+# Other composition functions, pinned Go tools: the earlier step of multi-step pipelines.
+peers:
+	scripts/build-peer-functions.sh >/dev/null
+
+tools: crossplane pulumi-cli control-plane externaldns peers
+
+# The installable artefacts: the runtime image (no Docker daemon) and the xpkg.
+package: setup crossplane
+	scripts/build-package.sh
 
 # Start the function locally and render + validate every example with the real Crossplane CLI.
 render: setup crossplane
 	scripts/render-examples.sh
 
-# Lint, type-check, then the function-side suite (core, handler, hostile input, e2e renders)
-# in the function install, and the Pulumi suite (core again, components, program) in the Pulumi install.
-test: setup crossplane lint
-	$(FN_PY) -m pytest tests/core tests/function tests/hostile tests/serving tests/e2e
+# A real management cluster on loopback (etcd, kube-apiserver, kube-controller-manager,
+# Crossplane core, the function over mTLS); leaves build/cluster/kubeconfig.
+cluster: setup control-plane
+	scripts/cluster-up.sh
+
+cluster-down:
+	scripts/cluster-down.sh
+
+# Lint, type-check, then the function-side suite (core, handler, hostile input, serving,
+# end-to-end renders, the package, ExternalDNS interop, the real cluster) in the function
+# install, and the Pulumi suite (core again, components, program, the real Pulumi CLI) in
+# the Pulumi install.
+test: setup tools package lint
+	$(FN_PY) -m pytest tests/core tests/function tests/hostile tests/serving tests/e2e \
+		tests/package tests/interop tests/cluster
 	$(PULUMI_PY) -m pytest tests/core tests/pulumi
 
 lint:
