@@ -1,3 +1,22 @@
 #!/usr/bin/env bash
-# placeholder: filled in by its issue
-exit 0
+# Build the pinned Pulumi CLI from its Go module (tools/pulumi/go.mod, go.sum committed) into
+# build/pulumi-<version>/ (DESIGN.md §13). `go install …@version` cannot be used here: the module
+# proxy refuses the version list it reads. The binary is keyed by version so reruns skip the
+# ~10 minute cold build. Prints the binary's path on stdout; build logs go to stderr.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+version=v3.274.1
+out="$here/build/pulumi-$version/pulumi"
+if [ -x "$out" ]; then
+  echo "$out"
+  exit 0
+fi
+mkdir -p "$(dirname "$out")"
+cd "$here/tools/pulumi"
+# Build next to the target and rename, so an interrupted build never leaves a binary that
+# the check above would take for a finished one.
+go build -trimpath \
+  -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" \
+  -o "$out.partial" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi >&2
+mv "$out.partial" "$out"
+echo "$out"
