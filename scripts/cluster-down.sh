@@ -1,3 +1,31 @@
 #!/usr/bin/env bash
-# placeholder: filled in by its issue
-exit 0
+# Stop the stack scripts/cluster-up.sh started, by the pids it recorded in build/cluster/pids
+# (already in stop order: Crossplane, the function, kube-controller-manager, kube-apiserver,
+# etcd last, since the API server hangs when etcd goes first). A pid is only signalled while
+# it still runs the binary it was recorded with. Needs no Python.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+dir="${CLUSTER_DIR:-$here/build/cluster}"
+pids="$dir/pids"
+if [ ! -f "$pids" ]; then
+  echo "no stack runs from $dir" >&2
+  exit 0
+fi
+while read -r name pid binary; do
+  [ -n "$pid" ] || continue
+  if ! tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF "$binary"; then
+    echo "$name (pid $pid) is not running" >&2
+    continue
+  fi
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 150); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "$name (pid $pid) ignored SIGTERM for 15 s; killing it" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  echo "stopped $name (pid $pid)" >&2
+done <"$pids"
+rm -f "$pids"
