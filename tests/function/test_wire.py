@@ -1,0 +1,462 @@
+"""function.wire: JSON-like documents to protobuf wire bytes, checked against protobuf itself.
+
+The reference is the message protobuf builds (``Struct.update``, the SDK's own path, and
+``function.structs.fill``): the wire bytes must parse to exactly that message and, with map
+entries in sorted order, be byte-identical to its deterministic serialisation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from enum import IntEnum, StrEnum
+from typing import Any
+
+import pytest
+from crossplane.function.proto.v1 import run_function_pb2 as fnv1
+from google.protobuf import duration_pb2, struct_pb2
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from function import wire
+from function.fn import run
+from function.structs import fill, struct_to_python
+from tests.function.requests import fatal, request, xr
+
+SETTINGS = "sovereign-dns-settings"
+
+# --- strategies -------------------------------------------------------------------------
+
+TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=20)  # no lone surrogates
+KEYS = st.one_of(st.sampled_from(["", "a", "apiVersion", "kind", "metadata", "spec", "é", "日本", "a\x00b"]), TEXT)
+NUMBERS = st.one_of(
+    st.integers(min_value=-(2**63), max_value=2**64),
+    st.integers(min_value=-(10**30), max_value=10**30),  # beyond 2**53: rounded to a double like protobuf does
+    st.floats(allow_nan=False),  # NaN never equals itself as a message; its bytes are tested below
+)
+LEAVES = st.one_of(st.none(), st.booleans(), NUMBERS, TEXT)
+
+
+def containers(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.lists(children, max_size=5), st.dictionaries(KEYS, children, max_size=5))
+
+
+VALUES = st.recursive(LEAVES, containers, max_leaves=30)
+DOCS = st.dictionaries(KEYS, VALUES, max_size=6)
+
+
+def reference(doc: dict[str, Any]) -> struct_pb2.Struct:
+    """The message the protobuf runtime builds for ``doc``."""
+    message = struct_pb2.Struct()
+    message.update(doc)
+    return message
+
+
+def parsed(data: bytes) -> struct_pb2.Struct:
+    message = struct_pb2.Struct()
+    message.ParseFromString(data)
+    return message
+
+
+def has_empty_container(node: Any) -> bool:
+    if isinstance(node, dict):
+        return any((not v and isinstance(v, dict | list)) or has_empty_container(v) for v in node.values())
+    if isinstance(node, list):
+        return any((not v and isinstance(v, dict | list)) or has_empty_container(v) for v in node)
+    return False
+
+
+# --- Struct, Value, ListValue: properties ---------------------------------------------------
+
+
+@settings(max_examples=400, deadline=None)
+@given(DOCS)
+def test_struct_bytes_are_protobufs_deterministic_bytes(doc: dict[str, Any]) -> None:
+    expected = reference(doc)
+    data = wire.encode_struct(doc)
+    assert data == expected.SerializeToString(deterministic=True)
+    assert parsed(data) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(DOCS)
+def test_struct_bytes_parse_to_what_fill_builds(doc: dict[str, Any]) -> None:
+    # fill leaves an empty list or dict as a Value with no kind (see the test below): compare
+    # the rest exactly, and the empty containers through Struct.update above.
+    built = struct_pb2.Struct()
+    fill(built, doc)
+    if has_empty_container(doc):
+        assert struct_to_python(parsed(wire.encode_struct(doc))) == doc_as_floats(doc)
+    else:
+        assert parsed(wire.encode_struct(doc)) == built
+        assert wire.encode_struct(doc) == built.SerializeToString(deterministic=True)
+
+
+def doc_as_floats(node: Any) -> Any:
+    """``node`` as a Struct gives it back: numbers as floats, tuples as lists."""
+    if isinstance(node, dict):
+        return {k: doc_as_floats(v) for k, v in node.items()}
+    if isinstance(node, list | tuple):
+        return [doc_as_floats(v) for v in node]
+    if isinstance(node, int) and not isinstance(node, bool):
+        return float(node)
+    return node
+
+
+@settings(max_examples=300, deadline=None)
+@given(VALUES)
+def test_value_bytes_are_protobufs(value: Any) -> None:
+    expected = struct_pb2.Value()
+    holder = struct_pb2.Struct()
+    holder.update({"v": value})
+    expected.CopyFrom(holder.fields["v"])
+    assert wire.encode_value(value) == expected.SerializeToString(deterministic=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(VALUES, max_size=8))
+def test_list_bytes_are_protobufs(items: list[Any]) -> None:
+    expected = struct_pb2.ListValue()
+    expected.extend(items)
+    assert wire.encode_list(items) == expected.SerializeToString(deterministic=True)
+    assert wire.encode_list(tuple(items)) == wire.encode_list(items)
+
+
+# --- Struct, Value, ListValue: targeted -----------------------------------------------------
+
+
+def test_empty_containers_stay_lists_and_objects_unlike_fill() -> None:
+    doc: dict[str, Any] = {"list": [], "object": {}, "nested": [[], {}]}
+    data = wire.encode_struct(doc)
+    assert data == reference(doc).SerializeToString(deterministic=True)
+    assert struct_to_python(parsed(data)) == doc
+    # fill(), today's writer, never sets the oneof for an empty container: a null in Crossplane.
+    built = struct_pb2.Struct()
+    fill(built, doc)
+    assert built.fields["list"].WhichOneof("kind") is None
+    assert built.fields["object"].WhichOneof("kind") is None
+
+
+@pytest.mark.parametrize("number", [0, -0.0, 1, -1, 2**53 + 1, 10**300, 1e-320, math.inf, -math.inf, 0.1])
+def test_numbers_are_doubles(number: float) -> None:
+    expected = struct_pb2.Value(number_value=number)
+    assert wire.encode_value(number) == expected.SerializeToString(deterministic=True)
+    assert wire.encode_value(number) == wire.encode_value(float(number))
+
+
+def test_nan_keeps_its_bits() -> None:
+    expected = struct_pb2.Value(number_value=math.nan)
+    assert wire.encode_value(math.nan) == expected.SerializeToString(deterministic=True)
+
+
+def test_int_too_large_for_a_double_raises() -> None:
+    with pytest.raises(OverflowError):
+        wire.encode_value(10**400)
+
+
+def test_defaults_are_written_because_value_is_a_oneof() -> None:
+    assert wire.encode_value("") == b"\x1a\x00"
+    assert wire.encode_value(False) == b"\x20\x00"
+    assert wire.encode_value(0) == b"\x11" + bytes(8)
+    assert wire.encode_value(None) == b"\x08\x00"
+
+
+def test_long_strings_and_lists_take_multi_byte_lengths() -> None:
+    doc = {"big": "x" * 70_000, "many": list(range(3_000)), "wide": {f"k{i}": i for i in range(2_000)}}
+    assert wire.encode_struct(doc) == reference(doc).SerializeToString(deterministic=True)
+    for n in (1, 127, 128, 16_383, 16_384, 2**21, 2**35, 2**63 - 1):
+        assert wire.varint(n) == duration_pb2.Duration(seconds=n).SerializeToString()[1:]  # int64 field 1
+    assert wire.varint(0) == b"\x00"
+    with pytest.raises(ValueError):
+        wire.varint(-1)
+
+
+def test_subclasses_encode_like_their_base() -> None:
+    class Kind(StrEnum):
+        A = "a"
+
+    class Count(IntEnum):
+        TWO = 2
+
+    doc = {"kind": Kind.A, "count": Count.TWO, "ordered": OrderedDict([("b", 1), ("a", 2)]),
+           "tuple": ("x", True)}
+    plain = {"kind": "a", "count": 2, "ordered": {"b": 1, "a": 2}, "tuple": ["x", True]}
+    assert wire.encode_struct(doc) == wire.encode_struct(plain)
+    built = struct_pb2.Struct()
+    fill(built, doc)
+    assert parsed(wire.encode_struct(doc)) == built
+
+
+@pytest.mark.parametrize("bad", [{1, 2}, b"bytes", object()])
+def test_other_types_are_refused_like_fill(bad: Any) -> None:
+    with pytest.raises(TypeError):
+        fill(struct_pb2.Struct(), {"x": bad})
+    with pytest.raises(TypeError, match="cannot put"):
+        wire.encode_struct({"x": bad})
+
+
+def test_keys_must_be_strings() -> None:
+    with pytest.raises(TypeError):
+        wire.encode_struct({1: "x"})  # type: ignore[dict-item]
+
+
+def test_lone_surrogate_is_refused() -> None:
+    with pytest.raises(UnicodeEncodeError):
+        wire.encode_struct({"x": "\ud800"})
+
+
+@settings(max_examples=200, deadline=None)
+@given(DOCS, DOCS)
+def test_encoded_values_splice_as_the_document(outer: dict[str, Any], inner: dict[str, Any]) -> None:
+    doc = {**outer, "inner": inner, "list": [inner, 1]}
+    spliced = {**outer, "inner": wire.Encoded.of(inner), "list": [wire.Encoded.struct(wire.encode_struct(inner)), 1]}
+    assert wire.encode_struct(spliced) == wire.encode_struct(doc)
+
+
+# --- templates ---------------------------------------------------------------------------
+
+
+def punch(draw: Any, node: Any, values: dict[str, Any], top: bool = False) -> Any:
+    """``node`` with some of its values replaced by holes (the originals kept in ``values``)."""
+    if not top and draw(st.booleans()):
+        name = f"h{len(values)}"
+        values[name] = node
+        return wire.Hole(name)
+    if isinstance(node, dict):
+        return {k: punch(draw, v, values) for k, v in node.items()}
+    if isinstance(node, list):
+        return [punch(draw, v, values) for v in node]
+    return node
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(DOCS, st.data())
+def test_template_filled_is_the_document(doc: dict[str, Any], data: st.DataObject) -> None:
+    values: dict[str, Any] = {}
+    template = wire.Template(punch(data.draw, doc, values, top=True))
+    assert set(template.holes) == set(values)
+    assert template(**values) == wire.encode_struct(doc)
+    assert template(**values) == reference(doc).SerializeToString(deterministic=True)
+
+
+@settings(max_examples=100, deadline=None)
+@given(VALUES, VALUES)
+def test_template_holes_take_any_value(first: Any, second: Any) -> None:
+    template = wire.Template({"spec": {"a": wire.Hole("a"), "const": [1, "x"], "items": [wire.Hole("b"), None]}})
+    for a, b in ((first, second), (second, first)):
+        expected = {"spec": {"a": a, "const": [1, "x"], "items": [b, None]}}
+        assert template(a=a, b=b) == wire.encode_struct(expected)
+    assert template(a=wire.Encoded.of(first), b=second) == template(a=first, b=second)
+
+
+def test_template_checks_its_holes() -> None:
+    template = wire.Template({"a": wire.Hole("a"), "b": {"c": wire.Hole("c")}})
+    assert template.holes == ("a", "c")
+    with pytest.raises(KeyError, match="missing"):
+        template(a="x")
+    with pytest.raises(KeyError, match="unknown"):
+        template(a="x", c="y", d="z")
+    with pytest.raises(ValueError, match="twice"):
+        wire.Template({"a": wire.Hole("a"), "b": wire.Hole("a")})
+
+
+def test_template_without_holes_is_constant() -> None:
+    doc = {"apiVersion": "v1", "kind": "X", "spec": {"n": 1, "l": [True, None]}}
+    assert wire.Template(doc)() == wire.encode_struct(doc)
+
+
+# --- RunFunctionResponse framing --------------------------------------------------------------
+
+MANIFEST: dict[str, Any] = {"apiVersion": "dns.cloudflare.m.cloudflare.com/v1alpha1", "kind": "DNSRecord",
+            "metadata": {"name": "cname-app-0001", "labels": {"dns.openova.io/type": "cname"}},
+            "spec": {"forProvider": {"name": "app.example", "ttl": 60, "proxied": False, "content": "x.gslb"},
+                     "providerConfigRef": {"kind": "ProviderConfig", "name": "cloudflare"}}}
+
+
+def expected_response() -> fnv1.RunFunctionResponse:
+    """A response of every part we splice, built with the protobuf runtime."""
+    rsp = fnv1.RunFunctionResponse()
+    rsp.meta.tag = "tag-1"
+    rsp.meta.ttl.seconds = 60
+    rsp.desired.composite.resource.update({"status": {"fqdns": ["a.example", "b.example"], "records": []}})
+    for index, ready in enumerate((fnv1.READY_FALSE, fnv1.READY_TRUE, fnv1.READY_FALSE)):
+        manifest = {**MANIFEST, "metadata": {**MANIFEST["metadata"], "name": f"mr-{index}"}}
+        item = rsp.desired.resources[f"mr-{index}"]
+        item.resource.update(manifest)
+        item.ready = ready
+    probe = rsp.requirements.resources["owner-of-abc-123456"]
+    probe.api_version, probe.kind = "dns.cloudflare.m.cloudflare.com/v1alpha1", "DNSRecord"
+    probe.match_labels.labels["dns.openova.io/name"] = "abc"
+    settings_selector = rsp.requirements.resources["sovereign-dns-settings"]
+    settings_selector.api_version, settings_selector.kind = "apiextensions.crossplane.io/v1beta1", "EnvironmentConfig"
+    settings_selector.match_name = "catalyst-dns"
+    result = rsp.results.add()
+    result.severity, result.message = fnv1.SEVERITY_NORMAL, "ok"
+    condition = rsp.conditions.add()
+    condition.type, condition.status, condition.reason = "DNSRecordsReady", fnv1.STATUS_CONDITION_FALSE, "Creating"
+    return rsp
+
+
+def wire_parts() -> tuple[bytes, bytes]:
+    """The desired state and the requirements of ``expected_response``, from wire pieces."""
+    entries = []
+    for index, ready in enumerate((wire.READY_FALSE, wire.READY_TRUE, wire.READY_FALSE)):
+        manifest = {**MANIFEST, "metadata": {**MANIFEST["metadata"], "name": f"mr-{index}"}}
+        entries.append(wire.resource_entry(f"mr-{index}", wire.encode_struct(manifest), ready))
+    composite = wire.encode_struct({"status": {"fqdns": ["a.example", "b.example"], "records": []}})
+    requirements = wire.requirements([
+        wire.selector_entry("owner-of-abc-123456", "dns.cloudflare.m.cloudflare.com/v1alpha1", "DNSRecord",
+                            match_labels={"dns.openova.io/name": "abc"}),
+        wire.selector_entry("sovereign-dns-settings", "apiextensions.crossplane.io/v1beta1", "EnvironmentConfig",
+                            match_name="catalyst-dns"),
+    ])
+    return wire.desired(composite, entries), requirements
+
+
+def test_response_in_field_order_is_protobufs_deterministic_bytes() -> None:
+    expected = expected_response()
+    desired, requirements = wire_parts()
+    data = (wire.message_field(1, expected.meta.SerializeToString(deterministic=True)) + desired
+            + b"".join(wire.message_field(3, r.SerializeToString(deterministic=True)) for r in expected.results)
+            + requirements
+            + b"".join(wire.message_field(6, c.SerializeToString(deterministic=True)) for c in expected.conditions))
+    assert data == expected.SerializeToString(deterministic=True)
+    got = fnv1.RunFunctionResponse()
+    got.ParseFromString(data)
+    assert got == expected
+
+
+def test_head_then_wire_pieces_parse_to_the_response() -> None:
+    # A per-call head serialised by protobuf, then the memoised pieces: maps from both merge.
+    expected = expected_response()
+    head = fnv1.RunFunctionResponse()
+    head.CopyFrom(expected)
+    head.ClearField("desired")
+    del head.requirements.resources["owner-of-abc-123456"]
+    desired, _ = wire_parts()
+    probes = wire.requirements([wire.selector_entry(
+        "owner-of-abc-123456", "dns.cloudflare.m.cloudflare.com/v1alpha1", "DNSRecord",
+        match_labels={"dns.openova.io/name": "abc"})])
+    got = fnv1.RunFunctionResponse()
+    got.ParseFromString(head.SerializeToString() + desired + probes)
+    assert got == expected
+
+
+def test_with_ready_flips_the_last_byte() -> None:
+    struct = wire.encode_struct(MANIFEST)
+    pending = wire.resource_entry("mr", struct, wire.READY_FALSE)
+    ready = wire.with_ready(pending, wire.READY_TRUE)
+    assert ready == wire.resource_entry("mr", struct, wire.READY_TRUE)
+    assert wire.with_ready(ready, wire.READY_FALSE) == pending
+    state = fnv1.State()
+    state.ParseFromString(wire.state(None, [ready]))
+    assert state.resources["mr"].ready == fnv1.READY_TRUE
+    with pytest.raises(ValueError):
+        wire.with_ready(wire.resource_entry("mr", struct), wire.READY_TRUE)
+    with pytest.raises(ValueError):
+        wire.with_ready(pending, wire.READY_UNSPECIFIED)
+
+
+def test_ready_values_are_the_sdks() -> None:
+    assert (wire.READY_UNSPECIFIED, wire.READY_TRUE, wire.READY_FALSE) == (
+        fnv1.READY_UNSPECIFIED, fnv1.READY_TRUE, fnv1.READY_FALSE)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"match_name": ""},
+    {"match_name": "x", "namespace": ""},
+    {"match_labels": {}},
+    {"match_labels": {"": "", "b": "2", "a": "1"}, "namespace": "ns"},
+])
+@pytest.mark.parametrize(("api_version", "kind"), [("", ""), ("v1", ""), ("", "K"), ("v1", "K")])
+@pytest.mark.parametrize("extra", [False, True])
+def test_selector_entries_are_protobufs(kwargs: dict[str, Any], api_version: str, kind: str, extra: bool) -> None:
+    expected = fnv1.Requirements()
+    selector = (expected.extra_resources if extra else expected.resources)["req"]
+    selector.api_version, selector.kind = api_version, kind
+    if "match_name" in kwargs:
+        selector.match_name = kwargs["match_name"]
+    else:
+        selector.match_labels.SetInParent()
+        selector.match_labels.labels.update(kwargs["match_labels"])
+    if "namespace" in kwargs:
+        selector.namespace = kwargs["namespace"]
+    map_field = wire.REQUIREMENTS_EXTRA_RESOURCES if extra else wire.REQUIREMENTS_RESOURCES
+    data = wire.selector_entry("req", api_version, kind, **kwargs, map_field=map_field)
+    assert data == expected.SerializeToString(deterministic=True)
+
+
+def test_map_order_is_upbs() -> None:
+    keys = ["b", "ab", "", "a", "abc", "ac", "é", "z", "a\x00b", "\U0010ffff", "a\U0010ffff"]
+    message = struct_pb2.Struct()
+    message.update(dict.fromkeys(keys))
+    data = message.SerializeToString(deterministic=True)
+    assert wire.encode_struct(dict.fromkeys(wire.map_order(keys))) == data
+    assert wire.encode_struct(dict.fromkeys(keys)) == data
+    assert wire.map_order(["a", "ab"]) == ["ab", "a"]  # upb: a key before its own prefixes
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXT, TEXT, TEXT, TEXT, st.text(alphabet=st.characters(codec="utf-8"), max_size=300), st.booleans())
+def test_label_selector_is_selector_entry(api_version: str, kind: str, label: str, requirement: str, value: str,
+                                          extra: bool) -> None:
+    map_field = wire.REQUIREMENTS_EXTRA_RESOURCES if extra else wire.REQUIREMENTS_RESOURCES
+    fast = wire.label_selector(api_version, kind, label, map_field=map_field)
+    assert fast(requirement, value) == wire.selector_entry(requirement, api_version, kind,
+                                                           match_labels={label: value}, map_field=map_field)
+
+
+def test_selector_needs_one_match() -> None:
+    with pytest.raises(ValueError):
+        wire.selector_entry("req", "v1", "K")
+    with pytest.raises(ValueError):
+        wire.selector_entry("req", "v1", "K", match_name="a", match_labels={"a": "b"})
+
+
+# --- against today's composition --------------------------------------------------------------
+
+LARGE_ENOUGH = {"hostnames": [f"app{i}.acme.omantel.example" if i % 2 else f"app{i}.acme.hz.omantel.example"
+                              for i in range(12)],
+                "regions": ["fsn", "hel"], "strategy": {"type": "failover", "primaryRegion": "fsn"}, "ttl": 60,
+                "backendRef": {"kind": "HTTPRoute", "name": "shop"}}
+
+
+@pytest.mark.parametrize(("kind", "spec", "fn_input"), [
+    ("Gslb", LARGE_ENOUGH, {"k8gb": {"enabled": True}}),
+    ("DNSRecord", {"name": "_dmarc.acme.omantel.example", "type": "TXT", "values": ["v=DMARC1; p=reject"]}, None),
+    ("DNSRoute", {"hostnames": ["api.acme.aws.omantel.example", "api.acme.az.omantel.example"],
+                  "targets": {"addresses": ["203.0.113.10", "2001:db8::10"]}}, None),
+])
+def test_todays_responses_rebuilt_from_wire_pieces(kind: str, spec: dict[str, Any],
+                                                  fn_input: dict[str, Any] | None) -> None:
+    """Every desired resource and requirement of a real response, re-encoded, gives its bytes back."""
+    req = request(xr(kind, spec), fn_input=fn_input)
+    req.extra_resources[SETTINGS].CopyFrom(req.required_resources[SETTINGS])  # either channel answers
+    rsp = run(req, memo=None)
+    assert fatal(rsp) is None and rsp.desired.resources
+    resources = rsp.desired.resources
+    entries = [wire.resource_entry(name, wire.encode_struct(struct_to_python(resources[name].resource)),
+                                   resources[name].ready) for name in wire.map_order(resources)]
+    composite = wire.encode_struct(struct_to_python(rsp.desired.composite.resource))
+    assert wire.state(composite, entries) == rsp.desired.SerializeToString(deterministic=True)
+
+    selectors = []
+    for map_field, selected in ((wire.REQUIREMENTS_EXTRA_RESOURCES, rsp.requirements.extra_resources),
+                                (wire.REQUIREMENTS_RESOURCES, rsp.requirements.resources)):
+        for name in wire.map_order(selected):
+            selector = selected[name]
+            match = ({"match_name": selector.match_name} if selector.WhichOneof("match") == "match_name"
+                     else {"match_labels": dict(selector.match_labels.labels)})
+            namespace = selector.namespace if selector.HasField("namespace") else None
+            selectors.append(wire.selector_entry(name, selector.api_version, selector.kind, **match,
+                                                 namespace=namespace, map_field=map_field))
+    assert len(selectors) > 1
+    requirements = fnv1.Requirements()
+    requirements.CopyFrom(rsp.requirements)
+    requirements.ClearField("schemas")  # not written by wire
+    assert wire.requirements(selectors) == wire.message_field(5, requirements.SerializeToString(deterministic=True))
+
+    ready = [wire.with_ready(entry, wire.READY_TRUE) for entry in entries]
+    state = fnv1.State()
+    state.ParseFromString(wire.state(composite, ready))
+    assert {item.ready for item in state.resources.values()} == {fnv1.READY_TRUE}
