@@ -1,26 +1,65 @@
-"""What k8gb expects of the DNS around it: nameserver names and the Gslb resource.
+"""What k8gb expects of the DNS around it: geotags, nameserver names and the Gslb resource.
 
-k8gb (v0.8.1 onwards, ``controllers/resolver/ns_names.go``) names each region's CoreDNS
-``gslb-ns-<geotag>-<load-balanced zone minus ".<parent>", dots as dashes>.<parent>`` and,
-with ExternalDNS, finds its peers by building the same names from the geotags and
-resolving them in the parent zone. The delegation Pulumi writes must use exactly these
-names or the clusters never see each other; the function reserves them.
+k8gb names each region's CoreDNS after its geotag. ``getNsName`` in k8gb's
+``controllers/resolver/ns_names.go`` (k8gb v0.21) builds
+``<prefix><geotag>-<load-balanced zone minus ".<parent zone>", dots as dashes>.<parent zone>``
+with the prefix ``gslb-ns-`` by default, and ``DiscoverNameServers``
+(``controllers/ipresolver/discovery.go``) finds the peer clusters by reading those NS names
+back from the parent zone and cutting the geotag out of them. The delegation Pulumi writes
+must use exactly these names or the clusters never see each other; the function reserves them.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from catalyst_dns import names
+from catalyst_dns.errors import DnsInputError
 
 NAMESERVER_PREFIX = "gslb-ns-"  # k8gb's GLUEA_PREFIX default
 GSLB_API_VERSION = "k8gb.io/v1beta1"
+GEOTAG_MAX = 32
+# k8gb's own check (``onlyLettersDigitsDash`` in controllers/resolver/config_validations.go)
+# admits letters, digits and '-' (``us-east-1``). The geotag also becomes part of a DNS label
+# that k8gb reads back and compares case-sensitively with its CLUSTER_GEO_TAG, so only the
+# lower-case ASCII part of that alphabet survives the round trip through DNS, and like any
+# host-name label it starts and ends with a letter or digit.
+_GEOTAG = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
+GEOTAG_RULE = (f"must be 1-{GEOTAG_MAX} lower-case letters, digits and '-', starting and ending "
+               "with a letter or digit (a k8gb geotag, e.g. us-east-1; it becomes part of k8gb's "
+               "nameserver name)")
+
+
+def check_geotag(value: str, field: str) -> str:
+    """``value`` if it is a geotag k8gb accepts and DNS carries unchanged, else a DnsInputError."""
+    if len(value) > GEOTAG_MAX or not _GEOTAG.fullmatch(value):
+        raise DnsInputError(field, value, GEOTAG_RULE)
+    return value
 
 
 def nameserver_name(geotag: str, gslb_zone: str, parent_zone: str) -> str:
-    """The name k8gb gives the nameserver of region ``geotag`` for ``gslb_zone``."""
+    """The name k8gb gives the nameserver of region ``geotag`` for ``gslb_zone``.
+
+    ``parent_zone`` is k8gb's ``ZoneDelegation.spec.parentZone``: the zone that holds the
+    delegation, which for a nested GSLB zone (``gslb.eu.<domain>`` delegated from
+    ``<domain>``) is not the name one label up.
+    """
     inner = names.relative(gslb_zone, parent_zone).replace(".", "-")
     return f"{NAMESERVER_PREFIX}{geotag}-{inner}.{parent_zone}"
+
+
+def check_nameserver_name(geotag: str, gslb_zone: str, parent_zone: str, field: str) -> str:
+    """The nameserver name of ``geotag``, refused (naming ``field``) when DNS cannot hold it.
+
+    A long geotag or a deep GSLB zone can push the first label past 63 octets.
+    """
+    server = nameserver_name(geotag, gslb_zone, parent_zone)
+    try:
+        return names.normalise(server, field)
+    except DnsInputError as exc:
+        raise DnsInputError(field, geotag, f"gives the k8gb nameserver name {server}, which "
+                            f"{exc.rule}") from None
 
 
 def gslb_manifest(

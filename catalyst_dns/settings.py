@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from catalyst_dns import fields, kubenames, names
+from catalyst_dns import fields, k8gb, kubenames, names
 from catalyst_dns.addresses import parse_address
 from catalyst_dns.errors import DnsInputError
 
@@ -157,7 +157,6 @@ _ZONE_KEYS = frozenset(
 )
 _REGION_KEYS = frozenset({"geotag", "ingress", "nameserver", "kubernetesProviderConfig"})
 _TENANT_KEYS = frozenset({"namespaces", "suffixes"})
-_GEOTAG_MAX = 32
 
 
 def _owner_id(doc: Mapping[str, Any], path: str) -> str:
@@ -208,11 +207,7 @@ def _zone(doc: Any, path: str) -> Zone:
 def _region(doc: Any, path: str) -> Region:
     doc = fields.mapping(doc, path)
     fields.no_unknown_keys(doc, _REGION_KEYS, path)
-    geotag = fields.string(doc, "geotag", path)
-    if len(geotag) > _GEOTAG_MAX or not all(c.isascii() and (c.islower() or c.isdigit()) for c in geotag):
-        raise DnsInputError(f"{path}.geotag", geotag,
-                            f"must be 1-{_GEOTAG_MAX} lower-case letters and digits "
-                            "(it becomes part of k8gb's nameserver name)")
+    geotag = k8gb.check_geotag(fields.string(doc, "geotag", path), f"{path}.geotag")
     ingress = fields.optional_mapping(doc, "ingress", path) or {}
     fields.no_unknown_keys(ingress, frozenset({"ipv4", "ipv6"}), f"{path}.ingress")
     ipv4 = tuple(parse_address(a, f"{path}.ingress.ipv4[{i}]", 4)
@@ -287,4 +282,7 @@ def parse_settings(doc: Any, path: str = "settings") -> SovereignSettings:
     if settings.gslb_parent is None:
         raise DnsInputError(f"{path}.gslb.zone", gslb_zone,
                             "has no parent among the zones; the zone that delegates it must be listed")
+    for index, region in enumerate(regions):
+        k8gb.check_nameserver_name(region.geotag, gslb_zone, settings.gslb_parent.name,
+                                   f"{path}.regions[{index}].geotag")
     return settings
