@@ -12,6 +12,7 @@
 #   scripts/build-package.sh --out DIR  # build into DIR (the reproducibility test uses this)
 #   scripts/build-package.sh --lock     # re-resolve package/lock/*.txt from pyproject.toml
 #   scripts/build-package.sh --docs     # copy the generated contents into docs/package.md
+#   CATALYST_KEEP_WORK=1 ...            # keep build/package-<version>/work (rootfs, layer) to debug
 #
 # The one recipe (the Dockerfile documents the same layers; docs/package.md explains them):
 #   1. rootfs: mmdebstrap --variant=essential --include=python3.11,libstdc++6 of Debian bookworm
@@ -224,7 +225,7 @@ work="$out/work"
 registry_pid=""
 cleanup() {
   [ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null || true
-  rm -rf "$work"
+  [ -n "${CATALYST_KEEP_WORK:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -349,7 +350,7 @@ EOF
   image_digest=$("$crane" digest --tarball "$work/image.tar")
   xpkg_digest=$("$crane" digest --tarball "$work/$xpkg_name")
   ledger="$here/build/package-digests.txt"
-  recorded=$(awk -v k="$inputs" '$1 == k { print $2 }' "$ledger" 2>/dev/null | tail -n1)
+  recorded=$( [ ! -f "$ledger" ] || awk -v k="$inputs" '$1 == k { print $2 }' "$ledger" | tail -n1)
   if [ -n "$recorded" ] && [ "$recorded" != "$image_digest" ]; then
     die "not reproducible: inputs $inputs gave $recorded before and $image_digest now"
   fi
