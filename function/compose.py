@@ -14,13 +14,15 @@ from dataclasses import field as dc_field
 from typing import Any
 
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
+from google.protobuf import struct_pb2
 
 from catalyst_dns import kubenames
 from catalyst_dns.providers import Provider, Scope, provider_for
 from catalyst_dns.providers.base import name_id, record_set_id
 from catalyst_dns.records import RecordType
-from function.ownership import REQUIREMENT_PREFIX, Probe, add_requirement
+from function.ownership import REQUIREMENT_PREFIX, Kind, Probe, probe_requirements
 from function.plan import Plan
+from function.requirements import Channel
 from function.structs import fill
 
 READY_CONDITION = "Ready"
@@ -30,34 +32,44 @@ READY_CONDITION = "Ready"
 class Composition:
     """A claim's composed resources and status, independent of observed state.
 
-    Held as serialized partial responses — every resource pending (with the ownership
-    probes of ``ownership``), and, once first needed, every resource ready — because the
-    wire format merges concatenated messages: a call that observed none or all of them
-    ready answers with a small per-call head followed by one of these, without
-    re-encoding thousands of resources.
+    Held serialized — the desired resources all pending and, once first needed, all
+    ready; the status; the ownership probes per set of served kinds — because the wire
+    format merges concatenated messages: a call answers with a small per-call head
+    followed by these, without re-encoding thousands of resources.
     """
 
     pending: bytes
+    status: bytes  # a serialized Struct: our keys of the composite's status
     names: frozenset[str]
     probes: dict[str, Probe]  # by requirement name
     _ready: bytes | None = None
+    _requirements: dict[tuple[Channel, frozenset[Kind]], bytes] = dc_field(default_factory=dict)
 
     @property
     def ready(self) -> bytes:
-        """Every resource ready and nothing left to probe (a claim at rest)."""
+        """Every resource ready (a claim at rest)."""
         if self._ready is None:
             partial = fnv1.RunFunctionResponse()
             partial.ParseFromString(self.pending)
-            partial.ClearField("requirements")
             for item in partial.desired.resources.values():
                 item.ready = fnv1.READY_TRUE
             self._ready = partial.SerializeToString(deterministic=True)
         return self._ready
 
+    def requirements(self, channel: Channel, served: frozenset[Kind]) -> bytes:
+        """The ownership probes for the kinds this cluster serves, in the fields it reads."""
+        key = (channel, served)
+        cached = self._requirements.get(key)
+        if cached is None:
+            cached = probe_requirements(channel, self.probes, served)
+            if len(self._requirements) < 8:
+                self._requirements[key] = cached
+        return cached
+
     @property
     def size(self) -> int:
-        """Rough memory held, for the memo's bound (the ready form counted ahead)."""
-        return 2 * len(self.pending) + 300 * len(self.probes) + 100 * len(self.names)
+        """Rough memory held, for the memo's bound (the ready form and one probe set counted ahead)."""
+        return 2 * len(self.pending) + len(self.status) + 400 * len(self.probes) + 100 * len(self.names)
 
 
 def status(plan: Plan, resources: dict[str, list[str]]) -> dict[str, Any]:
@@ -91,19 +103,20 @@ class _Name:
 def _probes(names: dict[str, _Name], scope: Scope) -> dict[str, Probe]:
     probes: dict[str, Probe] = {}
     for ident, at in names.items():
-        kinds = set(at.kinds)
+        kinds = {Kind(api, kind): True for api, kind in at.kinds}
         # Another owner's CNAME there clashes with anything of ours. (Our CNAME beside another
         # owner's data of another kind — Azure has a kind per type — is refused by every
         # provider's API on apply; asking about all nine kinds per name would cost more.)
-        kinds.add((at.provider.api.of(scope), at.provider.kind_of(RecordType.CNAME)))
+        kinds.setdefault(Kind(at.provider.api.of(scope), at.provider.kind_of(RecordType.CNAME)), False)
         if scope is Scope.NAMESPACED:
-            # A v2 cluster also serves the cluster-scoped kinds, which legacy composites write.
+            # A v2 cluster may also serve the cluster-scoped kinds, which legacy composites write.
             cluster_api = at.provider.api.of(Scope.CLUSTER)
-            kinds.update({(cluster_api, kind) for _, kind in kinds})
-        for api_version, kind in sorted(kinds):
-            requirement = f"{REQUIREMENT_PREFIX}{ident}-{kubenames.digest(api_version, kind, length=6)}"
-            probes[requirement] = Probe(requirement, ident, api_version, kind, at.field, at.fqdn,
-                                        frozenset(at.types), tuple(at.resource_names))
+            for kind in list(kinds):
+                kinds.setdefault(Kind(cluster_api, kind.kind), False)
+        for kind, composed in sorted(kinds.items(), key=lambda k: (k[0].api_version, k[0].kind)):
+            requirement = f"{REQUIREMENT_PREFIX}{ident}-{kubenames.digest(kind.api_version, kind.kind, length=6)}"
+            probes[requirement] = Probe(requirement, ident, kind, at.field, at.fqdn, frozenset(at.types),
+                                        tuple(at.resource_names), composed, at.provider.records_by_id)
     return probes
 
 
@@ -124,13 +137,13 @@ def build(plan: Plan, scope: Scope, owner: str) -> Composition:
             resources.setdefault(record_set_id(record_set), []).append(f"{composed.manifest['kind']}/{composed.name}")
     for composed in plan.objects:
         fill(desired.resources[composed.name].resource, composed.manifest)
-    fill(desired.composite.resource, {"status": status(plan, resources)})
     for item in desired.resources.values():
         item.ready = fnv1.READY_FALSE
-    probes = _probes(names, scope)
-    for probe in probes.values():
-        add_requirement(partial, probe)
-    return Composition(partial.SerializeToString(deterministic=True), frozenset(desired.resources), probes)
+    status_struct = struct_pb2.Struct()
+    fill(status_struct, status(plan, resources))
+    return Composition(partial.SerializeToString(deterministic=True),
+                       status_struct.SerializeToString(deterministic=True),
+                       frozenset(desired.resources), _probes(names, scope))
 
 
 def is_ready(observed: fnv1.Resource) -> bool:
@@ -163,3 +176,16 @@ def emit_mixed(rsp: fnv1.RunFunctionResponse, composition: Composition, ready: s
     rsp.desired.MergeFrom(partial.desired)
     for name in ready:
         rsp.desired.resources[name].ready = fnv1.READY_TRUE
+
+
+def merge_status(rsp: fnv1.RunFunctionResponse, composition: Composition) -> None:
+    """Our status keys into the desired composite, beside whatever earlier pipeline steps set there.
+
+    ``response.to`` starts from the desired composite earlier steps left; replacing its
+    ``status`` wholesale would drop their fields, so only our own keys are replaced.
+    """
+    ours = struct_pb2.Struct()
+    ours.ParseFromString(composition.status)
+    status_fields = rsp.desired.composite.resource.fields["status"].struct_value.fields
+    for key, value in ours.fields.items():
+        status_fields[key].CopyFrom(value)

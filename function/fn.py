@@ -7,13 +7,12 @@ rule; nothing is emitted for a refused claim, and nothing raises out of the hand
 
 Everything up to the translation depends only on the claim, the step input and the
 settings, so its outcome is memoised (``memo``); what Crossplane observed (readiness,
-ownership answers) is applied on every call.
+ownership answers) and what earlier pipeline steps composed are applied on every call.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
 from typing import Any
 
 import grpc
@@ -25,8 +24,8 @@ from google.protobuf import struct_pb2
 
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.settings import SovereignSettings, parse_settings
-from function import claims, ownership
-from function.compose import Composition, build, emit_mixed, ready_names
+from function import claims, ownership, requirements
+from function.compose import Composition, build, emit_mixed, merge_status, ready_names
 from function.input import FunctionInput, read_input
 from function.memo import Memo, key
 from function.plan import plan
@@ -100,15 +99,18 @@ def run(req: fnv1.RunFunctionRequest, log: Any = None, memo: Memo | None = MEMO)
 def _refuse(rsp: fnv1.RunFunctionResponse, message: str) -> None:
     """A Fatal result and no composed resources: a refused claim writes nothing."""
     rsp.desired.ClearField("resources")
-    rsp.requirements.resources.clear()
+    rsp.ClearField("requirements")
     response.fatal(rsp, message)
 
 
 def _run(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, memo: Memo | None) -> bytes:
     """Fill the per-call part of ``rsp``; return the memoised tail to send after it."""
+    # Which fields this Crossplane reads requirements from and answers in (1.x: the deprecated ones).
+    channel = requirements.channel(req)
+
     # Parse the step's input, and ask for the Sovereign settings it names (on every call).
     fn_input = read_input(struct_to_python(req.input, "input") if req.HasField("input") else None)
-    settings_bytes = _require_settings(req, rsp, fn_input)
+    settings_bytes = _require_settings(req, rsp, fn_input, channel)
     if settings_bytes is None:
         _parse_claim(req)  # refuse a malformed claim now rather than after the settings arrive
         return b""
@@ -116,11 +118,15 @@ def _run(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, memo: Memo
     # Parse the claim, validate it, plan its record sets, translate them per provider (memoised).
     composition = _composition(req, fn_input, settings_bytes, memo)
 
-    # Refuse names another composite already writes (asked before the first write only).
-    ownership.check_answers(req, composition.probes, _read_identity(req).owner)
+    # Ownership, on every call: who else writes at our names (kinds the cluster serves only).
+    answers = channel.answers(req)
+    kinds = ownership.other_kinds(composition.probes)
+    ownership.ask_crds(channel.selectors(rsp), kinds)
+    probes = composition.requirements(channel, ownership.served_kinds(answers, kinds))
+    losses = ownership.decide(answers, composition.probes, _read_identity(req).owner)  # Fatal if not ours
 
-    # Emit, with readiness from what Crossplane observed.
-    return _emit(req, rsp, composition)
+    # Emit, with readiness from what Crossplane observed, merged with what earlier steps composed.
+    return _emit(req, rsp, composition, losses) + probes
 
 
 def _composition(req: fnv1.RunFunctionRequest, fn_input: FunctionInput, settings_bytes: bytes,
@@ -140,15 +146,21 @@ def _composition(req: fnv1.RunFunctionRequest, fn_input: FunctionInput, settings
     return outcome
 
 
-def _emit(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, composition: Composition) -> bytes:
-    """Set the condition; return the pre-encoded desired state, or write it into ``rsp``."""
+def _emit(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, composition: Composition,
+          losses: list[ownership.Loss]) -> bytes:
+    """Set the conditions and status; return the pre-encoded desired resources, or write them into ``rsp``."""
+    merge_status(rsp, composition)
     ready = ready_names(req, composition)
     _condition(rsp, len(composition.names), len(ready))
+    ownership.report(rsp, losses)
+    if losses:
+        emit_mixed(rsp, composition, ready)
+        ownership.park(rsp, losses)
+        return b""
     if len(ready) == len(composition.names):
         return composition.ready
-    if not any(name in composition.names for name in req.observed.resources):
-        return composition.pending  # nothing observed yet: every name is probed
-    ownership.require_unobserved(req, rsp, composition.probes.values())
+    if not ready:
+        return composition.pending
     emit_mixed(rsp, composition, ready)
     return b""
 
@@ -205,20 +217,15 @@ def _settings_from_bytes(serialized: bytes) -> SovereignSettings:
 
 
 def _require_settings(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse,
-                      fn_input: FunctionInput) -> bytes | None:
+                      fn_input: FunctionInput, channel: requirements.Channel) -> bytes | None:
     """The settings EnvironmentConfig, serialized, or None until Crossplane has resolved it."""
     name = fn_input.environment_config
-    for selectors in (rsp.requirements.resources, rsp.requirements.extra_resources):
-        selector = selectors[SETTINGS_REQUIREMENT]
-        selector.api_version = ENVIRONMENT_CONFIG_API
-        selector.kind = "EnvironmentConfig"
-        selector.match_name = name
-    answers: Mapping[str, fnv1.Resources]
-    if SETTINGS_REQUIREMENT in req.required_resources:
-        answers = req.required_resources
-    elif SETTINGS_REQUIREMENT in req.extra_resources:  # Crossplane 1.x
-        answers = req.extra_resources
-    else:
+    selector = channel.selectors(rsp)[SETTINGS_REQUIREMENT]
+    selector.api_version = ENVIRONMENT_CONFIG_API
+    selector.kind = "EnvironmentConfig"
+    selector.match_name = name
+    answers = channel.answers(req)
+    if SETTINGS_REQUIREMENT not in answers:
         return None
     items = answers[SETTINGS_REQUIREMENT].items
     if not items:

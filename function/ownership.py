@@ -1,30 +1,78 @@
-"""Observed ownership: refuse a record set that another composite already writes.
+"""Observed ownership: one name, one owner, even when composites race or sit in other namespaces.
 
-Deterministic MR names already make two composites in one scope collide on the same
-object, but Crossplane reports that only as an apply error deep in events. Before a
-record set is first written, the function asks Crossplane (required resources, matched
-by the record-set label every MR carries) for any MR already writing it; if one exists
-with another owner, the claim is refused with a Fatal result naming that owner. Record
-sets this composite already observes as its own are not asked about again, so a steady
-reconcile costs nothing.
+Deterministic MR names make two composites in one scope collide on one object, but on
+Crossplane v2 two namespaced composites in different namespaces compose *different*
+objects that write the same provider record set, and two composites created at the same
+moment both find nothing when they first look. So the check is never switched off: on
+every reconcile the function asks Crossplane (required resources, matched across all
+namespaces by the name label every MR carries) which MRs write at each of its names, and
+decides with a rule every contender computes the same way:
+
+* **the first writer keeps the name**: the owner whose MR at the name was created first
+  (the API server's ``creationTimestamp``; ties go to the smaller owner reference);
+* a composite that has **not yet written** at a contested name is refused with a Fatal
+  result (nothing is applied);
+* a composite that **already wrote** there (it lost a race) is not refused — a Fatal would
+  leave its MRs writing — but *parked*: its MRs at that name stop writing
+  (``managementPolicies: [Observe]``, which also keeps the shared record set from being
+  deleted with them), or, on Cloudflare, where each MR holds its own record by id, are
+  removed (deleting only the records that MR created). The ``DNSOwnership`` condition and
+  a Warning say so; once the first owner lets go, the next reconcile resumes writing.
+
+Crossplane fails the whole reconcile when a required resource's kind is not served
+("no matches for kind"), so the function only asks about kinds it composes itself (they
+must be served, or its own MRs could not exist) and about other kinds (the other scope's
+kind, Azure's CNAME kind) only after Crossplane has shown it their CRD.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
+from google.protobuf import struct_pb2
 
+from catalyst_dns import kubenames
 from catalyst_dns.errors import DnsInputError
+from catalyst_dns.ownership import is_registry_name
 from catalyst_dns.providers.base import ANNOTATION_OWNER, LABEL_NAME, LABEL_TYPE
+from function.requirements import Channel
 
 REQUIREMENT_PREFIX = "owner-of-"
+CRD_PREFIX = "crd-"
+CRD_API_VERSION = "apiextensions.k8s.io/v1"
+CONDITION = "DNSOwnership"
+OBSERVE_ONLY = ("Observe",)
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """A managed-resource kind the function may ask about."""
+
+    api_version: str
+    kind: str
+
+    @property
+    def crd_name(self) -> str:
+        """The CRD's name, ``<plural>.<group>``; every provider CRD we target uses the default plural."""
+        group = self.api_version.partition("/")[0]
+        return f"{self.kind.lower()}s.{group}"
+
+    @property
+    def version(self) -> str:
+        """The API version part of ``api_version``."""
+        return self.api_version.partition("/")[2]
+
+    @property
+    def requirement(self) -> str:
+        """The requirement name that asks for this kind's CRD."""
+        return f"{CRD_PREFIX}{kubenames.digest(self.api_version, self.kind, length=10)}"
 
 
 @dataclass(frozen=True, slots=True)
 class Probe:
-    """One question for Crossplane: which MRs of one kind already write at one of our names.
+    """One question for Crossplane: which MRs of one kind write at one of our names.
 
     Asked per name, not per record set, so a CNAME in one composite and an A record in
     another at the same name are caught as well as two writers of one record set.
@@ -32,20 +80,96 @@ class Probe:
 
     requirement: str
     name_id: str
-    api_version: str
-    kind: str
+    kind: Kind
     field: str
     fqdn: str
     types: frozenset[str]  # the record types we write at the name, lower case
-    resource_names: tuple[str, ...]  # our MRs at the name: once all are observed, stop asking
+    resource_names: tuple[str, ...]  # our MRs at the name (what gets parked if we lose it)
+    composed: bool  # a kind we compose ourselves: served, or our own MRs could not exist
+    records_by_id: bool  # each MR holds its own record (Cloudflare): parking removes it
 
     def conflicts_with(self, other_type: str) -> bool:
         """Whether another owner's record of ``other_type`` at this name clashes with ours."""
         return other_type in self.types or other_type == "cname" or "cname" in self.types
 
 
-def _text(struct_value: fnv1.Resource, *path: str) -> str:
-    fields = struct_value.resource.fields
+@dataclass(frozen=True, slots=True)
+class Writer:
+    """An MR found writing at one of our names."""
+
+    owner: str
+    created: str  # RFC 3339, as the API server stamps it; "" when absent
+    kind: str
+    name: str
+    type: str
+
+    @property
+    def order(self) -> tuple[str, str]:
+        """Who came first: creation time, then owner reference (the same answer for everyone)."""
+        return (self.created, self.owner)
+
+
+@dataclass(frozen=True, slots=True)
+class Loss:
+    """A name this composite wrote in a race and lost to an earlier owner: its MRs there are parked."""
+
+    probe: Probe
+    first: Writer
+
+    @property
+    def message(self) -> str:
+        """What the condition and the warning say."""
+        action = "removed" if self.probe.records_by_id else "set to managementPolicies [Observe]"
+        return (f"{self.probe.field}: {self.probe.fqdn!r} is also written by {self.first.owner}, which wrote it "
+                f"first ({self.first.kind} {self.first.name}); our resources there "
+                f"({', '.join(self.probe.resource_names)}) are {action} until that owner lets go")
+
+
+def ask_crds(selectors: MutableMapping[str, fnv1.ResourceSelector], kinds: Iterable[Kind]) -> None:
+    """Ask for the CRDs of kinds we would probe but do not compose."""
+    for kind in kinds:
+        selector = selectors[kind.requirement]
+        selector.api_version = CRD_API_VERSION
+        selector.kind = "CustomResourceDefinition"
+        selector.match_name = kind.crd_name
+
+
+def _served(crd: struct_pb2.Struct, kind: Kind) -> bool:
+    """Whether a CRD serves ``kind`` at its version and is established (so Crossplane can list it)."""
+    spec = crd.fields["spec"].struct_value.fields if "spec" in crd.fields else {}
+    if "names" not in spec or spec["names"].struct_value.fields["kind"].string_value != kind.kind:
+        return False
+    versions = spec["versions"].list_value.values if "versions" in spec else []
+    if not any(v.struct_value.fields["name"].string_value == kind.version
+               and v.struct_value.fields["served"].bool_value for v in versions
+               if "name" in v.struct_value.fields and "served" in v.struct_value.fields):
+        return False
+    status = crd.fields["status"].struct_value.fields if "status" in crd.fields else {}
+    conditions = status["conditions"].list_value.values if "conditions" in status else []
+    return any(c.struct_value.fields["type"].string_value == "Established"
+               and c.struct_value.fields["status"].string_value == "True" for c in conditions
+               if "type" in c.struct_value.fields and "status" in c.struct_value.fields)
+
+
+def served_kinds(answers: Mapping[str, fnv1.Resources], kinds: Iterable[Kind]) -> frozenset[Kind]:
+    """The kinds among ``kinds`` whose CRD Crossplane returned, serving their version."""
+    out = set()
+    for kind in kinds:
+        answer = answers.get(kind.requirement)
+        if answer is not None and any(_served(item.resource, kind) for item in answer.items):
+            out.add(kind)
+    return frozenset(out)
+
+
+def add_probe(selectors: MutableMapping[str, fnv1.ResourceSelector], probe: Probe) -> None:
+    """Ask for the MRs of ``probe``'s kind writing at its name, in every namespace."""
+    selector = selectors[probe.requirement]
+    selector.api_version = probe.kind.api_version
+    selector.kind = probe.kind.kind
+    selector.match_labels.labels[LABEL_NAME] = probe.name_id
+
+
+def _text(fields: Mapping[str, struct_pb2.Value], *path: str) -> str:
     for key in path[:-1]:
         value = fields.get(key)
         if value is None:
@@ -55,38 +179,106 @@ def _text(struct_value: fnv1.Resource, *path: str) -> str:
     return leaf.string_value if leaf is not None else ""
 
 
-def add_requirement(rsp: fnv1.RunFunctionResponse, probe: Probe) -> None:
-    """Ask Crossplane for the MRs of ``probe``'s kind already writing at its name."""
-    selector = rsp.requirements.resources[probe.requirement]
-    selector.api_version = probe.api_version
-    selector.kind = probe.kind
-    selector.match_labels.labels[LABEL_NAME] = probe.name_id
+def _writer(found: fnv1.Resource, kind: str) -> Writer:
+    fields = found.resource.fields
+    return Writer(owner=_text(fields, "metadata", "annotations", ANNOTATION_OWNER),
+                  created=_text(fields, "metadata", "creationTimestamp"), kind=kind,
+                  name=_text(fields, "metadata", "name"), type=_text(fields, "metadata", "labels", LABEL_TYPE))
 
 
-def require_unobserved(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse,
-                       probes: Iterable[Probe]) -> None:
-    """Ask about the names whose MRs Crossplane has not all observed yet."""
-    observed = req.observed.resources
-    for probe in probes:
-        if not all(name in observed for name in probe.resource_names):
-            add_requirement(rsp, probe)
+def decide(answers: Mapping[str, fnv1.Resources], probes: Mapping[str, Probe], owner: str) -> list[Loss]:
+    """Apply the first-writer rule to Crossplane's answers.
 
-
-def check_answers(req: fnv1.RunFunctionRequest, probes: Mapping[str, Probe], owner: str) -> None:
-    """Refuse the claim if Crossplane found another owner's clashing MR at one of its names."""
-    for requirement, answer in req.required_resources.items():
+    Raises a DnsInputError (a Fatal result) for a contested name we have not written yet;
+    returns the names we wrote but lost (to be parked). A name nobody else writes, or one
+    we wrote first, is ours.
+    """
+    ours: dict[str, Writer] = {}
+    rivals: dict[str, list[tuple[Writer, Probe]]] = {}
+    for requirement, answer in answers.items():
         probe = probes.get(requirement) if answer.items else None
         if probe is None:
             continue
         for found in answer.items:
-            other = _text(found, "metadata", "annotations", ANNOTATION_OWNER)
-            other_type = _text(found, "metadata", "labels", LABEL_TYPE)
-            if other == owner or not probe.conflicts_with(other_type):
+            writer = _writer(found, probe.kind.kind)
+            if writer.owner == owner:
+                if probe.name_id not in ours or writer.order < ours[probe.name_id].order:
+                    ours[probe.name_id] = writer
+            elif probe.conflicts_with(writer.type):
+                rivals.setdefault(probe.name_id, []).append((writer, probe))
+    losses = []
+    # The user's own names first, then ownership records: a refusal names what the user wrote.
+    for name_id, contenders in sorted(rivals.items(), key=lambda r: (is_registry_name(r[1][0][1].fqdn),
+                                                                      r[1][0][1].fqdn)):
+        first, probe = min(contenders, key=lambda c: c[0].order)
+        mine = ours.get(name_id)
+        if mine is None:
+            raise _refusal(probe, first)
+        if mine.order < first.order:
+            continue
+        losses.append(Loss(probe, first))
+    return losses
+
+
+def _refusal(probe: Probe, first: Writer) -> DnsInputError:
+    ours = "/".join(sorted(probe.types)).upper()
+    what = (f"{first.type.upper()} record set" if first.type in probe.types
+            else f"{first.type.upper() or 'unknown'} records beside our {ours}")
+    return DnsInputError(probe.field, probe.fqdn,
+                         f"is already written by {first.owner or 'an unknown owner'} "
+                         f"({what}, {first.kind} {first.name}); a name cannot be shared like that "
+                         "between composites")
+
+
+def park(rsp: fnv1.RunFunctionResponse, losses: Iterable[Loss]) -> None:
+    """Stop our MRs at lost names from writing: remove them (records by id) or make them observe-only."""
+    desired = rsp.desired.resources
+    for loss in losses:
+        for name in loss.probe.resource_names:
+            if name not in desired:
                 continue
-            ours = "/".join(sorted(probe.types)).upper()
-            what = (f"{other_type.upper()} record set" if other_type in probe.types
-                    else f"{other_type.upper() or 'unknown'} records beside our {ours}")
-            raise DnsInputError(probe.field, probe.fqdn,
-                                f"is already written by {other or 'an unknown owner'} "
-                                f"({what}, {probe.kind} {_text(found, 'metadata', 'name')}); "
-                                "a name cannot be shared like that between composites")
+            if loss.probe.records_by_id:
+                del desired[name]
+                continue
+            spec = desired[name].resource.fields["spec"].struct_value
+            policies = spec.fields["managementPolicies"].list_value
+            del policies.values[:]
+            for policy in OBSERVE_ONLY:
+                policies.values.add().string_value = policy
+
+
+def report(rsp: fnv1.RunFunctionResponse, losses: list[Loss]) -> None:
+    """The ``DNSOwnership`` condition (and a Warning per lost name)."""
+    condition = rsp.conditions.add()
+    condition.type = CONDITION
+    condition.target = fnv1.TARGET_COMPOSITE_AND_CLAIM
+    if not losses:
+        condition.status = fnv1.STATUS_CONDITION_TRUE
+        condition.reason = "Owned"
+        condition.message = "no other composite writes at our names"
+        return
+    condition.status = fnv1.STATUS_CONDITION_FALSE
+    condition.reason = "Conflict"
+    condition.message = "; ".join(loss.message for loss in losses)
+    for loss in losses:
+        result = rsp.results.add()
+        result.severity = fnv1.SEVERITY_WARNING
+        result.reason = "Conflict"
+        result.target = fnv1.TARGET_COMPOSITE_AND_CLAIM
+        result.message = loss.message
+
+
+def other_kinds(probes: Mapping[str, Probe]) -> list[Kind]:
+    """The kinds we would probe but do not compose: probed only once their CRD is seen."""
+    return sorted({p.kind for p in probes.values() if not p.composed}, key=lambda k: (k.api_version, k.kind))
+
+
+def probe_requirements(channel: Channel, probes: Mapping[str, Probe], served: frozenset[Kind]) -> bytes:
+    """A partial response holding the probes of served kinds (serialized: it is reused call after call)."""
+    partial = fnv1.RunFunctionResponse()
+    selectors = channel.selectors(partial)
+    for probe in probes.values():
+        if probe.composed or probe.kind in served:
+            add_probe(selectors, probe)
+    serialized: bytes = partial.SerializeToString(deterministic=True)
+    return serialized

@@ -126,6 +126,10 @@ class Provider(ABC):
     min_ttl: ClassVar[int] = 1
     max_ttl: ClassVar[int] = 2_147_483_647
     supports_proxied: ClassVar[bool] = False
+    # Whether each MR holds one record the provider identifies by its own id (Cloudflare),
+    # rather than the record set identified by (zone, name, type): deleting such an MR
+    # deletes only what it created, never a record set another MR also writes.
+    records_by_id: ClassVar[bool] = False
 
     def effective_ttl(self, ttl: int) -> int:
         """``ttl`` raised to the provider minimum, for records whose TTL we choose (Gslb CNAMEs)."""

@@ -65,6 +65,7 @@ class Cloudflare(Provider):
     min_ttl = 60
     max_ttl = 86400
     supports_proxied = True
+    records_by_id = True
 
     def check(self, record_set: RecordSet, field: str) -> None:
         """Cloudflare's proxy and content rules, beside the common ones."""

@@ -53,14 +53,24 @@ def xr(kind: str, spec: dict[str, Any], *, namespace: str | None = "acme-prod", 
     return {"apiVersion": "dns.openova.io/v1alpha1", "kind": kind, "metadata": metadata, "spec": spec}
 
 
+# What Crossplane v2.2.1 sends in RequestMeta.capabilities (internal/xfn/capabilities.go,
+# SupportedCapabilities; `crossplane render` sends the same). Crossplane 1.x sends none.
+CAPABILITIES_V2_2 = (fnv1.CAPABILITY_CAPABILITIES, fnv1.CAPABILITY_REQUIRED_RESOURCES, fnv1.CAPABILITY_CREDENTIALS,
+                     fnv1.CAPABILITY_CONDITIONS, fnv1.CAPABILITY_REQUIRED_SCHEMAS)
+
+
 def request(composite: dict[str, Any], *, settings_data: dict[str, Any] | None = None,
             fn_input: dict[str, Any] | None = None, resolved: bool = True,
-            observed: dict[str, dict[str, Any]] | None = None) -> fnv1.RunFunctionRequest:
+            observed: dict[str, dict[str, Any]] | None = None, legacy: bool = False) -> fnv1.RunFunctionRequest:
+    """A request as Crossplane v2.2 sends it, or as 1.x does (``legacy``: no capabilities, extra_resources)."""
     req = fnv1.RunFunctionRequest()
+    if not legacy:
+        req.meta.capabilities.extend(CAPABILITIES_V2_2)
     req.observed.composite.resource.update(composite)
     req.input.update(fn_input or {"apiVersion": "dns.fn.openova.io/v1beta1", "kind": "Input"})
     if resolved:
-        item = req.required_resources["sovereign-dns-settings"].items.add()
+        answers = req.extra_resources if legacy else req.required_resources
+        item = answers["sovereign-dns-settings"].items.add()
         item.resource.update({"apiVersion": "apiextensions.crossplane.io/v1beta1", "kind": "EnvironmentConfig",
                               "metadata": {"name": "catalyst-dns"},
                               "data": SETTINGS if settings_data is None else settings_data})

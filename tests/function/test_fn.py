@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from function.fn import SETTINGS_REQUIREMENT, run
+from tests.function.engine import answer_crds
 from tests.function.requests import SETTINGS, desired, fatal, request, xr
 
 GSLB = {"hostnames": ["shop.acme.omantel.example"], "regions": ["fsn", "hel"],
@@ -24,10 +25,14 @@ def test_first_call_asks_for_settings_and_composes_nothing() -> None:
     rsp = run(request(xr("DNSRecord", RECORD), resolved=False))
     assert fatal(rsp) is None
     assert not rsp.desired.resources
-    for selectors in (rsp.requirements.resources, rsp.requirements.extra_resources):
+    # Crossplane 2.2 advertises CAPABILITY_REQUIRED_RESOURCES: asked there only; 1.x reads extra_resources.
+    legacy = run(request(xr("DNSRecord", RECORD), resolved=False, legacy=True))
+    for selectors, other in ((rsp.requirements.resources, rsp.requirements.extra_resources),
+                             (legacy.requirements.extra_resources, legacy.requirements.resources)):
         selector = selectors[SETTINGS_REQUIREMENT]
         assert (selector.api_version, selector.kind, selector.match_name) == (
             "apiextensions.crossplane.io/v1beta1", "EnvironmentConfig", "catalyst-dns")
+        assert SETTINGS_REQUIREMENT not in other
 
 
 def test_environment_config_name_comes_from_input() -> None:
@@ -37,7 +42,7 @@ def test_environment_config_name_comes_from_input() -> None:
 
 
 def test_legacy_extra_resources_answer_is_read() -> None:
-    req = request(xr("DNSRecord", RECORD), resolved=False)
+    req = request(xr("DNSRecord", RECORD), resolved=False, legacy=True)
     item = req.extra_resources[SETTINGS_REQUIREMENT].items.add()
     item.resource.update({"kind": "EnvironmentConfig", "data": SETTINGS})
     rsp = run(req)
@@ -228,7 +233,10 @@ def test_record_set_owned_by_another_composite_is_refused() -> None:
 
 def test_record_beside_another_composites_cname_is_refused() -> None:
     route = {"hostnames": ["www.acme.az.omantel.example"], "targets": {"addresses": ["203.0.113.9"]}}
-    first = run(request(xr("DNSRoute", route)))
+    asked = run(request(xr("DNSRoute", route)))
+    served = request(xr("DNSRoute", route))
+    answer_crds(served, asked)  # the CNAME kind is not ours: asked about once its CRD is seen
+    first = run(served)
     a_record = next(r for r in desired(first).values() if r["kind"] == "DNSARecord")
     # Azure has a kind per type: our A record also asks about CNAME records at the name.
     name_label = a_record["metadata"]["labels"]["dns.openova.io/name"]
@@ -237,13 +245,21 @@ def test_record_beside_another_composites_cname_is_refused() -> None:
                        and sel.match_labels.labels["dns.openova.io/name"] == name_label)
     other_cname = {**_foreign(a_record, "dnsroute/acme-prod/other", "cname"), "kind": "DNSCNAMERecord"}
     req = request(xr("DNSRoute", route))
+    answer_crds(req, asked)
     req.required_resources[cname_probe].items.add().resource.update(other_cname)
     got = fatal(run(req))
     assert got is not None and "is already written by dnsroute/acme-prod/other (CNAME records beside our A" in got
 
 
 def test_namespaced_composites_also_ask_the_cluster_scoped_kinds() -> None:
-    first = run(request(xr("DNSRecord", RECORD)))
+    asked = run(request(xr("DNSRecord", RECORD)))
+    crds = {sel.match_name for sel in asked.requirements.resources.values() if sel.kind == "CustomResourceDefinition"}
+    assert crds == {"recordsets.dns.gcp.upbound.io"}  # served on this cluster? Crossplane shows us the CRD
+    versions = {sel.api_version for k, sel in asked.requirements.resources.items() if k.startswith("owner-of-")}
+    assert versions == {"dns.gcp.m.upbound.io/v1beta1"}
+    req = request(xr("DNSRecord", RECORD))
+    answer_crds(req, asked)
+    first = run(req)
     versions = {sel.api_version for k, sel in first.requirements.resources.items() if k.startswith("owner-of-")}
     assert versions == {"dns.gcp.m.upbound.io/v1beta1", "dns.gcp.upbound.io/v1beta2"}
     legacy = xr("XDNSRecord", RECORD, namespace=None, labels={"crossplane.io/claim-namespace": "acme-prod"})
@@ -269,11 +285,12 @@ def test_own_record_set_found_again_is_not_a_conflict() -> None:
     assert fatal(run(req)) is None
 
 
-def test_observed_record_sets_are_not_asked_about_again() -> None:
+def test_observed_and_ready_record_sets_are_still_asked_about() -> None:
+    # Another namespace's composite may write the same record set at any time (issue 9 point 3).
     first = run(request(xr("DNSRecord", RECORD)))
-    observed = {n: {"status": {}} for n in first.desired.resources}
+    observed = {n: {"status": {"conditions": [{"type": "Ready", "status": "True"}]}} for n in first.desired.resources}
     again = run(request(xr("DNSRecord", RECORD), observed=observed))
-    assert not [k for k in again.requirements.resources if k.startswith("owner-of-")]
+    assert [k for k in again.requirements.resources if k.startswith("owner-of-")]
 
 
 def test_unserved_version_and_foreign_input_are_refused() -> None:

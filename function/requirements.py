@@ -1,0 +1,64 @@
+"""Which request/response fields carry required resources, as the calling Crossplane reads them.
+
+The function asks Crossplane for resources (the Sovereign settings, CRDs, ownership
+probes) and reads the answers in the next call. Crossplane has two pairs of fields for
+that, and which pair works depends on its version (checked against Crossplane's source):
+
+* Crossplane 1.x (1.20: ``internal/controller/apiextensions/composite/extra_resources.go``)
+  reads only ``requirements.extra_resources`` and answers only in ``extra_resources``; its
+  ``RequestMeta`` has no capabilities. ``requirements.resources`` is ignored, silently.
+* Crossplane 2.0 and 2.1 read both and answer each in its own field, still without
+  advertising anything.
+* Crossplane 2.2+ advertises what it supports in ``meta.capabilities``
+  (``CAPABILITY_CAPABILITIES`` says the list is authoritative); with
+  ``CAPABILITY_REQUIRED_RESOURCES`` it reads ``requirements.resources`` and answers in
+  ``required_resources`` (``internal/xfn/required_resources.go``). ``crossplane render``
+  advertises the same list.
+
+So: with ``CAPABILITY_REQUIRED_RESOURCES`` use the current fields; with no capabilities at
+all the caller predates advertisement, and the deprecated fields are the ones every such
+version reads; with an authoritative list that lacks the capability, nothing can be
+fetched and the claim is refused with a message saying why. Asking in one field only (not
+both) keeps Crossplane from fetching everything twice, and reading answers only from the
+field we asked on keeps a stale answer in the other field from being believed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping
+from enum import Enum
+from typing import cast
+
+from crossplane.function.proto.v1 import run_function_pb2 as fnv1
+
+from catalyst_dns.errors import DnsInputError
+
+
+class Channel(Enum):
+    """A pair of fields: where requirements go in the response, where answers come in the request."""
+
+    REQUIRED = "required_resources"  # requirements.resources -> required_resources
+    EXTRA = "extra_resources"  # requirements.extra_resources -> extra_resources (deprecated)
+
+    def selectors(self, rsp: fnv1.RunFunctionResponse) -> MutableMapping[str, fnv1.ResourceSelector]:
+        """The response map requirements are written into."""
+        selectors = rsp.requirements.resources if self is Channel.REQUIRED else rsp.requirements.extra_resources
+        return cast("MutableMapping[str, fnv1.ResourceSelector]", selectors)
+
+    def answers(self, req: fnv1.RunFunctionRequest) -> Mapping[str, fnv1.Resources]:
+        """The request map Crossplane answers in."""
+        answers = req.required_resources if self is Channel.REQUIRED else req.extra_resources
+        return cast("Mapping[str, fnv1.Resources]", answers)
+
+
+def channel(req: fnv1.RunFunctionRequest) -> Channel:
+    """The fields this Crossplane reads, from ``meta.capabilities``; refuses one that reads none."""
+    capabilities = set(req.meta.capabilities)
+    if fnv1.CAPABILITY_REQUIRED_RESOURCES in capabilities:
+        return Channel.REQUIRED
+    if fnv1.CAPABILITY_CAPABILITIES in capabilities:
+        raise DnsInputError(
+            "meta.capabilities", sorted(fnv1.Capability.Name(c) for c in capabilities),
+            "lacks CAPABILITY_REQUIRED_RESOURCES: this Crossplane cannot fetch required resources, "
+            "and catalyst-dns needs them for the Sovereign DNS settings and its ownership checks")
+    return Channel.EXTRA

@@ -1,0 +1,158 @@
+"""One name, one owner: races, other namespaces, other scopes, and kinds the cluster does not serve.
+
+Driven through tests/function/engine.py, which runs the requirements loop and applies the
+result the way Crossplane does, over a cluster whose CRDs are the real ones in ../shared/crds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from crossplane.function import resource
+from crossplane.function.proto.v1 import run_function_pb2 as fnv1
+
+from tests.function.engine import Cluster, Composite, Engine, UnservedKindError, load_crd, settings_config
+from tests.function.requests import SETTINGS, fatal, xr
+
+HOST = "web.acme.aws.omantel.example"
+ROUTE53_CRDS = ["aws/route53.aws.upbound.io_records.yaml", "aws/route53.aws.m.upbound.io_records.yaml"]
+CLOUDFLARE_CRDS = ["cloudflare-upjet/dns.cloudflare.crossplane.io_dnsrecords.yaml",
+                   "cloudflare-upjet/dns.cloudflare.m.cloudflare.com_dnsrecords.yaml"]
+# One tenant with two namespaces: on Crossplane v2 their namespaced MRs never collide by name.
+TWO_NAMESPACES = {**SETTINGS, "tenants": [{"namespaces": ["acme-prod", "acme-stage"],
+                                           "suffixes": ["acme.omantel.example", "acme.aws.omantel.example"]}]}
+
+
+def _cluster(crds: list[str]) -> Cluster:
+    cluster = Cluster([load_crd(p) for p in crds])
+    cluster.objects[("apiextensions.crossplane.io/v1beta1", "EnvironmentConfig", "", "catalyst-dns")] = (
+        settings_config(TWO_NAMESPACES))
+    return cluster
+
+
+def _route(namespace: str, address: str, host: str = HOST) -> Composite:
+    return Composite(xr("DNSRoute", {"hostnames": [host], "targets": {"addresses": [address]}},
+                        namespace=namespace, name="web"))
+
+
+def _stored(engine: Engine, xr: Composite) -> list[dict[str, Any]]:
+    return [engine.cluster.objects[key] for key in xr.composed.values()]
+
+
+def _condition(rsp: fnv1.RunFunctionResponse | None, kind: str = "DNSOwnership") -> fnv1.Condition:
+    assert rsp is not None
+    return next(c for c in rsp.conditions if c.type == kind)
+
+
+def _race(engine: Engine, first: Composite, second: Composite) -> None:
+    """Both composites reconcile against the same empty cluster, then both apply: nobody saw anybody."""
+    rsp_first, rsp_second = engine.run_pipeline(first), engine.run_pipeline(second)
+    assert fatal(rsp_first) is None and fatal(rsp_second) is None
+    engine.apply(first, rsp_first)
+    engine.apply(second, rsp_second)
+
+
+def test_composites_racing_in_two_namespaces_end_with_one_writer() -> None:
+    engine = Engine(_cluster(ROUTE53_CRDS))
+    prod, stage = _route("acme-prod", "203.0.113.10"), _route("acme-stage", "198.51.100.7")
+    _race(engine, prod, stage)  # same second: the smaller owner reference wins the tie
+    engine.mark_ready(prod)
+    engine.mark_ready(stage)  # Ready does not end the check: both were written, one must stop
+
+    engine.reconcile(prod)
+    engine.reconcile(stage)
+    assert _condition(prod.last).status == fnv1.STATUS_CONDITION_TRUE
+    lost = _condition(stage.last)
+    assert (lost.status, lost.reason) == (fnv1.STATUS_CONDITION_FALSE, "Conflict")
+    assert lost.message.startswith(f"spec.hostnames[0]: '{HOST}' is also written by dnsroute/acme-prod/web, "
+                                   "which wrote it first (Record a-web-acme-aws-omantel-example-")
+    assert "set to managementPolicies [Observe] until that owner lets go" in lost.message
+    assert any(r.severity == fnv1.SEVERITY_WARNING and r.reason == "Conflict" for r in stage.last.results)
+    # The loser's MRs (the A record set and its ownership TXT) stay, observe-only: they neither
+    # write nor, on deletion, delete the record set the winner writes.
+    assert [o["spec"].get("managementPolicies") for o in _stored(engine, stage)] == [["Observe"], ["Observe"]]
+    assert all("managementPolicies" not in o["spec"] for o in _stored(engine, prod))
+
+    # The winner lets go: the loser takes over on its next reconcile.
+    engine.delete(prod)
+    engine.reconcile(stage)
+    assert _condition(stage.last).status == fnv1.STATUS_CONDITION_TRUE
+    assert all("managementPolicies" not in o["spec"] for o in _stored(engine, stage))
+
+
+def test_the_earlier_writer_wins_whatever_its_name() -> None:
+    engine = Engine(_cluster(ROUTE53_CRDS))
+    stage, prod = _route("acme-stage", "198.51.100.7"), _route("acme-prod", "203.0.113.10")
+    rsp_stage, rsp_prod = engine.run_pipeline(stage), engine.run_pipeline(prod)  # nobody sees anybody
+    engine.apply(stage, rsp_stage)
+    engine.cluster.second += 1
+    engine.apply(prod, rsp_prod)  # created a second later
+    engine.reconcile(stage)
+    engine.reconcile(prod)
+    assert _condition(stage.last).status == fnv1.STATUS_CONDITION_TRUE
+    assert _condition(prod.last).reason == "Conflict"
+
+
+def test_a_newcomer_is_refused_before_it_writes() -> None:
+    engine = Engine(_cluster(ROUTE53_CRDS))
+    prod, stage = _route("acme-prod", "203.0.113.10"), _route("acme-stage", "198.51.100.7")
+    engine.reconcile(prod)
+    rsp = engine.reconcile(stage)
+    message = fatal(rsp)
+    assert message is not None and message.startswith(
+        f"spec.hostnames[0]: '{HOST}' is already written by dnsroute/acme-prod/web (A record set, Record ")
+    assert not stage.composed
+
+
+def test_cloudflare_loser_removes_only_its_own_records() -> None:
+    host = "web.acme.omantel.example"
+    engine = Engine(_cluster(CLOUDFLARE_CRDS))
+    prod, stage = _route("acme-prod", "203.0.113.10", host), _route("acme-stage", "198.51.100.7", host)
+    _race(engine, prod, stage)
+    engine.reconcile(prod)
+    engine.reconcile(stage)
+    assert "are removed until that owner lets go" in _condition(stage.last).message
+    assert not stage.composed  # each DNSRecord holds its own record by id: deleting it deletes only that
+    assert len(prod.composed) == 2
+    # From then on the loser is a newcomer, refused before writing anything.
+    assert fatal(engine.reconcile(stage)) is not None
+
+
+def test_only_served_kinds_are_asked_about() -> None:
+    # A v2 cluster with only the namespaced Route53 kind installed: asking Crossplane to list the
+    # cluster-scoped kind would fail the whole reconcile ("no matches for kind").
+    engine = Engine(_cluster(["aws/route53.aws.m.upbound.io_records.yaml"]))
+    rsp = engine.reconcile(_route("acme-prod", "203.0.113.10"))
+    assert fatal(rsp) is None
+    asked = {(s.api_version, s.kind) for s in rsp.requirements.resources.values()}
+    assert ("route53.aws.upbound.io/v1beta2", "Record") not in asked
+    assert ("apiextensions.k8s.io/v1", "CustomResourceDefinition") in asked
+
+
+def test_the_engine_fails_on_unserved_kinds_like_crossplane() -> None:
+    selector = fnv1.ResourceSelector(api_version="route53.aws.upbound.io/v1beta2", kind="Record")
+    with pytest.raises(UnservedKindError):
+        _cluster(["aws/route53.aws.m.upbound.io_records.yaml"]).fetch(selector)
+
+
+def test_a_legacy_cluster_xr_and_a_namespaced_xr_are_checked_across_scopes() -> None:
+    engine = Engine(_cluster(ROUTE53_CRDS))
+    legacy = Composite(xr("XDNSRoute", {"hostnames": [HOST], "targets": {"addresses": ["203.0.113.10"]}},
+                          namespace=None, name="web-x1", labels={"crossplane.io/claim-namespace": "acme-prod",
+                                                                 "crossplane.io/claim-name": "web"}))
+    engine.reconcile(legacy)
+    message = fatal(engine.reconcile(_route("acme-stage", "198.51.100.7")))
+    assert message is not None and "is already written by dnsroute/acme-prod/web" in message
+
+
+def test_a_composite_at_rest_keeps_checking() -> None:
+    engine = Engine(_cluster(ROUTE53_CRDS))
+    prod = _route("acme-prod", "203.0.113.10")
+    engine.reconcile(prod)
+    engine.mark_ready(prod)
+    rsp = engine.reconcile(prod)
+    assert all(r.ready == fnv1.READY_TRUE for r in rsp.desired.resources.values())
+    assert [k for k in rsp.requirements.resources if k.startswith("owner-of-")]
+    body = resource.struct_to_dict(rsp.desired.composite.resource)
+    assert body["status"]["fqdns"] == [HOST]
