@@ -2,6 +2,11 @@ module github.com/openova/catalyst-dns/tools/externaldns
 
 go 1.26.6
 
+// The newest ExternalDNS the Go module proxy here serves that builds with the local Go
+// (go1.26.8, GOTOOLCHAIN=local). v0.23.0 is served but its go.mod says `go 1.27.0`:
+// "sigs.k8s.io/external-dns@v0.23.0 requires go >= 1.27.0 (running go 1.26.8; GOTOOLCHAIN=local)".
+// Change it with `go get <package>@<version>` for the packages the test imports (not
+// `go mod tidy`: see scripts/build-externaldns.sh).
 require sigs.k8s.io/external-dns v0.22.0
 
 require (

@@ -169,7 +169,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// pinnedVersion is set by scripts/build-externaldns.sh (-ldflags -X) from go.mod.
+var pinnedVersion string
+
 func moduleVersion(path string) string {
+	if pinnedVersion != "" {
+		return pinnedVersion
+	}
 	if info, ok := debug.ReadBuildInfo(); ok {
 		for _, dep := range info.Deps {
 			if dep.Path == path {
@@ -745,8 +751,14 @@ func TestControlMissingRegistryRecord(t *testing.T) {
 	}
 }
 
-// oldName is the pre-v0.12 ownership name ExternalDNS still reads: prefix + name, no type.
-func oldName(prefix, name string) string { return prefix + name }
+// oldName is the pre-v0.12 ownership name ExternalDNS still reads: prefix + name, no type
+// (a leading '*' replaced as the registry replaces it when looking the name up).
+func oldName(cfg *externaldns.Config, name string) string {
+	if cfg.TXTWildcardReplacement != "" && strings.HasPrefix(name, "*.") {
+		name = cfg.TXTWildcardReplacement + name[1:]
+	}
+	return cfg.TXTPrefix + name
+}
 
 // withOldFormat replaces each typed ownership record by one old-format record per name,
 // owned by owner (content of the first typed record of that name, owner rewritten).
@@ -763,7 +775,7 @@ func withOldFormat(in *Input, cfg *externaldns.Config, records []Record, owner s
 	}
 	seen := map[string]bool{}
 	for _, r := range data {
-		name := oldName(in.Prefix, r.Name)
+		name := oldName(cfg, r.Name)
 		if seen[name] {
 			continue
 		}
