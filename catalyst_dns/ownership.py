@@ -19,7 +19,9 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from catalyst_dns import names
 from catalyst_dns.errors import DnsInputError
+from catalyst_dns.providers import provider_for
 from catalyst_dns.records import RecordSet, RecordType, Txt
 from catalyst_dns.settings import Zone
 
@@ -76,18 +78,44 @@ def is_registry_name(name: str) -> bool:
 
 
 def registry_record_set(
-    record_set: RecordSet, owner: Owner, zone_for: Callable[[str], Zone | None]
+    record_set: RecordSet, owner: Owner, zone_for: Callable[[str], Zone | None], field: str = "metadata"
 ) -> RecordSet:
-    """The ownership record set for ``record_set``, in the zone its name falls into.
+    """The ownership record set for ``record_set``, checked like any record we write.
 
     ``zone_for`` maps a name to its Sovereign zone (longest match). At an apex the mapped
     name falls outside the record's own zone (``_externaldns.a-example.com``), which is
-    where ExternalDNS writes it too.
+    where ExternalDNS writes it too. The TXT record carries the TTL the guarded record is
+    written with at its provider (Cloudflare writes a proxied record with TTL 1, automatic,
+    which a TXT record may also have; the user's TTL may be below Cloudflare's 60-second
+    minimum for unproxied records), and passes the same name and provider rules: a claim
+    whose ownership record could not exist is refused up front, naming ``field`` (the
+    user's field), instead of leaving an MR that never becomes Ready.
     """
     name = registry_name(record_set.name, record_set.type)
+    try:
+        names.normalise(name, field, underscore=True)
+    except DnsInputError:
+        label_growth = len(str(record_set.type)) + 1  # "<type>-" in front of the first label
+        raise DnsInputError(field, record_set.name,
+                            f"needs the ownership record {name!r}, which cannot exist: a DNS label is at most "
+                            f"{names.MAX_LABEL_OCTETS} octets and a name at most {names.MAX_NAME_OCTETS} "
+                            f"(RFC 1035); the registry adds {label_growth} octets to the first label and "
+                            f"{len(PREFIX) + label_growth} to the name, so keep the first label within "
+                            f"{names.MAX_LABEL_OCTETS - label_growth} and the name within "
+                            f"{names.MAX_NAME_OCTETS - len(PREFIX) - label_growth} octets") from None
     zone = zone_for(name)
     if zone is None:
-        raise DnsInputError("metadata", record_set.name,
+        raise DnsInputError(field, record_set.name,
                             f"has ownership record {name}, which falls outside every Sovereign zone")
-    return RecordSet(zone=zone, name=name, type=RecordType.TXT,
-                     ttl=record_set.ttl, rdata=(Txt((registry_text(owner),)),))
+    guarded = provider_for(record_set.zone.provider)
+    registry = RecordSet(zone=zone, name=name, type=RecordType.TXT,
+                         ttl=guarded.written_ttl(record_set), rdata=(Txt((registry_text(owner),)),))
+    provider = provider_for(zone.provider)
+    try:
+        provider.check(registry, field)
+    except DnsInputError as exc:
+        raise DnsInputError(field, record_set.name,
+                            f"needs the ownership record {name}, which {provider.title} refuses: "
+                            f"{exc.field.removeprefix(field).lstrip('.') or 'the value'} {exc.value!r} {exc.rule}"
+                            ) from None
+    return registry

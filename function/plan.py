@@ -92,7 +92,7 @@ class _Planner:
     def finish(self) -> Plan:
         rules.check_record_sets(self.plan.record_sets)
         owner = ownership.Owner(self.settings.owner_id, self.composite.owner)
-        self.plan.ownership = [(ownership.registry_record_set(rs, owner, self.settings.zone_for), field)
+        self.plan.ownership = [(ownership.registry_record_set(rs, owner, self.settings.zone_for, field), field)
                                for rs, field in self.plan.record_sets]
         return self.plan
 

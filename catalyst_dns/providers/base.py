@@ -135,6 +135,10 @@ class Provider(ABC):
         """``ttl`` raised to the provider minimum, for records whose TTL we choose (Gslb CNAMEs)."""
         return min(max(ttl, self.min_ttl), self.max_ttl)
 
+    def written_ttl(self, record_set: RecordSet) -> int:
+        """The TTL the provider is given for ``record_set`` (Cloudflare: 1 when proxied)."""
+        return record_set.ttl
+
     def check(self, record_set: RecordSet, field: str) -> None:
         """Refuse a record set this provider cannot hold; ``field`` names the claim field."""
         if record_set.proxied and not self.supports_proxied:

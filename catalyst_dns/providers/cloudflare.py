@@ -67,6 +67,10 @@ class Cloudflare(Provider):
     supports_proxied = True
     records_by_id = True
 
+    def written_ttl(self, record_set: RecordSet) -> int:
+        """Proxied records are written with the automatic TTL."""
+        return ttl(record_set)
+
     def check(self, record_set: RecordSet, field: str) -> None:
         """Cloudflare's proxy and content rules, beside the common ones."""
         super().check(record_set, field)
