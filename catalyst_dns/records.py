@@ -109,9 +109,28 @@ def presentation(rdata: Rdata, *, dotted: bool = True) -> str:
     raise AssertionError(rdata)  # pragma: no cover - the union is closed
 
 
-def quote(text: str) -> str:
-    r"""A presentation-format character-string: double-quoted, with ``"`` and ``\`` escaped."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def escape(text: str, *, octal: bool = False) -> str:
+    r"""The inside of an RFC 1035 §5.1 quoted character-string holding ``text``'s UTF-8 octets.
+
+    ``"`` and ``\`` are backslash-escaped, printable ASCII (space included) stays as it is,
+    and every other octet becomes ``\DDD`` — three *decimal* digits, as RFC 1035 says, or
+    three *octal* digits where a provider reads them so (Route53's documented format).
+    Escaping per octet, not per character, keeps non-ASCII text exactly the octets it was.
+    """
+    out: list[str] = []
+    for octet in text.encode("utf-8"):
+        if octet in (0x22, 0x5C):
+            out.append("\\" + chr(octet))
+        elif 0x20 <= octet <= 0x7E:
+            out.append(chr(octet))
+        else:
+            out.append(f"\\{octet:03o}" if octal else f"\\{octet:03d}")
+    return "".join(out)
+
+
+def quote(text: str, *, octal: bool = False) -> str:
+    """An RFC 1035 quoted character-string: ``"`` + ``escape(text)`` + ``"``."""
+    return '"' + escape(text, octal=octal) + '"'
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,15 +175,38 @@ def _target(token: str, field: str, *, allow_root: bool) -> str:
     return names.normalise(token, field, underscore=True)
 
 
-def _unescape(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
+_ESCAPE = re.compile(r"\\([0-9]{3}|.)", re.DOTALL)
+
+
+def _unescape(text: str, field: str, value: str) -> str:
+    r"""The text of an RFC 1035 §5.1 character-string's inside: ``\X`` is X, ``\DDD`` one octet (decimal)."""
+    if "\\" not in text:
+        return text
+    out = bytearray()
+    position = 0
+    for match in _ESCAPE.finditer(text):
+        out += text[position:match.start()].encode("utf-8")
+        token = match.group(1)
+        if len(token) == 3:
+            if int(token) > 255:
+                raise DnsInputError(field, value, f"has the escape \\{token}; \\DDD is one octet, 000-255")
+            out.append(int(token))
+        else:
+            out += token.encode("utf-8")
+        position = match.end()
+    out += text[position:].encode("utf-8")
+    try:
+        return out.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DnsInputError(field, value, "has \\DDD escapes that do not spell UTF-8 text; "
+                            "TXT values are carried as UTF-8 text") from None
 
 
 def _octets(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
-def _chunk(text: str) -> tuple[str, ...]:
+def chunk(text: str) -> tuple[str, ...]:
     """Split text into strings of at most 255 UTF-8 octets, never inside a character."""
     if _octets(text) <= MAX_TXT_STRING_OCTETS:
         return (text,)
@@ -191,13 +233,13 @@ def parse_txt(value: str, field: str) -> Txt:
     if stripped.startswith('"'):
         if _TXT_STRINGS.sub("", stripped).strip():
             raise DnsInputError(field, value, 'mixes quoted and unquoted text; write either "a" "b" or plain text')
-        strings = tuple(_unescape(s) for s in _TXT_STRINGS.findall(stripped))
+        strings = tuple(_unescape(s, field, value) for s in _TXT_STRINGS.findall(stripped))
         for s in strings:
             if _octets(s) > MAX_TXT_STRING_OCTETS:
                 raise DnsInputError(field, value, f"has a quoted string of {_octets(s)} octets; "
                                     f"each string is at most {MAX_TXT_STRING_OCTETS} octets")
     else:
-        strings = _chunk(value)
+        strings = chunk(value)
     total = sum(map(_octets, strings))
     if total > MAX_TXT_OCTETS:
         raise DnsInputError(field, f"<{total} octets>", f"is longer than {MAX_TXT_OCTETS} octets")
@@ -239,7 +281,7 @@ def parse_rdata(rtype: RecordType, value: object, field: str) -> Rdata:
             known = ", ".join(sorted(_CAA_PROPERTY_TAGS))
             raise DnsInputError(field, value, f"has CAA tag {tag!r}; known tags: {known}")
         raw = match.group(3)
-        text = _unescape(raw[1:-1]) if raw.startswith('"') else raw
+        text = _unescape(raw[1:-1], field, value) if raw.startswith('"') else raw
         if tag in ("issue", "issuewild"):
             issuer = text.split(";", 1)[0].strip()
             if issuer:

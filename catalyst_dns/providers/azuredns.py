@@ -4,16 +4,21 @@ Quirks: one kind per record type; no name field: the relative name (``@`` at the
 is the ``crossplane.io/external-name`` annotation; ``zoneName`` and ``resourceGroupName``
 locate the zone; ``ttl`` is required; A/AAAA/NS take ``records`` (strings), CNAME a single
 ``record`` string, and TXT/MX/SRV/CAA a ``record`` list of objects, with the MX preference
-as a *string*; TXT values are whole texts (Azure splits at 255 itself), host names carry
-no trailing dot.
+as a *string*; host names carry no trailing dot.
+
+TXT: each ``record[].value`` is one raw text (no quoting, no escapes: Azure's API takes
+the octets as they are) that Azure itself splits into 255-character strings. So a value
+whose strings the user split anywhere else cannot be carried as written, and is refused
+rather than silently re-split.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers.base import EXTERNAL_NAME, ApiVersions, Provider
-from catalyst_dns.records import Address, Caa, Host, Mx, Rdata, RecordSet, RecordType, Srv, Txt
+from catalyst_dns.records import Address, Caa, Host, Mx, Rdata, RecordSet, RecordType, Srv, Txt, chunk, quote
 
 API = ApiVersions("network.azure.m.upbound.io/v1beta1", "network.azure.upbound.io/v1beta1")
 KINDS = {t: f"DNS{t.value}Record" for t in RecordType}
@@ -52,6 +57,15 @@ def value_fields(record_set: RecordSet) -> dict[str, Any]:
     return {"record": values}
 
 
+def check_txt(record_set: RecordSet, field: str) -> None:
+    """Refuse TXT values whose string boundaries Azure would not reproduce."""
+    for rdata in record_set.rdata:
+        if isinstance(rdata, Txt) and chunk(rdata.text) != rdata.strings:
+            raise DnsInputError(f"{field}.values", " ".join(quote(s) for s in rdata.strings),
+                                "splits its text into strings Azure DNS cannot keep: Azure takes one text "
+                                "per value and splits it every 255 characters itself; write it as one string")
+
+
 class AzureDns(Provider):
     """Azure public DNS zones."""
 
@@ -59,6 +73,11 @@ class AzureDns(Provider):
     title = "Azure DNS"
     api = API
     kind = "DNSARecord"
+
+    def check(self, record_set: RecordSet, field: str) -> None:
+        """Azure's TXT rule, beside the common ones."""
+        super().check(record_set, field)
+        check_txt(record_set, field)
 
     def kind_of(self, rtype: RecordType) -> str:
         """Azure has a kind per record type."""

@@ -2,9 +2,10 @@
 
 Quirks: Cloudflare stores single records, so a record set becomes one MR per value; names
 are FQDNs without the dot; ``ttl`` is required and ``1`` means automatic, which is
-mandatory when proxied; only A, AAAA and CNAME can be proxied; TXT content is bare text
-(Cloudflare splits it into 255-octet strings itself) of at most 2048 characters; MX keeps
-its preference in ``priority``; SRV and CAA go in ``data``.
+mandatory when proxied; only A, AAAA and CNAME can be proxied; TXT ``content`` "must
+consist of quoted character strings (RFC 1035), each with a length of up to 255 bytes"
+(Cloudflare's API reference), at most 2048 characters as written; MX keeps its preference
+in ``priority``; SRV and CAA go in ``data``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from catalyst_dns import kubenames
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers.base import ApiVersions, Composed, Provider, Scope, envelope, mr_name
-from catalyst_dns.records import Address, Caa, Host, Mx, Rdata, RecordSet, RecordType, Srv, Txt
+from catalyst_dns.records import Address, Caa, Host, Mx, Rdata, RecordSet, RecordType, Srv, Txt, quote
 
 API = ApiVersions("dns.cloudflare.m.cloudflare.com/v1alpha1", "dns.cloudflare.crossplane.io/v1alpha1")
 AUTO_TTL = 1
@@ -39,8 +40,8 @@ def record_fields(rdata: Rdata) -> dict[str, Any]:
             return {"content": address}
         case Host(target):
             return {"content": target}
-        case Txt():
-            return {"content": rdata.text}
+        case Txt(strings):
+            return {"content": " ".join(quote(s) for s in strings)}
         case Mx(preference, exchange):
             return {"content": exchange, "priority": preference}
         case Srv(priority, weight, port, target):
@@ -79,9 +80,10 @@ class Cloudflare(Provider):
                                 f"is not allowed for {record_set.type} records; "
                                 "Cloudflare proxies only A, AAAA and CNAME")
         for rdata in record_set.rdata:
-            if isinstance(rdata, Txt) and len(rdata.text) > MAX_TXT_CONTENT:
-                raise DnsInputError(f"{field}.values", f"<{len(rdata.text)} characters>",
-                                    f"is longer than Cloudflare's {MAX_TXT_CONTENT}-character TXT limit")
+            content = record_fields(rdata).get("content", "") if isinstance(rdata, Txt) else ""
+            if len(content) > MAX_TXT_CONTENT:
+                raise DnsInputError(f"{field}.values", f"<{len(content)} characters as quoted for Cloudflare>",
+                                    f"is longer than Cloudflare's {MAX_TXT_CONTENT}-character TXT content limit")
 
     def check_ttl(self, record_set: RecordSet, field: str) -> None:
         """A proxied record's TTL is automatic (we write 1); others 60-86400 or 1."""

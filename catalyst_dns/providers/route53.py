@@ -1,18 +1,22 @@
-"""Amazon Route53 (crossplane-contrib/provider-upjet-aws, ``Record``).
+r"""Amazon Route53 (crossplane-contrib/provider-upjet-aws, ``Record``).
 
 Quirks: names are FQDNs; there is no ``region`` field on records; ``records`` holds one
-string per value; TXT values are unquoted, and a value longer than 255 octets is written
-as its strings joined by ``""`` (the provider's split marker), which also means a literal
-``"`` cannot be expressed; cluster scope serves ``v1beta2`` (alias as an object).
+string per value; cluster scope serves ``v1beta2`` (alias as an object).
+
+TXT: the Terraform provider underneath wraps each ``records`` entry in one pair of double
+quotes before it reaches Route53 (terraform-provider-aws ``flattenTxtEntry``), so an entry
+is the *inside* of Route53's TXT format: each string escaped as Route53 documents
+(``\"``, ``\\``, and ``\ooo`` *octal* for octets outside printable ASCII), strings joined
+by ``""`` — which, inside the added quotes, closes one string and opens the next.
+
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers.base import ApiVersions, Provider
-from catalyst_dns.records import Rdata, RecordSet, Txt, presentation
+from catalyst_dns.records import Rdata, RecordSet, Txt, escape, presentation
 
 API = ApiVersions("route53.aws.m.upbound.io/v1beta1", "route53.aws.upbound.io/v1beta2")
 TXT_SPLIT = '""'
@@ -26,7 +30,7 @@ def record_name(record_set: RecordSet) -> str:
 def record_value(rdata: Rdata) -> str:
     """One entry of ``records``."""
     if isinstance(rdata, Txt):
-        return TXT_SPLIT.join(rdata.strings)
+        return TXT_SPLIT.join(escape(s, octal=True) for s in rdata.strings)
     return presentation(rdata, dotted=False)
 
 
@@ -38,14 +42,6 @@ class Route53(Provider):
     api = API
     kind = "Record"
     min_ttl = 0
-
-    def check(self, record_set: RecordSet, field: str) -> None:
-        """Route53 cannot carry a literal double quote inside TXT text."""
-        super().check(record_set, field)
-        for rdata in record_set.rdata:
-            if isinstance(rdata, Txt) and any('"' in s for s in rdata.strings):
-                raise DnsInputError(f"{field}.values", rdata.text,
-                                    "contains '\"', which Route53 TXT values cannot carry")
 
     def for_provider(self, record_set: RecordSet) -> dict[str, Any]:
         """One Record for the whole set."""

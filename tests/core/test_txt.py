@@ -1,0 +1,141 @@
+"""TXT text reaches every provider as the same octets (issue 9 point 6).
+
+Each provider's value is read back with a decoder written here from that provider's
+documented format, not from our encoder:
+
+* RFC 1035 §5.1 presentation (Cloud DNS ``rrdatas``, Hetzner ``records[].value``,
+  Cloudflare ``content``, which "must consist of quoted character strings (RFC 1035)"):
+  quoted strings, ``\\X`` is X, ``\\DDD`` one octet in *decimal*;
+* Route53: the Terraform provider wraps each ``records`` entry in one pair of quotes
+  (terraform-provider-aws ``flattenTxtEntry``), and Route53 reads ``\\ooo`` as *octal*;
+* Azure DNS: ``record[].value`` is the raw text, split by Azure every 255 characters.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from catalyst_dns.errors import DnsInputError
+from catalyst_dns.providers import Scope, provider_for
+from catalyst_dns.records import RecordType, make_record_set, parse_rdata
+from catalyst_dns.settings import Zone
+
+ZONES = {
+    "route53": Zone(name="aws.example", provider="route53", zone_id="Z1", provider_config="aws"),
+    "clouddns": Zone(name="gcp.example", provider="clouddns", zone_id="gcp-example", provider_config="gcp"),
+    "hetzner": Zone(name="hz.example", provider="hetzner", zone_id="1", provider_config="hetzner"),
+    "cloudflare": Zone(name="cf.example", provider="cloudflare", zone_id="0" * 32, provider_config="cloudflare"),
+    "azuredns": Zone(name="az.example", provider="azuredns", zone_id="az.example", provider_config="azure",
+                     resource_group="rg"),
+}
+
+
+def decode_presentation(text: str, *, octal: bool = False) -> list[bytes]:
+    """Quoted character-strings (adjacent or space-separated) to their octets."""
+    strings: list[bytes] = []
+    position = 0
+    while position < len(text):
+        if text[position] == " ":
+            position += 1
+            continue
+        assert text[position] == '"', f"unquoted text at {position} in {text!r}"
+        position += 1
+        out = bytearray()
+        while text[position] != '"':
+            char = text[position]
+            if char == "\\":
+                digits = text[position + 1:position + 4]
+                if re.fullmatch(r"[0-9]{3}", digits):
+                    out.append(int(digits, 8 if octal else 10))
+                    position += 4
+                    continue
+                char = text[position + 1]
+                position += 1
+            out += char.encode("utf-8")
+            position += 1
+        strings.append(bytes(out))
+        position += 1
+    return strings
+
+
+def provider_octets(key: str, user_value: str) -> list[bytes]:
+    """What the provider stores for one TXT value the user wrote: its strings, as octets."""
+    zone = ZONES[key]
+    record_set = make_record_set(zone, f"t.{zone.name}", RecordType.TXT, 300,
+                                 [parse_rdata(RecordType.TXT, user_value, "spec.values[0]")], "spec.values")
+    provider = provider_for(key)
+    provider.check(record_set, "spec")
+    (composed,) = provider.compose(record_set, Scope.NAMESPACED, "dnsrecord/ns/x")
+    for_provider = composed.manifest["spec"]["forProvider"]
+    if key == "route53":
+        return decode_presentation('"' + for_provider["records"][0] + '"', octal=True)
+    if key == "clouddns":
+        return decode_presentation(for_provider["rrdatas"][0])
+    if key == "hetzner":
+        return decode_presentation(for_provider["records"][0]["value"])
+    if key == "cloudflare":
+        return decode_presentation(for_provider["content"])
+    raw = for_provider["record"][0]["value"].encode("utf-8")
+    return [raw[i:i + 255] for i in range(0, len(raw), 255)] or [b""]
+
+
+@pytest.mark.parametrize("key", sorted(set(ZONES) - {"azuredns"}))
+def test_backslash_and_quote_in_presentation_form_reach_every_provider(key: str) -> None:
+    # The issue's example: two strings, the first holding a backslash.
+    assert provider_octets(key, r'"a\\b" "c"') == [b"a\\b", b"c"]
+    assert provider_octets(key, r'"say \"hi\""') == [b'say "hi"']
+
+
+def test_azure_carries_backslash_and_quote_as_raw_text() -> None:
+    assert provider_octets("azuredns", r'"a\\b \"c\""') == [b'a\\b "c"']
+
+
+def test_route53_value_is_escaped_inside_the_quotes_terraform_adds() -> None:
+    zone = ZONES["route53"]
+    record_set = make_record_set(zone, "t.aws.example", RecordType.TXT, 300,
+                                 [parse_rdata(RecordType.TXT, r'"a\\b" "c"', "v")], "spec.values")
+    (composed,) = provider_for("route53").compose(record_set, Scope.NAMESPACED, "o")
+    assert composed.manifest["spec"]["forProvider"]["records"] == [r'a\\b""c']
+
+
+@pytest.mark.parametrize("key", sorted(ZONES))
+def test_decimal_escapes_and_non_ascii_text_keep_their_octets(key: str) -> None:
+    assert provider_octets(key, r'"caf\195\169"') == ["café".encode()]
+    assert provider_octets(key, "grüße, 東京") == ["grüße, 東京".encode()]
+
+
+TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=600)
+
+
+@pytest.mark.parametrize("key", sorted(ZONES))
+@given(text=TEXT)
+def test_plain_text_round_trips_through_every_provider(key: str, text: str) -> None:
+    if key == "cloudflare" and len(text.encode("utf-8")) * 4 > 2000:
+        return  # may pass Cloudflare's 2048-character content limit once escaped; refused, tested below
+    stripped = text.strip()
+    if not stripped or stripped.startswith('"'):
+        return  # plain text is what the user wrote unquoted
+    assert b"".join(provider_octets(key, stripped)) == stripped.encode("utf-8")
+
+
+def test_invalid_escapes_are_refused_not_changed() -> None:
+    with pytest.raises(DnsInputError, match="is one octet, 000-255"):
+        parse_rdata(RecordType.TXT, r'"\999"', "spec.values[0]")
+    with pytest.raises(DnsInputError, match="do not spell UTF-8 text"):
+        parse_rdata(RecordType.TXT, r'"\255"', "spec.values[0]")
+
+
+def test_azure_refuses_string_boundaries_it_cannot_keep() -> None:
+    with pytest.raises(DnsInputError, match="Azure takes one text per value and splits it every 255"):
+        provider_octets("azuredns", '"v=DKIM1; k=rsa; " "p=MIIB"')
+    long = "x" * 300
+    assert provider_octets("azuredns", long) == [b"x" * 255, b"x" * 45]
+
+
+def test_cloudflare_refuses_content_over_its_limit_as_written() -> None:
+    with pytest.raises(DnsInputError, match="Cloudflare's 2048-character TXT content limit"):
+        provider_octets("cloudflare", "é" * 400)  # 800 octets, 3,200 characters once escaped
