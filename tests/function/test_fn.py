@@ -61,8 +61,8 @@ def test_gslb_composes_cnames_ownership_and_k8gb_objects() -> None:
     assert cname["spec"]["forProvider"]["ttl"] == 60  # Cloudflare's floor, above the Gslb's 30
     txt = next(d for d in docs.values() if d["metadata"]["labels"].get("dns.openova.io/type") == "txt")
     assert txt["spec"]["forProvider"]["name"] == "_externaldns.cname-shop.acme.omantel.example"
-    assert txt["spec"]["forProvider"]["content"] == (
-        "heritage=external-dns,external-dns/owner=catalyst-dns,external-dns/resource=gslb/acme-prod/example")
+    assert txt["spec"]["forProvider"]["content"] == (  # quoted: ExternalDNS writes it so, Cloudflare reads TXT so
+        '"heritage=external-dns,external-dns/owner=catalyst-dns,external-dns/resource=gslb/acme-prod/example"')
     objects = [d for d in docs.values() if d["kind"] == "Object"]
     assert sorted(o["spec"]["providerConfigRef"]["name"] for o in objects) == ["fsn-dmz", "hel-dmz"]
     gslb = objects[0]["spec"]["forProvider"]["manifest"]
