@@ -19,7 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import export_records  # noqa: E402
+import export_records as export_records  # noqa: E402  (re-exported to the tests)
 import xprender  # noqa: E402
 
 Sets = list[tuple[str, list[export_records.Record]]]
@@ -37,8 +37,7 @@ def externaldns() -> Path:
     env = os.environ.get("EXTERNALDNS_INTEROP_TEST")
     if env:
         return Path(env)
-    proc = subprocess.run([str(ROOT / "scripts" / "build-externaldns.sh")], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True)
+    proc = subprocess.run([str(ROOT / "scripts" / "build-externaldns.sh")], capture_output=True, text=True)
     if proc.returncode != 0:
         pytest.fail(f"scripts/build-externaldns.sh failed:\n{proc.stderr[-3000:]}")
     return Path(proc.stdout.strip().splitlines()[-1])
