@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalyst_dns import kubenames
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers.base import ApiVersions, Composed, Provider, Scope, envelope, mr_name
 from catalyst_dns.records import Address, Caa, Host, Mx, Rdata, RecordSet, RecordType, Srv, Txt, quote
@@ -51,9 +50,9 @@ def record_fields(rdata: Rdata) -> dict[str, Any]:
     raise AssertionError(rdata)  # pragma: no cover
 
 
-def content_key(rdata: Rdata) -> str:
-    """What tells one record of a set from another, for its MR name."""
-    return repr(tuple(rdata))
+def slot_suffix(slot: int) -> str:
+    """The identity of the ``slot``-th value of a record set (values in their sorted order)."""
+    return f"slot-{slot}"
 
 
 class Cloudflare(Provider):
@@ -107,12 +106,20 @@ class Cloudflare(Provider):
         return base
 
     def compose(self, record_set: RecordSet, scope: Scope, owner: str) -> list[Composed]:
-        """One DNSRecord per value."""
+        """One DNSRecord per value, named by its slot, not by its value.
+
+        A changed value is then an update of the same MR (and of the same Cloudflare record,
+        as ExternalDNS does it) instead of a delete and a create, which Crossplane runs
+        delete-first and which would leave the name unanswered (and NXDOMAIN cached). Slots
+        follow the values' sorted order, so reordering the claim changes nothing; adding or
+        removing a value updates the slots after it in place and creates or deletes only the
+        last one. The record set's identity (zone, name, type) stays in every MR name's hash,
+        so slots of different record sets never collide.
+        """
         base = self.for_provider(record_set)
         out = []
-        for rdata in record_set.rdata:
-            # Named by value, so adding a value to the set leaves the other records alone.
-            name = mr_name(record_set, kubenames.digest(content_key(rdata), length=6))
+        for slot, rdata in enumerate(record_set.rdata):
+            name = mr_name(record_set, slot_suffix(slot))
             for_provider = {**base, **record_fields(rdata)}
             out.append(Composed(name, envelope(api_version=API.of(scope), kind=self.kind, name=name,
                                                record_set=record_set, scope=scope,
