@@ -122,10 +122,11 @@ def relative(name: str, zone: str) -> str:
     return zone if name in ("@", "") else f"{name}.{zone}"
 
 
-def character_strings(text: str) -> list[str]:
-    """The character-strings of a presentation-form TXT value (``"a" "b"``, escapes honoured).
+def character_strings(text: str, *, octal: bool = False) -> list[str]:
+    r"""The character-strings of a presentation-form TXT value (``"a" "b"``, escapes honoured).
 
-    A value with no quotes at all is one bare string.
+    Escapes are RFC 1035's ``\X`` and decimal ``\DDD``; Route53 documents ``\ooo`` as
+    *octal* (``octal=True``). A value with no quotes at all is one bare string.
     """
     text = text.strip()
     if not text.startswith('"'):
@@ -139,7 +140,7 @@ def character_strings(text: str) -> list[str]:
         if text[i] != '"':
             raise ExportError(f"TXT value {text[:60]!r}: text outside quotes at {i}")
         i += 1
-        buf: list[str] = []
+        buf = bytearray()  # escapes are octets: decode the string as UTF-8 at its end
         while True:
             if i >= len(text):
                 raise ExportError(f"TXT value {text[:60]!r}: unterminated quote")
@@ -147,18 +148,18 @@ def character_strings(text: str) -> list[str]:
             if ch == "\\":
                 nxt = text[i + 1:i + 4]
                 if len(nxt) == 3 and nxt.isdigit():
-                    buf.append(chr(int(nxt)))
+                    buf.append(int(nxt, 8 if octal else 10))
                     i += 4
                 else:
-                    buf.append(text[i + 1])
+                    buf += text[i + 1].encode()
                     i += 2
             elif ch == '"':
                 i += 1
                 break
             else:
-                buf.append(ch)
+                buf += ch.encode()
                 i += 1
-        out.append("".join(buf))
+        out.append(buf.decode("utf-8", "surrogateescape"))
     return out
 
 
@@ -226,13 +227,20 @@ def read_cloudflare(doc: Mapping[str, Any], fp: Mapping[str, Any], what: str, _:
 
 
 def read_route53(doc: Mapping[str, Any], fp: Mapping[str, Any], what: str, _: Settings) -> Record:
-    """Route53 Record: FQDN name, values unquoted, TXT strings over 255 split by ``""``."""
+    r"""Route53 Record: FQDN name, values unquoted.
+
+    A TXT entry is the inside of Route53's TXT format (the Terraform provider adds the outer
+    quotes): strings escaped with octal ``\ooo``, joined by ``""``.
+    """
     if fp.get("alias"):
         raise ExportError(f"{what}: alias records have no values to export")
     rtype = str(_require(fp, "type", what))
     values = []
     for value in _require(fp, "records", what):
-        values.append("".join(str(value).split('""')) if rtype == "TXT" else presentation(rtype, str(value)))
+        if rtype == "TXT":
+            values.append("".join(character_strings(f'"{value}"', octal=True)))
+        else:
+            values.append(presentation(rtype, str(value)))
     return Record(fqdn(str(_require(fp, "name", what))), rtype, _ttl(fp, what), values)
 
 
