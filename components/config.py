@@ -5,8 +5,18 @@ every error names the configuration key it came from (``catalyst-dns:regions[1].
 so ``pulumi preview`` on a bad stack fails with a message the engineer can act on and
 leaves nothing half-created.
 
-The keys, their types and defaults are declared once in ``SCALAR_KEYS`` / ``OBJECT_KEYS``;
-``Pulumi.yaml`` documents the same keys (a test keeps the two in step).
+The keys, their types and defaults are declared once in ``SCALAR_KEYS`` / ``OBJECT_KEYS``.
+``Pulumi.yaml`` declares under ``config:`` exactly what :func:`project_config` returns (a test
+keeps the two in step): the Pulumi CLI treats a declared key without a ``default`` as required
+and refuses the stack before the program starts, so only the truly required keys
+(``REQUIRED_KEYS``) are declared without one; optional keys with no fixed default (per-cloud
+credentials, ``gslbZone``...) are documented in Pulumi.yaml's comments and checked here.
+Secrets are never declared: a declared ``secret: true`` key must be set, encrypted, on every
+stack, which would make every cloud's credentials mandatory.
+
+Errors are ``ConfigError``, a ``pulumi.RunError``: the Python language host shows a RunError
+as its message alone, where any other exception becomes "Program failed with an unhandled
+exception" and a traceback.
 """
 
 from __future__ import annotations
@@ -54,19 +64,50 @@ SCALAR_KEYS: dict[str, tuple[str, Any, str]] = {
     "hcloudToken": ("string", None, "Hetzner Cloud API token, secret (else HCLOUD_TOKEN)."),
 }
 SECRET_KEYS = frozenset({"cloudflareApiToken", "gcpCredentials", "hcloudToken"})
-OBJECT_KEYS: dict[str, str] = {
-    "regions": "List of regions: {geotag, nameserver: {ipv4, ipv6}, ingress: {ipv4: [], ipv6: []}, "
-               "kubernetesProviderConfig}. At least one; each needs a k8gb nameserver address.",
-    "childZones": "List of child zones below the domain: {name, provider, dnssec, providerConfig, "
-                  "project (clouddns), resourceGroup (azuredns)}.",
-    "tenants": "List of {namespaces: [], suffixes: []}: which namespaces may claim which names.",
-    "reserved": "List of names (wildcards allowed) added to the function's reserved names.",
+# key -> (item type, default, description): lists, of objects (checked field by field here)
+# or of strings. A default of None means required.
+OBJECT_KEYS: dict[str, tuple[str, list[Any] | None, str]] = {
+    "regions": ("object", None, "List of regions: {geotag, nameserver: {ipv4, ipv6}, ingress: "
+                "{ipv4: [], ipv6: []}, kubernetesProviderConfig}. At least one; each needs a k8gb "
+                "nameserver address (required)."),
+    "childZones": ("object", [], "List of child zones below the domain: {name, provider, dnssec, "
+                   "providerConfig, project (clouddns), resourceGroup (azuredns)}."),
+    "tenants": ("object", [], "List of {namespaces: [], suffixes: []}: which namespaces may claim "
+                "which names."),
+    "reserved": ("string", [], "List of names (wildcards allowed) added to the function's reserved names."),
 }
+# The keys every stack must set; the only ones Pulumi.yaml declares without a default.
+REQUIRED_KEYS = ("domain", "provider", "regions")
+
+
+def project_config() -> dict[str, dict[str, Any]]:
+    """The ``config:`` block Pulumi.yaml must carry: typed keys the CLI checks before the program.
+
+    Declared: the required keys (no default) and the optional keys that have a fixed default.
+    Left out: optional keys without one and secrets (see the module docstring).
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for name, (typ, default, description) in SCALAR_KEYS.items():
+        if name in SECRET_KEYS or (default is None and name not in REQUIRED_KEYS):
+            continue
+        decl: dict[str, Any] = {"type": typ, "description": description}
+        if default is not None:
+            decl["default"] = default
+        out[key(name)] = decl
+    for name, (item_type, items_default, description) in OBJECT_KEYS.items():
+        decl = {"type": "array", "items": {"type": item_type}, "description": description}
+        if items_default is not None:
+            decl["default"] = items_default
+        out[key(name)] = decl
+    return out
 _CHILD_ZONE_KEYS = frozenset({"name", "provider", "dnssec", "providerConfig", "project", "resourceGroup"})
 
 
-class ConfigError(DnsInputError):
-    """A stack configuration value that breaks a rule; ``field`` is the config key."""
+class ConfigError(DnsInputError, pulumi.RunError):
+    """A stack configuration value that breaks a rule; ``field`` is the config key.
+
+    A ``pulumi.RunError`` so that ``pulumi preview`` shows the one-line message, not a traceback.
+    """
 
 
 def key(name: str) -> str:
