@@ -3,18 +3,21 @@
 #
 #   build/package-<version>/image.tar                          the runtime image (docker-save tarball)
 #   build/package-<version>/function-catalyst-dns-v<version>.xpkg  the Crossplane package (image embedded)
-#   build/package-<version>/contents.md                        its SBOM-worthy contents (wheels, Debian packages)
-#   build/package-<version>/image.digest, xpkg.digest          manifest digests
+#   build/package-<version>/sbom.md                            its SBOM-worthy contents (wheels, Debian packages)
+#   build/package-<version>/contents.md                        digests, sizes and sbom.md
+#   build/package-<version>/image.digest, xpkg.digest          manifest digests of the two files
+#   build/package-<version>/pushed.digest                      what a registry serves after `xpkg push`
 #
 #   scripts/build-package.sh            # build, or reuse the build whose inputs hash matches
 #   scripts/build-package.sh --force    # rebuild the image from the cached rootfs and wheels
 #   scripts/build-package.sh --fresh    # also rebuild the rootfs and re-download the wheels
 #   scripts/build-package.sh --out DIR  # build into DIR (the reproducibility test uses this)
 #   scripts/build-package.sh --lock     # re-resolve package/lock/*.txt from pyproject.toml
-#   scripts/build-package.sh --docs     # copy the generated contents into docs/package.md
+#   scripts/build-package.sh --docs     # copy sbom.md into docs/package.md (tests check they agree)
 #   CATALYST_KEEP_WORK=1 ...            # keep build/package-<version>/work (rootfs, layer) to debug
 #
-# The one recipe (the Dockerfile documents the same layers; docs/package.md explains them):
+# The one recipe (there is no Dockerfile: `docker load -i image.tar` if you want it in Docker;
+# docs/package.md explains the layers):
 #   1. rootfs: mmdebstrap --variant=essential --include=python3.11,libstdc++6 of Debian bookworm
 #      from this machine's apt mirror, merged-usr hook (keeps perl out); no docs, man pages or
 #      locales but the copyright files. Cached by its own inputs in build/package-cache/.
@@ -28,7 +31,8 @@
 #      `crane registry serve` on loopback, then `crane mutate` sets entrypoint
 #      [python -m function], cmd [--tls-certs-dir=/tls/server], user 65532:65532, port 9443/tcp,
 #      env, labels and platform, and writes image.tar.
-#   6. `crossplane xpkg build --package-root=package --embed-runtime-image-tarball=image.tar`.
+#   6. `crossplane xpkg build --package-root=package --embed-runtime-image-tarball=image.tar`, and
+#      `crossplane xpkg push` of it into the same loopback registry to record the pushed digest.
 #
 # The version comes from pyproject.toml only; the image repository from examples/functions.yaml
 # (whose tag must be v<version>). Output is keyed by a hash of every input, so a rerun with
@@ -299,7 +303,7 @@ EOF
   echo 'function:*:0:0:99999:7:::' >>"$rootfs/etc/shadow"
 
   # --- SBOM-worthy contents, from what was installed ------------------------------------------
-  python3 - "$rootfs" "$out/contents.md" "$SUITE" <<'EOF'
+  python3 - "$rootfs" "$out/sbom.md" "$SUITE" <<'EOF'
 import email.parser, pathlib, subprocess, sys
 root, target, suite = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), sys.argv[3]
 wheels = []
@@ -344,26 +348,32 @@ EOF
     -l org.opencontainers.image.version="$tag" \
     -l org.opencontainers.image.licenses=Apache-2.0 \
     -l org.opencontainers.image.source=https://github.com/openova/catalyst-dns >/dev/null
-  kill "$registry_pid" && wait "$registry_pid" 2>/dev/null || true
-  registry_pid=""
 
   # --- 6. the xpkg (no examples layer: examples/ holds render fixtures, not package examples) ---
   crossplane=$("$here/scripts/build-crossplane.sh" | tail -n1)
   "$crossplane" xpkg build --package-root="$snapshot/package" --examples-root="$work/no-examples" \
     --embed-runtime-image-tarball="$work/image.tar" --package-file="$work/$xpkg_name" >&2
 
+  # `crossplane xpkg push` annotates the package layer, so the digest a registry serves is not
+  # the tarball's: push to the loopback registry too and record the one users will see.
+  "$crossplane" xpkg push -f "$work/$xpkg_name" "127.0.0.1:$port/function-catalyst-dns:$tag" >&2
+  pushed_digest=$("$crane" digest "127.0.0.1:$port/function-catalyst-dns:$tag")
+  kill "$registry_pid" && wait "$registry_pid" 2>/dev/null || true
+  registry_pid=""
   image_digest=$("$crane" digest --tarball "$work/image.tar")
   xpkg_digest=$("$crane" digest --tarball "$work/$xpkg_name")
   ledger="$here/build/package-digests.txt"
-  recorded=$( [ ! -f "$ledger" ] || awk -v k="$inputs" '$1 == k { print $2 }' "$ledger" | tail -n1)
-  if [ -n "$recorded" ] && [ "$recorded" != "$image_digest" ]; then
-    die "not reproducible: inputs $inputs gave $recorded before and $image_digest now"
+  digests="$image_digest $xpkg_digest $pushed_digest"
+  recorded=$( [ ! -f "$ledger" ] || awk -v k="$inputs" '$1 == k { print $2, $3, $4 }' "$ledger" | tail -n1)
+  if [ -n "$recorded" ] && [ "$recorded" != "$digests" ]; then
+    die "not reproducible: inputs $inputs gave image, xpkg, pushed $recorded before and $digests now"
   fi
-  [ -n "$recorded" ] || echo "$inputs $image_digest $xpkg_digest $version" >>"$ledger"
+  [ -n "$recorded" ] || echo "$inputs $digests $version" >>"$ledger"
 
   mv "$work/image.tar" "$work/$xpkg_name" "$out/"
   echo "$image_digest" >"$out/image.digest"
   echo "$xpkg_digest" >"$out/xpkg.digest"
+  echo "$pushed_digest" >"$out/pushed.digest"
   {
     echo "#### Image"
     echo
@@ -373,9 +383,10 @@ EOF
     echo "| digest | \`$image_digest\` |"
     echo "| image.tar | $(( $(stat -c %s "$out/image.tar") / 1000000 )) MB (one gzip layer) |"
     echo "| unpacked | $(( rootfs_bytes / 1000000 )) MB |"
-    echo "| xpkg digest | \`$xpkg_digest\` |"
+    echo "| xpkg digest (file) | \`$xpkg_digest\` |"
+    echo "| xpkg digest (pushed) | \`$pushed_digest\` |"
     echo
-    cat "$out/contents.md"
+    cat "$out/sbom.md"
   } >"$out/contents.md.new"
   mv "$out/contents.md.new" "$out/contents.md"
   echo "$inputs" >"$out/inputs.sha256"
@@ -383,7 +394,7 @@ EOF
 fi
 
 if [ "$docs" = 1 ]; then
-  python3 - "$out/contents.md" docs/package.md <<'EOF'
+  python3 - "$out/sbom.md" docs/package.md <<'EOF'
 import pathlib, sys
 contents, doc = pathlib.Path(sys.argv[1]).read_text(), pathlib.Path(sys.argv[2])
 begin, end = "<!-- BEGIN generated by scripts/build-package.sh --docs -->", "<!-- END generated -->"

@@ -70,8 +70,13 @@ class Package:
 
     @property
     def xpkg_digest(self) -> str:
-        """The package's manifest digest (sha256:...)."""
+        """The package file's manifest digest (sha256:...)."""
         return (self.folder / "xpkg.digest").read_text().strip()
+
+    @property
+    def pushed_digest(self) -> str:
+        """The digest a registry serves after ``crossplane xpkg push`` (the push annotates layers)."""
+        return (self.folder / "pushed.digest").read_text().strip()
 
 
 def build(*flags: str) -> Package:

@@ -31,7 +31,8 @@ def sha256(path: Path) -> str:
 def test_the_ledger_records_this_build(package: image.Package) -> None:
     inputs = (package.folder / "inputs.sha256").read_text().strip()
     rows = [line.split() for line in (ROOT / "build" / "package-digests.txt").read_text().splitlines()]
-    assert {(r[1], r[2]) for r in rows if r[0] == inputs} == {(package.image_digest, package.xpkg_digest)}
+    assert {tuple(r[1:4]) for r in rows if r[0] == inputs} == {
+        (package.image_digest, package.xpkg_digest, package.pushed_digest)}
 
 
 def test_a_rebuild_is_byte_identical(package: image.Package, tmp_path: Path) -> None:
@@ -41,6 +42,7 @@ def test_a_rebuild_is_byte_identical(package: image.Package, tmp_path: Path) -> 
         pytest.fail("the tree changed between the two builds (someone edited it?); rerun")
     assert again.image_digest == package.image_digest
     assert again.xpkg_digest == package.xpkg_digest
+    assert again.pushed_digest == package.pushed_digest
     assert sha256(again.image_tar) == sha256(package.image_tar)
     assert sha256(again.xpkg) == sha256(package.xpkg)
     assert (again.folder / "contents.md").read_text() == (package.folder / "contents.md").read_text()

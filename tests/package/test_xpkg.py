@@ -7,8 +7,11 @@ from __future__ import annotations
 import copy
 import gzip
 import io
+import socket
 import subprocess
 import tarfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,12 @@ from tests.package import image
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_LABEL = "io.crossplane.xpkg:"  # + layer digest -> "base" for the package layer
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def source_stream() -> list[dict[str, Any]]:
@@ -140,3 +149,39 @@ def test_input_crd_refuses_a_bad_step_input(cli: Path, input_crd: Path, tmp_path
     check = validate_inputs(cli, input_crd, [bad], tmp_path)
     assert not check.ok, check.output
     assert "1 failure cases" in check.output, check.output
+
+
+# --- release: push to a registry ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def registry() -> Iterator[str]:
+    """A throwaway ``crane registry serve`` on loopback (in memory), as host:port."""
+    port = free_port()
+    proc = subprocess.Popen([str(image.crane()), "registry", "serve", "--address", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert proc.poll() is None and time.monotonic() < deadline, "registry did not start"
+            time.sleep(0.1)
+        yield f"127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_push_serves_the_recorded_digest_and_extracts(cli: Path, package: image.Package, registry: str,
+                                                      version: str, tmp_path: Path) -> None:
+    """``crossplane xpkg push`` as docs/package.md says; what the registry then serves is the
+    digest the build recorded, and ``xpkg extract`` from the registry gives package.yaml back."""
+    ref = f"{registry}/catalyst/function-catalyst-dns:v{version}"
+    subprocess.run([str(cli), "xpkg", "push", "-f", str(package.xpkg), ref], check=True, capture_output=True)
+    served = subprocess.run([str(image.crane()), "digest", ref], check=True, capture_output=True, text=True)
+    assert served.stdout.strip() == package.pushed_digest
+    out = tmp_path / "remote.gz"
+    subprocess.run([str(cli), "xpkg", "extract", ref, "-o", str(out)], check=True, capture_output=True)
+    assert as_built(xprender.load_all(gzip.decompress(out.read_bytes()).decode())) == source_stream()
