@@ -4,7 +4,7 @@ Quirks: Cloudflare stores single records, so a record set becomes one MR per val
 are FQDNs without the dot; ``ttl`` is required and ``1`` means automatic, which is
 mandatory when proxied; only A, AAAA and CNAME can be proxied; TXT ``content`` "must
 consist of quoted character strings (RFC 1035), each with a length of up to 255 bytes"
-(Cloudflare's API reference), at most 2048 characters as written; MX keeps its preference
+(Cloudflare's API reference), of at most 2048 characters of text; MX keeps its preference
 in ``priority``; SRV and CAA go in ``data``.
 """
 
@@ -79,10 +79,9 @@ class Cloudflare(Provider):
                                 f"is not allowed for {record_set.type} records; "
                                 "Cloudflare proxies only A, AAAA and CNAME")
         for rdata in record_set.rdata:
-            content = record_fields(rdata).get("content", "") if isinstance(rdata, Txt) else ""
-            if len(content) > MAX_TXT_CONTENT:
-                raise DnsInputError(f"{field}.values", f"<{len(content)} characters as quoted for Cloudflare>",
-                                    f"is longer than Cloudflare's {MAX_TXT_CONTENT}-character TXT content limit")
+            if isinstance(rdata, Txt) and len(rdata.text) > MAX_TXT_CONTENT:
+                raise DnsInputError(f"{field}.values", f"<{len(rdata.text)} characters>",
+                                    f"is longer than Cloudflare's {MAX_TXT_CONTENT}-character TXT limit")
 
     def check_ttl(self, record_set: RecordSet, field: str) -> None:
         """A proxied record's TTL is automatic (we write 1); others 60-86400 or 1."""
