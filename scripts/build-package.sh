@@ -295,6 +295,9 @@ EOF
   rm -rf "$rootfs"/tmp/* "$rootfs"/var/log/* "$rootfs"/var/cache/apt "$rootfs"/var/lib/apt/lists/* \
     "$rootfs"/var/cache/debconf/*-old "$rootfs"/var/lib/dpkg/*-old "$rootfs"/etc/*- \
     "$rootfs"/var/cache/ldconfig/aux-cache
+  for d in dev proc; do # the namespace's mounts went with it; never delete through one
+    ! mountpoint -q "$rootfs/$d" || die "$rootfs/$d is still a mount point"
+  done
   find "$rootfs/dev" "$rootfs/proc" "$rootfs/sys" "$rootfs/run" -mindepth 1 -delete
   : >"$rootfs/etc/hostname"
   : >"$rootfs/etc/resolv.conf" # the kubelet mounts its own
@@ -366,7 +369,8 @@ EOF
   digests="$image_digest $xpkg_digest $pushed_digest"
   recorded=$( [ ! -f "$ledger" ] || awk -v k="$inputs" '$1 == k { print $2, $3, $4 }' "$ledger" | tail -n1)
   if [ -n "$recorded" ] && [ "$recorded" != "$digests" ]; then
-    die "not reproducible: inputs $inputs gave image, xpkg, pushed $recorded before and $digests now"
+    die "not reproducible: inputs $inputs gave image, xpkg, pushed $recorded before and $digests now" \
+      "(did the apt mirror move? CATALYST_KEEP_WORK=1 keeps $work/rootfs to compare)"
   fi
   [ -n "$recorded" ] || echo "$inputs $digests $version" >>"$ledger"
 
