@@ -89,6 +89,7 @@ class Kube:
         self.timeout = timeout
         self.context = ssl.create_default_context(cafile=str(ca_file))
         self._discovery: dict[str, dict[str, ResourceInfo]] = {}
+        self._conn: http.client.HTTPSConnection | None = None
 
     @classmethod
     def from_state(cls, state_dir: Path) -> Kube:
@@ -108,13 +109,20 @@ class Kube:
         headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
         if data is not None:
             headers["Content-Type"] = content_type
-        conn = http.client.HTTPSConnection(self.host, self.port, context=self.context, timeout=self.timeout)
-        try:
-            conn.request(method, path, body=data, headers=headers)
-            rsp = conn.getresponse()
-            raw = rsp.read()
-        finally:
-            conn.close()
+        for attempt in (1, 2):  # one keep-alive connection; a stale one is replaced once
+            if self._conn is None:
+                self._conn = http.client.HTTPSConnection(self.host, self.port, context=self.context,
+                                                         timeout=self.timeout)
+            try:
+                self._conn.request(method, path, body=data, headers=headers)
+                rsp = self._conn.getresponse()
+                raw = rsp.read()
+                break
+            except (http.client.HTTPException, OSError):
+                self._conn.close()
+                self._conn = None
+                if attempt == 2:
+                    raise
         decoded: Any = json.loads(raw) if raw.strip().startswith(b"{") else raw.decode(errors="replace")
         if rsp.status >= 300:
             if isinstance(decoded, dict):
@@ -649,14 +657,14 @@ class Stack:
         ])
         self._wait_port("function", self.ports.function, 60)
 
-    def start_peer(self, name: str, binary: Path) -> Peer:
+    def start_peer(self, name: str, binary: Path, package: str) -> Peer:
         """Serve another composition function (a Go function-sdk binary) over the same mTLS."""
         peer = Peer(name, binary, free_port())
         self.peers.append(peer)
         self._spawn(f"peers:{name}", [str(binary), "--tls-certs-dir", str(self.pki / "function"),
                                       "--address", f"127.0.0.1:{peer.port}"])
         self._wait_port(f"peers:{name}", peer.port, 30)
-        self.register_function(name, peer.port, package=f"xpkg.crossplane.io/crossplane-contrib/{name}")
+        self.register_function(name, peer.port, package=package)
         return peer
 
     def _start_crossplane(self) -> None:
