@@ -15,12 +15,14 @@ that, and which pair works depends on its version (checked against Crossplane's 
   ``required_resources`` (``internal/xfn/required_resources.go``). ``crossplane render``
   advertises the same list.
 
-So: with ``CAPABILITY_REQUIRED_RESOURCES`` use the current fields; with no capabilities at
+So: with ``CAPABILITY_REQUIRED_RESOURCES`` use the current fields. With no capabilities at
 all the caller predates advertisement, and the deprecated fields are the ones every such
-version reads; with an authoritative list that lacks the capability, nothing can be
-fetched and the claim is refused with a message saying why. Asking in one field only (not
-both) keeps Crossplane from fetching everything twice, and reading answers only from the
-field we asked on keeps a stale answer in the other field from being believed.
+version reads — unless the request already carries ``required_resources`` (a Composition
+step's bootstrap requirements), a field only Crossplane 2.x fills and reads. With an
+authoritative list that lacks the capability nothing can be fetched, and the claim is
+refused with a message saying why. Asking in one field only (not both) keeps Crossplane
+from fetching everything twice, and reading answers only from the field we asked on keeps
+a stale answer in the other field from being believed.
 """
 
 from __future__ import annotations
@@ -56,9 +58,9 @@ def channel(req: fnv1.RunFunctionRequest) -> Channel:
     capabilities = set(req.meta.capabilities)
     if fnv1.CAPABILITY_REQUIRED_RESOURCES in capabilities:
         return Channel.REQUIRED
-    if fnv1.CAPABILITY_CAPABILITIES in capabilities:
-        raise DnsInputError(
-            "meta.capabilities", sorted(fnv1.Capability.Name(c) for c in capabilities),
-            "lacks CAPABILITY_REQUIRED_RESOURCES: this Crossplane cannot fetch required resources, "
-            "and catalyst-dns needs them for the Sovereign DNS settings and its ownership checks")
-    return Channel.EXTRA
+    if fnv1.CAPABILITY_CAPABILITIES not in capabilities:
+        return Channel.REQUIRED if len(req.required_resources) else Channel.EXTRA
+    raise DnsInputError(
+        "meta.capabilities", sorted(fnv1.Capability.Name(c) for c in capabilities),
+        "lacks CAPABILITY_REQUIRED_RESOURCES: this Crossplane cannot fetch required resources, "
+        "and catalyst-dns needs them for the Sovereign DNS settings and its ownership checks")

@@ -97,3 +97,14 @@ def test_legacy_request_helper_matches_the_engine() -> None:
     assert not rsp.requirements.resources
     body = resource.struct_to_dict(next(iter(rsp.desired.resources.values())).resource)
     assert body["apiVersion"] == "route53.aws.upbound.io/v1beta2"
+
+
+def test_bootstrap_answers_without_capabilities_mean_crossplane_2_0_or_2_1() -> None:
+    # A Composition step's bootstrap requirements arrive in required_resources, a field only
+    # Crossplane 2.x fills; 2.0 and 2.1 advertise no capabilities but read requirements.resources.
+    req = request(xr("DNSRoute", ROUTE))
+    del req.meta.capabilities[:]
+    rsp = run(req)
+    assert fatal(rsp) is None and rsp.desired.resources
+    assert "sovereign-dns-settings" in rsp.requirements.resources
+    assert not rsp.requirements.extra_resources
