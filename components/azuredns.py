@@ -37,8 +37,13 @@ class AzureDnsZoneArgs(ZoneArgsBase):
     resource_group: str = ""
 
 
+def soa_record_set_id(zone_id: str) -> str:
+    """The ARM id of a zone's SOA record set (type ``Microsoft.Network/dnszones/SOA``, name ``@``)."""
+    return f"{zone_id}/SOA/@"
+
+
 class AzureDnsZone(ZoneComponent):
-    """A public zone with a ``CanNotDelete`` lock when protected; ``dnssec`` adds a DnssecConfig."""
+    """A public zone, its SOA record set locked ``CanNotDelete`` when protected; ``dnssec`` adds a DnssecConfig."""
 
     provider_key = "azuredns"
     assigned_nameservers = rules.ASSIGNED_NAMESERVERS
@@ -57,10 +62,15 @@ class AzureDnsZone(ZoneComponent):
         )
         self.lock: azure_native.authorization.ManagementLockByScope | None = None
         if args.protect:
-            # Azure's own delete protection: nobody deletes the zone outside Pulumi either.
+            # Azure's own delete protection, so nobody deletes the zone outside Pulumi either.
+            # Not on the zone: Azure locks are inherited by everything below their scope, so a
+            # zone lock would make every record set undeletable (each removed hostname would
+            # leave a DNS*Record MR stuck on ScopeLocked). Microsoft's "How to protect DNS zones
+            # and records" puts the CanNotDelete lock on the zone's SOA record set instead: a
+            # zone cannot be deleted without its SOA, and the other record sets stay deletable.
             self.lock = azure_native.authorization.ManagementLockByScope(
                 child_name(name, "lock"),
-                scope=self.zone.id,
+                scope=self.zone.id.apply(soa_record_set_id),
                 level="CanNotDelete",
                 lock_name=child_name(name, "lock"),
                 notes=f"{self.zone_name} is a Sovereign zone managed by catalyst-dns",

@@ -30,7 +30,7 @@ from catalyst_dns.settings import (
     Zone,
     parse_settings,
 )
-from components.base import ZoneArgsBase, ZoneComponent, child_name, label_for, type_token
+from components.base import ZoneArgsBase, ZoneComponent, child_name, type_token
 from components.delegation import Delegation, DelegationArgs
 from components.gslb_delegation import GslbDelegation, GslbDelegationArgs
 
@@ -272,9 +272,21 @@ class Sovereign(pulumi.ComponentResource):
 
 
 def zone_label(sovereign: str, zone: str, domain: str) -> str:
-    """A zone component's name: the Sovereign's name plus ``apex`` or the zone's labels."""
-    suffix = "apex" if zone == domain else label_for(names.relative(zone, domain))
-    return child_name(sovereign, suffix)
+    """A zone component's name: the Sovereign's name plus ``apex`` or the zone's relative name.
+
+    Injective, because a logical name is part of the resource's URN and two zones with one
+    URN fail the whole preview: ``eu-west.<domain>`` and ``eu.west.<domain>`` must not both
+    become ``…-eu-west``. The relative name keeps its dots as single dashes and doubles its
+    own dashes (``eu-west`` -> ``eu--west``, ``eu.west`` -> ``eu-west``), which decodes
+    uniquely because a host-name label neither starts nor ends with a dash. A child zone
+    named ``apex`` gets ``apex-`` (a trailing dash no other zone produces), so it never takes
+    the domain zone's name. Names without dashes keep the form they always had.
+    """
+    if zone == domain:
+        return child_name(sovereign, "apex")
+    relative = names.relative(zone, domain)
+    suffix = relative.replace("-", "--").replace(".", "-")
+    return child_name(sovereign, "apex-" if suffix == "apex" else suffix)
 
 
 def _closest_parent(zone: str, zones: Mapping[str, ZoneComponent]) -> ZoneComponent:

@@ -193,3 +193,18 @@ def record_sets(provider: str, regs: list[Any], zone: str) -> dict[tuple[str, st
         else:
             out[key] = d
     return {k: Decoded(v.fqdn, v.type, v.ttl, tuple(sorted(v.values))) for k, v in out.items()}
+
+
+def duplicate_urns(registrations: list[Any]) -> list[str]:
+    """URNs registered more than once.
+
+    The engine refuses a second resource with a URN it has seen ("Duplicate resource URN") and
+    fails the whole preview; ``set_mocks`` accepts it silently, so tests must look for it.
+    """
+    seen: set[str] = set()
+    twice: list[str] = []
+    for reg in registrations:
+        if reg.urn in seen:
+            twice.append(reg.urn)
+        seen.add(reg.urn)
+    return twice

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pulumi
@@ -118,7 +119,7 @@ def test_zone_registers_one_protected_zone_with_explicit_provider(pulumi_env: Pu
         assert i["zoneName"] == DOMAIN and i["resourceGroupName"] == "sovereign-dns"
         assert i["location"] == "global" and i["zoneType"] == "Public"
         lock = mon.one("azure-native:authorization:ManagementLockByScope")
-        assert lock.inputs["level"] == "CanNotDelete" and lock.inputs["scope"] == zone.id
+        assert lock.inputs["level"] == "CanNotDelete" and lock.inputs["scope"] == f"{zone.id}/SOA/@"
         assert lock.parent == component.urn and lock.provider_urn == provider.urn
         assert_sdk_inputs(lock)
         assert zone.id.endswith("/dnszones/omantel.example")
@@ -452,3 +453,80 @@ def test_sovereign_refuses_bad_args_before_registering(pulumi_env: PulumiEnv, ch
 
     assert pulumi_env.run(build) == 1
     assert all(r.type.startswith("pulumi:providers:") for r in pulumi_env.monitor.registrations)
+
+
+# --- what the providers do with our resources: Azure lock inheritance, AWS KSK names -----------
+
+def _locked(resource_id: str, scopes: list[str]) -> bool:
+    """Azure's rule: a lock applies at its scope and is inherited by every resource below it.
+
+    ARM ids are paths (``…/dnszones/<zone>/<TYPE>/<name>``) compared case-insensitively.
+    """
+    rid = resource_id.lower()
+    return any(rid == s.lower() or rid.startswith(s.lower().rstrip("/") + "/") for s in scopes)
+
+
+def test_azure_protection_keeps_the_zone_and_leaves_its_record_sets_deletable(
+        pulumi_env: PulumiEnv) -> None:
+    """Microsoft's "How to protect DNS zones and records": lock the SOA record set, not the zone.
+
+    A zone-level CanNotDelete lock is inherited by every record set in the zone, so nothing in
+    it could be deleted (issue 9.1). A lock on the SOA record set keeps the zone undeletable
+    (a zone is deleted with its SOA) and lets the other record sets go.
+    """
+    pulumi_env.run(lambda: make_zone("azuredns", "apex", DOMAIN, make_provider("azuredns")).zone_id)
+    mon = pulumi_env.monitor
+    zone_id = mon.one(ZONE_TYPES["azuredns"]).id
+    assert zone_id
+    scopes = [r.inputs["scope"] for r in mon.of_type("azure-native:authorization:ManagementLockByScope")]
+    assert [r.inputs["level"] for r in mon.of_type("azure-native:authorization:ManagementLockByScope")] \
+        == ["CanNotDelete"]
+    assert _locked(f"{zone_id}/SOA/@", scopes), scopes
+    assert not _locked(zone_id, scopes) or zone_id.lower() + "/soa/@" == scopes[0].lower()
+    # What the function and the delegations write and must be able to delete again.
+    for record_set in ("A/www", "AAAA/www", "CNAME/shop", "TXT/_externaldns.a-www", "MX/@",
+                       "NS/hz", "DS/hz", "CAA/@", "SRV/_sip._tcp", "TXT/@", "NS/gslb"):
+        assert not _locked(f"{zone_id}/{record_set}", scopes), (record_set, scopes)
+
+
+def test_the_lock_rule_catches_a_zone_level_lock() -> None:
+    # The control: the old zone-scoped lock locks every record set.
+    zone_id = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/dnszones/omantel.example"
+    assert _locked(f"{zone_id}/A/www", [zone_id])
+    assert not _locked(f"{zone_id}/A/www", [f"{zone_id}/SOA/@"])
+
+
+# AWS Route 53 API reference, CreateKeySigningKey, request parameter Name:
+# "Length Constraints: Minimum length of 3. Maximum length of 128. Pattern: ^[a-zA-Z0-9_]{3,128}$"
+AWS_KSK_NAME = re.compile(r"^[a-zA-Z0-9_]{3,128}$")
+LONG_ZONE = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 53]) + ".example"  # 253 octets
+
+
+@pytest.mark.parametrize("zone", [
+    DOMAIN,
+    "hz.omantel.example",
+    "eu-west-1.omantel.example",
+    "xn--mnchen-3ya.example",        # münchen.example
+    "xn--80akhbyknj4f.xn--p1ai",     # IDN in an IDN TLD
+    "a.b",
+    LONG_ZONE,
+])
+def test_route53_ksk_names_are_names_aws_accepts(pulumi_env: PulumiEnv, zone: str) -> None:
+    assert len(zone) <= 253
+
+    def build() -> Any:
+        provider = make_provider("route53")
+        return make_zone("route53", "z", zone, provider, dnssec=True,
+                         kms_provider=make_provider("route53", "kms")).ds.apply(lambda d: d.key_tag)
+
+    pulumi_env.run(build)
+    name = pulumi_env.monitor.one("aws:route53/keySigningKey:KeySigningKey").inputs["name"]
+    assert AWS_KSK_NAME.match(name), name
+
+
+def test_route53_ksk_names_of_long_zones_differ() -> None:
+    from components.route53 import ksk_name
+
+    other = LONG_ZONE.replace("d" * 53, "d" * 52 + "e")
+    assert ksk_name(LONG_ZONE) != ksk_name(other)
+    assert all(AWS_KSK_NAME.match(ksk_name(z)) for z in (LONG_ZONE, other))

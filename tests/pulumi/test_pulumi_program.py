@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import NORMALISED_NS, PulumiEnv, digest_for, key_tag_for
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pulumi_helpers import (
     COMPONENT_TYPES,
@@ -23,6 +23,7 @@ from pulumi_helpers import (
     RECORD_TYPES,
     ZONE_TYPES,
     assert_sdk_inputs,
+    duplicate_urns,
     record_sets,
 )
 
@@ -543,3 +544,51 @@ def test_preview_registers_what_up_creates(mix: str) -> None:
                         assert isinstance(reg.inputs["content"], Unknown)
     assert planned[True] == planned[False]
     assert len(planned[False]) > 10
+
+
+# --- logical names are injective (issue 9.10) ---------------------------------------------------
+
+def test_mocks_accept_a_duplicate_urn_which_the_recording_monitor_finds(pulumi_env: PulumiEnv) -> None:
+    """The control: under mocks a duplicate URN registers twice without complaint."""
+    import pulumi
+
+    def build() -> Any:
+        first = pulumi.ComponentResource("catalyst-dns:index:Probe", "same")
+        second = pulumi.ComponentResource("catalyst-dns:index:Probe", "same")
+        return pulumi.Output.all(first.urn, second.urn)
+
+    pulumi_env.run(build)
+    assert duplicate_urns(pulumi_env.monitor.registrations) == [
+        "urn:pulumi:test::catalyst-dns::pulumi:pulumi:Stack$catalyst-dns:index:Probe::same"]
+
+
+def test_zones_whose_names_differ_only_in_dots_and_dashes_get_distinct_urns(pulumi_env: PulumiEnv) -> None:
+    children = [{"name": "eu-west.sov.example", "provider": "hetzner"},
+                {"name": "eu.west.sov.example", "provider": "hetzner"},
+                {"name": "apex.sov.example", "provider": "cloudflare"},
+                {"name": "xn--mnchen-3ya.sov.example", "provider": "hetzner"},
+                {"name": "xn.mnchen-3ya.sov.example", "provider": "hetzner"}]
+    outputs = run_program(pulumi_env, sovereign_config("cloudflare", children, THREE_REGIONS[:1]))
+    assert set(outputs["zoneIds"]) == {"sov.example", *(c["name"] for c in children)}
+    regs = pulumi_env.monitor.registrations
+    assert duplicate_urns(regs) == []
+    hetzner_zones = [r for r in regs if r.type == ZONE_TYPES["hetzner"]]
+    assert sorted(r.inputs["name"] for r in hetzner_zones) == sorted(
+        c["name"] for c in children if c["provider"] == "hetzner")
+
+
+_labels = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True)
+_relatives = st.lists(_labels, min_size=1, max_size=4).map(".".join)
+
+
+@given(st.lists(_relatives, min_size=2, max_size=6, unique=True))
+@example(["eu-west", "eu.west"])
+@example(["a--b", "a-b", "a.b"])
+@example(["apex"])
+@settings(max_examples=300, deadline=None)
+def test_zone_labels_are_injective(relatives: list[str]) -> None:
+    from components.sovereign import zone_label
+
+    zones = ["sov.example"] + [f"{r}.sov.example" for r in relatives]
+    labels = [zone_label("s", z, "sov.example") for z in zones]
+    assert len(set(labels)) == len(labels), dict(zip(zones, labels, strict=True))
