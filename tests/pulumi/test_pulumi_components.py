@@ -530,3 +530,22 @@ def test_route53_ksk_names_of_long_zones_differ() -> None:
     other = LONG_ZONE.replace("d" * 53, "d" * 52 + "e")
     assert ksk_name(LONG_ZONE) != ksk_name(other)
     assert all(AWS_KSK_NAME.match(ksk_name(z)) for z in (LONG_ZONE, other))
+
+
+def test_gslb_delegation_with_dashed_geotags_and_a_nested_zone(pulumi_env: PulumiEnv) -> None:
+    """k8gb's getNsName for geotags like us-east-1 and a GSLB zone two labels below its parent."""
+    from components.gslb_delegation import GslbDelegation, GslbDelegationArgs
+
+    regions = [Region(geotag="us-east-1", nameserver_ipv4="203.0.113.53"),
+               Region(geotag="eu-west-1", nameserver_ipv6="2001:db8::53")]
+
+    def build() -> Any:
+        parent = make_zone("hetzner", "apex", DOMAIN, make_provider("hetzner"))
+        return GslbDelegation("g", GslbDelegationArgs(
+            parent=parent, gslb_zone="gslb.eu.omantel.example", regions=regions)).nameservers
+
+    assert pulumi_env.run(build) == ["gslb-ns-eu-west-1-gslb-eu.omantel.example",
+                                     "gslb-ns-us-east-1-gslb-eu.omantel.example"]
+    sets = record_sets("hetzner", pulumi_env.monitor.of_type(RECORD_TYPES["hetzner"]), DOMAIN)
+    assert sets[("gslb-ns-us-east-1-gslb-eu.omantel.example", "A")].values == ("203.0.113.53",)
+    assert sets[("gslb-ns-eu-west-1-gslb-eu.omantel.example", "AAAA")].values == ("2001:db8::53",)
