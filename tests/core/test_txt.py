@@ -13,8 +13,6 @@ documented format, not from our encoder:
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -23,6 +21,7 @@ from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import Scope, provider_for
 from catalyst_dns.records import RecordType, make_record_set, parse_rdata
 from catalyst_dns.settings import Zone
+from tests.core.presentation import decode_presentation
 
 ZONES = {
     "route53": Zone(name="aws.example", provider="route53", zone_id="Z1", provider_config="aws"),
@@ -32,34 +31,6 @@ ZONES = {
     "azuredns": Zone(name="az.example", provider="azuredns", zone_id="az.example", provider_config="azure",
                      resource_group="rg"),
 }
-
-
-def decode_presentation(text: str, *, octal: bool = False) -> list[bytes]:
-    """Quoted character-strings (adjacent or space-separated) to their octets."""
-    strings: list[bytes] = []
-    position = 0
-    while position < len(text):
-        if text[position] == " ":
-            position += 1
-            continue
-        assert text[position] == '"', f"unquoted text at {position} in {text!r}"
-        position += 1
-        out = bytearray()
-        while text[position] != '"':
-            char = text[position]
-            if char == "\\":
-                digits = text[position + 1:position + 4]
-                if re.fullmatch(r"[0-9]{3}", digits):
-                    out.append(int(digits, 8 if octal else 10))
-                    position += 4
-                    continue
-                char = text[position + 1]
-                position += 1
-            out += char.encode("utf-8")
-            position += 1
-        strings.append(bytes(out))
-        position += 1
-    return strings
 
 
 def provider_octets(key: str, user_value: str) -> list[bytes]:
