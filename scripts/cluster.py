@@ -749,16 +749,37 @@ class Stack:
         return parse_function_calls(self.metrics())
 
 
+# The counter of RunFunction responses: subsystem "function" in v2, "composition" in 1.x.
+RESPONSE_METRICS = ("function_run_function_response_total{", "composition_run_function_response_total{")
+
+
 def parse_function_calls(text: str) -> dict[tuple[str, str, str], float]:
-    """Sum ``function_run_function_response_total`` by function name, gRPC code and severity."""
+    """Sum the RunFunction response counter by function name, gRPC code and result severity."""
     out: dict[tuple[str, str, str], float] = {}
     for line in text.splitlines():
-        if not line.startswith("function_run_function_response_total{"):
+        prefix = next((p for p in RESPONSE_METRICS if line.startswith(p)), None)
+        if prefix is None:
             continue
-        labels_text, _, value = line[len("function_run_function_response_total{"):].rpartition("} ")
+        labels_text, _, value = line[len(prefix):].rpartition("} ")
         labels = dict(_labels(labels_text))
         key = (labels.get("function_name", ""), labels.get("grpc_code", ""), labels.get("result_severity", ""))
         out[key] = out.get(key, 0.0) + float(value)
+    return out
+
+
+def parse_function_seconds(text: str) -> dict[str, tuple[float, float]]:
+    """(calls, total seconds) of RunFunction per function, from Crossplane's latency histogram."""
+    out: dict[str, tuple[float, float]] = {}
+    for line in text.splitlines():
+        for subsystem in ("function", "composition"):
+            for part, index in (("_sum{", 1), ("_count{", 0)):
+                prefix = f"{subsystem}_run_function_seconds{part}"
+                if line.startswith(prefix):
+                    labels_text, _, value = line[len(prefix):].rpartition("} ")
+                    name = dict(_labels(labels_text)).get("function_name", "")
+                    pair = list(out.get(name, (0.0, 0.0)))
+                    pair[index] += float(value)
+                    out[name] = (pair[0], pair[1])
     return out
 
 

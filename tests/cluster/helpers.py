@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from scripts.cluster import ROOT, Kube, Obj, Stack, condition, is_true, wait_for
+from scripts.cluster import ROOT, Kube, Obj, Stack, condition, is_true, parse_function_seconds, wait_for
 from tests.hostile import figures
 
 FIGURES_FILE = "cluster-figures.txt"
@@ -218,6 +218,14 @@ def stack_figures(stack: Stack, label: str) -> None:
         calls = {}
     for (fn, code, severity), count in sorted(calls.items()):
         figure(f"{label}: RunFunction {fn} {code} {severity or '-'}: {int(count)}")
+    try:
+        seconds = parse_function_seconds(stack.metrics())
+    except OSError:
+        seconds = {}
+    for fn, (count, total) in sorted(seconds.items()):
+        if count:
+            figure(f"{label}: RunFunction {fn} mean {1000 * total / count:.1f} ms as Crossplane sees it "
+                   f"({int(count)} calls)")
     rss = stack.rss()
     total = sum(rss.values())
     parts = ", ".join(f"{n} {v / 2**20:.0f}" for n, v in sorted(rss.items(), key=lambda kv: -kv[1]))
