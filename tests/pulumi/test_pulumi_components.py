@@ -482,6 +482,11 @@ def test_azure_protection_keeps_the_zone_and_leaves_its_record_sets_deletable(
     assert [r.inputs["level"] for r in mon.of_type("azure-native:authorization:ManagementLockByScope")] \
         == ["CanNotDelete"]
     assert _locked(f"{zone_id}/SOA/@", scopes), scopes
+    # ManagementLockByScope's documented resource scope form: /subscriptions/{id}/resourcegroups/
+    # {group}/providers/{namespace}/{parentResourcePath}/{resourceType}/{resourceName}; the SOA
+    # record set is type dnszones/SOA, name @, under its zone.
+    assert re.fullmatch(r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network"
+                        r"/dnszones/omantel\.example/SOA/@", scopes[0], re.IGNORECASE), scopes
     assert not _locked(zone_id, scopes) or zone_id.lower() + "/soa/@" == scopes[0].lower()
     # What the function and the delegations write and must be able to delete again.
     for record_set in ("A/www", "AAAA/www", "CNAME/shop", "TXT/_externaldns.a-www", "MX/@",
