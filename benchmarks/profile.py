@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 from pyinstrument import Profiler
 
 from benchmarks.workloads import BY_NAME
@@ -27,6 +28,11 @@ HANDLER = getattr(fn, "respond", fn.run)
 
 
 def as_message(out: Any) -> Any:
+    """The response as a message, whichever form the handler returns (bytes, a message, or a wrapper)."""
+    if isinstance(out, bytes | bytearray):
+        rsp = fnv1.RunFunctionResponse()
+        rsp.ParseFromString(out)
+        return rsp
     return out.message() if hasattr(out, "message") else out
 
 

@@ -8,6 +8,7 @@ re-parses a presentation string.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -109,6 +110,7 @@ def presentation(rdata: Rdata, *, dotted: bool = True) -> str:
     raise AssertionError(rdata)  # pragma: no cover - the union is closed
 
 
+@functools.lru_cache(maxsize=4096)
 def escape(text: str, *, octal: bool = False) -> str:
     r"""The inside of an RFC 1035 §5.1 quoted character-string holding ``text``'s UTF-8 octets.
 
@@ -116,6 +118,7 @@ def escape(text: str, *, octal: bool = False) -> str:
     and every other octet becomes ``\DDD`` — three *decimal* digits, as RFC 1035 says, or
     three *octal* digits where a provider reads them so (Route53's documented format).
     Escaping per octet, not per character, keeps non-ASCII text exactly the octets it was.
+    Cached: every ownership record of a composite carries the same text.
     """
     out: list[str] = []
     for octet in text.encode("utf-8"):

@@ -1,70 +1,75 @@
-"""Translate a plan into managed resources, per provider, and emit them into the response.
+"""Translate: a checked plan into managed resources, held as protobuf wire bytes.
 
-Composition is pure translation: everything that can refuse a claim happened in planning.
-It is split in two on purpose. ``build`` turns a plan into a ``Composition`` that depends
-only on the claim and the settings — serialized once, so a claim Crossplane reconciles
-again and again is translated once. ``emit`` adds what changes between calls: readiness
-from what Crossplane observed.
+Translation is pure: everything that can refuse a claim happened in planning. ``build``
+turns a plan into a ``Composition`` that depends only on the claim and the settings —
+each composed resource encoded once, straight to the wire form of its ``desired.resources``
+entry (``function.wire``), so a claim Crossplane reconciles again and again is translated
+once and never exists as a protobuf message. What changes between calls (readiness from
+what Crossplane observed) is a byte flip per entry (``wire.with_ready``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from dataclasses import field as dc_field
 from typing import Any
 
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 from google.protobuf import struct_pb2
 
 from catalyst_dns import kubenames
-from catalyst_dns.providers import Provider, Scope, provider_for
+from catalyst_dns.providers import Scope, provider_for
 from catalyst_dns.providers.base import name_id, record_set_id
-from catalyst_dns.records import RecordType
-from function.ownership import REQUIREMENT_PREFIX, Kind, Probe, probe_requirements
-from function.plan import Plan
-from function.requirements import Channel
-from function.structs import fill
+from function import wire
+from function.claims import Composite
+from function.conflicts import Name, Probes
+from function.plan import K8gbIntent, Plan
 
 READY_CONDITION = "Ready"
+KUBERNETES_OBJECT = {
+    Scope.NAMESPACED: "kubernetes.m.crossplane.io/v1alpha1",
+    Scope.CLUSTER: "kubernetes.crossplane.io/v1alpha2",
+}
 
 
 @dataclass(slots=True)
 class Composition:
-    """A claim's composed resources and status, independent of observed state.
+    """A claim's composed resources, status and conflict probes, independent of observed state.
 
-    Held serialized — the desired resources all pending and, once first needed, all
-    ready; the status; the ownership probes per set of served kinds — because the wire
-    format merges concatenated messages: a call answers with a small per-call head
-    followed by these, without re-encoding thousands of resources.
+    ``pending`` is the response's ``desired`` field with every resource pending
+    (``READY_FALSE``), entries in the order protobuf's deterministic serialisation writes
+    them; a response carries it after its per-call head (the wire format merges
+    concatenated messages). Each entry ends with its ready value (``wire.resource_entry``),
+    at ``ready_at``: readiness is a byte flip, never a re-encoding.
     """
 
+    names: tuple[str, ...]  # the composed resources, in the order of the entries
     pending: bytes
+    ready_at: tuple[int, ...]  # where each entry's ready value sits in ``pending``
     status: bytes  # a serialized Struct: our keys of the composite's status
-    names: frozenset[str]
-    probes: dict[str, Probe]  # by requirement name
+    probes: Probes
     _ready: bytes | None = None
-    _requirements: dict[tuple[Channel, frozenset[Kind]], bytes] = dc_field(default_factory=dict)
+    _lookup: frozenset[str] | None = None
+
+    def __contains__(self, name: str) -> bool:
+        if self._lookup is None:
+            self._lookup = frozenset(self.names)
+        return name in self._lookup
 
     @property
     def ready(self) -> bytes:
-        """Every resource ready (a claim at rest)."""
+        """``desired`` with every resource ready (a claim at rest: kept, it is most calls' answer)."""
         if self._ready is None:
-            partial = fnv1.RunFunctionResponse()
-            partial.ParseFromString(self.pending)
-            for item in partial.desired.resources.values():
-                item.ready = fnv1.READY_TRUE
-            self._ready = partial.SerializeToString(deterministic=True)
+            self._ready = self.mixed(set(self.names))
         return self._ready
 
-    def requirements(self, channel: Channel, served: frozenset[Kind]) -> bytes:
-        """The ownership probes for the kinds this cluster serves, in the fields it reads."""
-        key = (channel, served)
-        cached = self._requirements.get(key)
-        if cached is None:
-            cached = probe_requirements(channel, self.probes, served)
-            if len(self._requirements) < 8:
-                self._requirements[key] = cached
-        return cached
+    def mixed(self, ready: set[str]) -> bytes:
+        """``desired`` with the resources in ``ready`` ready and the others pending."""
+        out = bytearray(self.pending)
+        for name, at in zip(self.names, self.ready_at, strict=True):
+            if name in ready:
+                out[at] = wire.READY_TRUE
+        return bytes(out)
 
     @property
     def size(self) -> int:
@@ -88,62 +93,52 @@ def status(plan: Plan, resources: dict[str, list[str]]) -> dict[str, Any]:
     return out
 
 
-@dataclass
-class _Name:
-    """What the composite writes at one name (for its ownership probes)."""
-
-    field: str
-    fqdn: str
-    provider: Provider
-    types: set[str] = dc_field(default_factory=set)
-    kinds: set[tuple[str, str]] = dc_field(default_factory=set)
-    resource_names: list[str] = dc_field(default_factory=list)
-
-
-def _probes(names: dict[str, _Name], scope: Scope) -> dict[str, Probe]:
-    probes: dict[str, Probe] = {}
-    for ident, at in names.items():
-        kinds = {Kind(api, kind): True for api, kind in at.kinds}
-        # Another owner's CNAME there clashes with anything of ours. (Our CNAME beside another
-        # owner's data of another kind — Azure has a kind per type — is refused by every
-        # provider's API on apply; asking about all nine kinds per name would cost more.)
-        kinds.setdefault(Kind(at.provider.api.of(scope), at.provider.kind_of(RecordType.CNAME)), False)
-        if scope is Scope.NAMESPACED:
-            # A v2 cluster may also serve the cluster-scoped kinds, which legacy composites write.
-            cluster_api = at.provider.api.of(Scope.CLUSTER)
-            for kind in list(kinds):
-                kinds.setdefault(Kind(cluster_api, kind.kind), False)
-        for kind, composed in sorted(kinds.items(), key=lambda k: (k[0].api_version, k[0].kind)):
-            requirement = f"{REQUIREMENT_PREFIX}{ident}-{kubenames.digest(kind.api_version, kind.kind, length=6)}"
-            probes[requirement] = Probe(requirement, ident, kind, at.field, at.fqdn, frozenset(at.types),
-                                        tuple(at.resource_names), composed, at.provider.records_by_id)
-    return probes
+def k8gb_object(intent: K8gbIntent, composite: Composite) -> tuple[str, dict[str, Any]]:
+    """The provider-kubernetes ``Object`` that places a k8gb ``Gslb`` in its region's cluster."""
+    name = kubenames.resource_name(f"k8gb-{intent.geotag}", composite.name, composite.owner, intent.geotag)
+    provider_ref: dict[str, str] = {"name": intent.provider_config}
+    if composite.scope is Scope.NAMESPACED:
+        provider_ref = {"kind": "ClusterProviderConfig", "name": intent.provider_config}
+    return name, {
+        "apiVersion": KUBERNETES_OBJECT[composite.scope],
+        "kind": "Object",
+        "metadata": {"name": name, "labels": {"dns.openova.io/region": intent.geotag}},
+        "spec": {"forProvider": {"manifest": intent.manifest}, "providerConfigRef": provider_ref},
+    }
 
 
-def build(plan: Plan, scope: Scope, owner: str) -> Composition:
+def build(plan: Plan, composite: Composite) -> Composition:
     """Translate a checked plan into its composition."""
-    partial = fnv1.RunFunctionResponse()
-    desired = partial.desired
-    names: dict[str, _Name] = {}
+    scope, owner = composite.scope, composite.owner
+    structs: dict[str, bytes] = {}
+    at_names: dict[str, Name] = {}
     resources: dict[str, list[str]] = {}
     for record_set, field in (*plan.record_sets, *plan.ownership):
         provider = provider_for(record_set.zone.provider)
-        at = names.setdefault(name_id(record_set), _Name(field, record_set.name, provider))
+        ident = name_id(record_set)
+        at = at_names.get(ident)
+        if at is None:
+            at = at_names[ident] = Name(ident, field, record_set.name, provider)
         at.types.add(record_set.type.value.lower())
+        written = resources.setdefault(record_set_id(record_set), [])
         for composed in provider.compose(record_set, scope, owner):
-            fill(desired.resources[composed.name].resource, composed.manifest)
-            at.kinds.add((composed.manifest["apiVersion"], composed.manifest["kind"]))
-            at.resource_names.append(composed.name)
-            resources.setdefault(record_set_id(record_set), []).append(f"{composed.manifest['kind']}/{composed.name}")
-    for composed in plan.objects:
-        fill(desired.resources[composed.name].resource, composed.manifest)
-    for item in desired.resources.values():
-        item.ready = fnv1.READY_FALSE
-    status_struct = struct_pb2.Struct()
-    fill(status_struct, status(plan, resources))
-    return Composition(partial.SerializeToString(deterministic=True),
-                       status_struct.SerializeToString(deterministic=True),
-                       frozenset(desired.resources), _probes(names, scope))
+            name, manifest = composed.name, composed.manifest
+            structs[name] = wire.encode_struct(manifest)
+            at.kinds.add((manifest["apiVersion"], manifest["kind"]))
+            at.resource_names.append(name)
+            written.append(f"{manifest['kind']}/{name}")
+    for intent in plan.k8gb:
+        name, manifest = k8gb_object(intent, composite)
+        structs[name] = wire.encode_struct(manifest)
+    names = tuple(wire.map_order(structs))
+    entries = [wire.resource_entry(n, structs[n], wire.READY_FALSE) for n in names]
+    pending = wire.desired(None, entries)
+    ready_at, end = [], len(pending) - sum(len(e) for e in entries)  # after the field's tag and length
+    for entry in entries:
+        end += len(entry)
+        ready_at.append(end - 1)
+    return Composition(names, pending, tuple(ready_at), wire.encode_struct(status(plan, resources)),
+                       Probes(at_names.values(), scope))
 
 
 def is_ready(observed: fnv1.Resource) -> bool:
@@ -163,29 +158,25 @@ def is_ready(observed: fnv1.Resource) -> bool:
     return False
 
 
-def ready_names(req: fnv1.RunFunctionRequest, composition: Composition) -> set[str]:
+def ready_names(observed: Iterable[tuple[str, fnv1.Resource]], composition: Composition) -> set[str]:
     """The composed resources Crossplane observed ready."""
-    return {name for name, observed in req.observed.resources.items()
-            if name in composition.names and is_ready(observed)}
+    return {name for name, resource in observed if name in composition and is_ready(resource)}
 
 
-def emit_mixed(rsp: fnv1.RunFunctionResponse, composition: Composition, ready: set[str]) -> None:
-    """Desired state when only some resources are ready (while a claim is being created)."""
-    partial = fnv1.RunFunctionResponse()
-    partial.ParseFromString(composition.pending)
-    rsp.desired.MergeFrom(partial.desired)
-    for name in ready:
-        rsp.desired.resources[name].ready = fnv1.READY_TRUE
-
-
-def merge_status(rsp: fnv1.RunFunctionResponse, composition: Composition) -> None:
+def merge_status(rsp: fnv1.RunFunctionResponse, composition: Composition) -> bytes:
     """Our status keys into the desired composite, beside whatever earlier pipeline steps set there.
 
     ``response.to`` starts from the desired composite earlier steps left; replacing its
-    ``status`` wholesale would drop their fields, so only our own keys are replaced.
+    ``status`` wholesale would drop their fields, so only our own keys are replaced. When
+    no earlier step set a status (the usual case) ours is returned as bytes to send after
+    the head (a map entry the head lacks is added when the two are parsed as one);
+    otherwise it is merged into ``rsp`` and nothing is returned.
     """
+    if "status" not in rsp.desired.composite.resource.fields:
+        return wire.desired(wire.encode_struct({"status": wire.Encoded.struct(composition.status)}), ())
     ours = struct_pb2.Struct()
     ours.ParseFromString(composition.status)
     status_fields = rsp.desired.composite.resource.fields["status"].struct_value.fields
     for key, value in ours.fields.items():
         status_fields[key].CopyFrom(value)
+    return b""

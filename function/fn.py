@@ -1,8 +1,9 @@
 """The composition function: a DNS claim in, provider record resources out.
 
-The handler reads as the story of a request: parse the claim, fetch and check the
-Sovereign settings, plan the record sets (every check happens here), translate them per
-provider, emit. Any refusal becomes one Fatal result naming the field, the value and the
+The handler reads as the story of a request: read the claim, fetch and check the
+Sovereign settings, plan the record sets and k8gb intents (every check happens here,
+``plan``), translate them into managed resources (``compose``), check for conflicts with
+other composites (``conflicts``), emit. Any refusal becomes one Fatal result naming the field, the value and the
 rule; nothing is emitted for a refused claim, and nothing raises out of the handler.
 
 Everything up to the translation depends only on the claim, the step input and the
@@ -15,17 +16,14 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-import grpc
-import structlog
 from crossplane.function import response
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
-from crossplane.function.proto.v1 import run_function_pb2_grpc as grpcv1
 from google.protobuf import struct_pb2
 
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.settings import SovereignSettings, parse_settings
-from function import claims, ownership, requirements
-from function.compose import Composition, build, emit_mixed, merge_status, ready_names
+from function import claims, conflicts, requirements
+from function.compose import Composition, build, merge_status, ready_names
 from function.input import FunctionInput, read_input
 from function.memo import Memo, key
 from function.plan import plan
@@ -37,63 +35,31 @@ CONDITION = "DNSRecordsReady"
 MEMO = Memo()
 
 
-class DnsFunction(grpcv1.FunctionRunnerServiceServicer):
-    """Runs the catalyst-dns composition function."""
+def respond(req: fnv1.RunFunctionRequest, log: Any = None, memo: Memo | None = MEMO) -> bytes:
+    """Handle one request (synchronously: there is no I/O in it); never raises.
 
-    def __init__(self) -> None:
-        self.log = structlog.get_logger()
-
-    async def RunFunction(  # noqa: N802 - the gRPC method name
-        self, req: fnv1.RunFunctionRequest, _: grpc.aio.ServicerContext | None = None
-    ) -> fnv1.RunFunctionResponse:
-        """Run the function; never raises."""
-        return run(req, self.log)
-
-
-class WireResponse:
-    """A response as wire bytes: a per-call head followed by a memoised tail.
-
-    Protobuf merges concatenated messages, so ``head + tail`` is the response with the
-    tail's desired resources added; gRPC sends it through ``SerializeToString``.
+    The response's wire bytes: a small per-call head (conditions, status, requirements)
+    serialized here, followed by the memoised desired resources and probes as bytes —
+    protobuf merges concatenated messages, so the two parse as one response.
     """
-
-    __slots__ = ("head", "tail")
-
-    def __init__(self, head: fnv1.RunFunctionResponse, tail: bytes = b"") -> None:
-        self.head = head
-        self.tail = tail
-
-    def SerializeToString(self, deterministic: bool = False) -> bytes:  # noqa: N802 - protobuf's name
-        """The response on the wire."""
-        head: bytes = self.head.SerializeToString(deterministic=deterministic)
-        return head + self.tail
-
-    def message(self) -> fnv1.RunFunctionResponse:
-        """The response as a message (parsed only if it has a tail)."""
-        if not self.tail:
-            return self.head
-        rsp = fnv1.RunFunctionResponse()
-        rsp.ParseFromString(self.SerializeToString())
-        return rsp
-
-
-def respond(req: fnv1.RunFunctionRequest, log: Any = None, memo: Memo | None = MEMO) -> WireResponse:
-    """Handle one request (synchronously: there is no I/O in it); never raises."""
     rsp = response.to(req)
+    tail: list[bytes] = []
     try:
-        return WireResponse(rsp, _run(req, rsp, memo))
+        tail = _run(req, rsp, memo)
     except DnsInputError as exc:
         _refuse(rsp, str(exc))
     except Exception as exc:  # the server must keep serving whatever the input
         if log is not None:
             log.exception("unexpected error", error=str(exc))
         _refuse(rsp, f"internal error ({type(exc).__name__}); the claim was not composed")
-    return WireResponse(rsp)
+    return b"".join([rsp.SerializeToString(), *tail])
 
 
 def run(req: fnv1.RunFunctionRequest, log: Any = None, memo: Memo | None = MEMO) -> fnv1.RunFunctionResponse:
     """Handle one request and return the response message (what the server sends, parsed)."""
-    return respond(req, log, memo).message()
+    rsp = fnv1.RunFunctionResponse()
+    rsp.ParseFromString(respond(req, log, memo))
+    return rsp
 
 
 def _refuse(rsp: fnv1.RunFunctionResponse, message: str) -> None:
@@ -103,8 +69,8 @@ def _refuse(rsp: fnv1.RunFunctionResponse, message: str) -> None:
     response.fatal(rsp, message)
 
 
-def _run(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, memo: Memo | None) -> bytes:
-    """Fill the per-call part of ``rsp``; return the memoised tail to send after it."""
+def _run(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, memo: Memo | None) -> list[bytes]:
+    """Fill the per-call part of ``rsp``; return the memoised parts to send after it."""
     # Which fields this Crossplane reads requirements from and answers in (1.x: the deprecated ones).
     channel = requirements.channel(req)
 
@@ -113,25 +79,28 @@ def _run(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, memo: Memo
     settings_bytes = _require_settings(req, rsp, fn_input, channel)
     if settings_bytes is None:
         _parse_claim(req)  # refuse a malformed claim now rather than after the settings arrive
-        return b""
+        return []
 
-    # Parse the claim, validate it, plan its record sets, translate them per provider (memoised).
+    # Read the claim, plan its record sets, translate them into managed resources (memoised).
     composition = _composition(req, fn_input, settings_bytes, memo)
+    if isinstance(composition, str):  # a refusal, memoised with its message
+        _refuse(rsp, composition)
+        return []
 
-    # Ownership, on every call: who else writes at our names (kinds the cluster serves only).
+    # Conflicts, on every call: who else writes at our names (kinds the cluster serves only).
     answers = channel.answers(req)
-    kinds = ownership.other_kinds(composition.probes)
-    ownership.ask_crds(channel.selectors(rsp), kinds)
-    probes = composition.requirements(channel, ownership.served_kinds(answers, kinds))
-    losses = ownership.decide(answers, composition.probes, _read_identity(req).owner)  # Fatal if not ours
+    kinds = composition.probes.other_kinds()
+    conflicts.ask_crds(channel.selectors(rsp), kinds)
+    probes = composition.probes.requirements(channel, conflicts.served_kinds(answers, kinds))
+    losses = conflicts.decide(answers, composition.probes, _read_identity(req).owner)  # Fatal if not ours
 
     # Emit, with readiness from what Crossplane observed, merged with what earlier steps composed.
-    return _emit(req, rsp, composition, losses) + probes
+    return [*_emit(req, rsp, composition, losses), probes]
 
 
 def _composition(req: fnv1.RunFunctionRequest, fn_input: FunctionInput, settings_bytes: bytes,
-                 memo: Memo | None) -> Composition:
-    """The claim's composition, from the memo or freshly built; a refusal raises (memoised too)."""
+                 memo: Memo | None) -> Composition | str:
+    """The claim's composition, from the memo or freshly built, or the message of its refusal."""
     digest = key(req, settings_bytes) if memo is not None else b""
     outcome = memo.get(digest) if memo is not None else None
     if outcome is None:
@@ -141,28 +110,25 @@ def _composition(req: fnv1.RunFunctionRequest, fn_input: FunctionInput, settings
             outcome = str(exc)
         if memo is not None:
             memo.put(digest, outcome)
-    if isinstance(outcome, str):
-        raise _RefusedError(outcome)
     return outcome
 
 
 def _emit(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, composition: Composition,
-          losses: list[ownership.Loss]) -> bytes:
-    """Set the conditions and status; return the pre-encoded desired resources, or write them into ``rsp``."""
-    merge_status(rsp, composition)
-    ready = ready_names(req, composition)
+          losses: list[conflicts.Loss]) -> list[bytes]:
+    """Set the conditions; return the status and desired resources as bytes (parked ones in ``rsp``)."""
+    status = merge_status(rsp, composition)
+    ready = ready_names(req.observed.resources.items(), composition)
     _condition(rsp, len(composition.names), len(ready))
-    ownership.report(rsp, losses)
-    if losses:
-        emit_mixed(rsp, composition, ready)
-        ownership.park(rsp, losses)
-        return b""
+    conflicts.report(rsp, losses)
+    if losses:  # rare: edit the resources as a message
+        rsp.MergeFromString(composition.mixed(ready))
+        conflicts.park(rsp, losses)
+        return [status]
     if len(ready) == len(composition.names):
-        return composition.ready
+        return [status, composition.ready]
     if not ready:
-        return composition.pending
-    emit_mixed(rsp, composition, ready)
-    return b""
+        return [status, composition.pending]
+    return [status, composition.mixed(ready)]
 
 
 def _read_identity(req: fnv1.RunFunctionRequest) -> claims.Composite:
@@ -183,18 +149,7 @@ def _compose(req: fnv1.RunFunctionRequest, fn_input: FunctionInput, settings_byt
     composite, spec = _parse_claim(req)
     settings = _settings_from_bytes(settings_bytes)
     planned = plan(settings, composite, spec, fn_input)
-    return build(planned, composite.scope, composite.owner)
-
-
-class _RefusedError(DnsInputError):
-    """A memoised refusal, re-raised with its original message."""
-
-    def __init__(self, message: str) -> None:
-        ValueError.__init__(self, message)
-        self.field, self.value, self.rule = "", None, message
-
-    def __str__(self) -> str:
-        return self.rule
+    return build(planned, composite)
 
 
 def _condition(rsp: fnv1.RunFunctionResponse, total: int, ready: int) -> None:

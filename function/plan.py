@@ -1,8 +1,9 @@
-"""Plan: from a claim to the record sets (and k8gb resources) it needs.
+"""Plan: from a claim to the record sets and k8gb intents it needs — no managed resources.
 
 Planning checks everything that can refuse a claim — tenancy, zones, values, provider
-rules, conflicts between record sets — and only then returns; composing a plan can no
-longer fail, so a claim is either written whole or not at all.
+rules, conflicts between record sets — and only then returns; translating a plan into
+managed resources (``function.compose``) can no longer fail, so a claim is either written
+whole or not at all.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from catalyst_dns import k8gb, kubenames, names, ownership, rules, tenancy
 from catalyst_dns.addresses import parse_address
 from catalyst_dns.errors import DnsInputError
-from catalyst_dns.providers import Composed, Scope, provider_for
+from catalyst_dns.providers import provider_for
 from catalyst_dns.records import (
     Address,
     Host,
@@ -37,20 +38,25 @@ from function.input import FunctionInput
 
 K8GB_DEFAULT_TTL = 30
 GSLB_HASH_CHARS = 6
-KUBERNETES_OBJECT = {
-    Scope.NAMESPACED: "kubernetes.m.crossplane.io/v1alpha1",
-    Scope.CLUSTER: "kubernetes.crossplane.io/v1alpha2",
-}
+
+
+@dataclass(frozen=True, slots=True)
+class K8gbIntent:
+    """A k8gb ``Gslb`` to place in one region's cluster (translated into a provider-kubernetes Object)."""
+
+    geotag: str
+    provider_config: str
+    manifest: dict[str, Any] = field(hash=False)
 
 
 @dataclass
 class Plan:
-    """What one composite writes."""
+    """What one composite writes: record sets (with the claim field each came from) and k8gb intents."""
 
     record_sets: list[tuple[RecordSet, str]] = field(default_factory=list)
     ownership: list[tuple[RecordSet, str]] = field(default_factory=list)
     gslb_names: list[str] = field(default_factory=list)
-    objects: list[Composed] = field(default_factory=list)
+    k8gb: list[K8gbIntent] = field(default_factory=list)
 
 
 @functools.lru_cache(maxsize=32)
@@ -110,7 +116,7 @@ class _Planner:
             self.plan.gslb_names.append(target)
         if fn_input.k8gb_enabled:
             for region in regions:
-                self.plan.objects.append(self.k8gb_object(spec, region.geotag, region.kubernetes_provider_config))
+                self.plan.k8gb.append(self.k8gb_intent(spec, region.geotag, region.kubernetes_provider_config))
 
     def region(self, geotag: str, field: str) -> Region:
         region = self.settings.region(geotag)
@@ -131,7 +137,7 @@ class _Planner:
         readable = readable[: names.MAX_LABEL_OCTETS - GSLB_HASH_CHARS - 1].rstrip("-")
         return f"{readable}-{tail}.{self.settings.gslb_zone}"
 
-    def k8gb_object(self, spec: GslbSpec, geotag: str, provider_config: str | None) -> Composed:
+    def k8gb_intent(self, spec: GslbSpec, geotag: str, provider_config: str | None) -> K8gbIntent:
         if not provider_config:
             raise DnsInputError(f"settings.regions[{geotag}].kubernetesProviderConfig", None,
                                 "is required to place k8gb Gslb resources in that region")
@@ -159,17 +165,7 @@ class _Planner:
             namespace=namespace, strategy=strategy, resource_ref=resource_ref,
             labels={"app.kubernetes.io/managed-by": "catalyst-dns"},
         )
-        name = kubenames.resource_name(f"k8gb-{geotag}", self.composite.name, self.composite.owner, geotag)
-        scope = self.composite.scope
-        provider_ref: dict[str, str] = {"name": provider_config}
-        if scope is Scope.NAMESPACED:
-            provider_ref = {"kind": "ClusterProviderConfig", "name": provider_config}
-        return Composed(name, {
-            "apiVersion": KUBERNETES_OBJECT[scope],
-            "kind": "Object",
-            "metadata": {"name": name, "labels": {"dns.openova.io/region": geotag}},
-            "spec": {"forProvider": {"manifest": manifest}, "providerConfigRef": provider_ref},
-        })
+        return K8gbIntent(geotag, provider_config, manifest)
 
     def dns_route(self, spec: DnsRouteSpec) -> None:
         ttl = spec.ttl or self.settings.default_ttl

@@ -23,7 +23,7 @@ from google.protobuf.message import DecodeError
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from function.fn import WireResponse, respond
+from function.fn import respond
 from function.memo import Memo
 
 SERVICE = fnv1.DESCRIPTOR.services_by_name["FunctionRunnerService"].full_name
@@ -52,10 +52,10 @@ class PooledFunction(grpcv1.FunctionRunnerServiceServicer):
 
     async def RunFunction(  # type: ignore[override]  # noqa: N802 - the gRPC method name
         self, req: fnv1.RunFunctionRequest | Undecodable, _: grpc.aio.ServicerContext | None = None
-    ) -> WireResponse:
-        """Run the handler in the pool; it never raises."""
+    ) -> bytes:
+        """Run the handler in the pool; it never raises. The response is its wire bytes."""
         if isinstance(req, Undecodable):
-            return WireResponse(req.response())
+            return req.response()
         return await asyncio.get_running_loop().run_in_executor(self.pool, respond, req, self.log, self.memo)
 
 
@@ -65,14 +65,15 @@ class Undecodable:
 
     reason: str
 
-    def response(self) -> fnv1.RunFunctionResponse:
+    def response(self) -> bytes:
         """A Fatal result, so Crossplane reports the problem on the composite."""
         rsp = fnv1.RunFunctionResponse()
         result = rsp.results.add()
         result.severity = fnv1.SEVERITY_FATAL
         result.message = (f"request: could not be decoded ({self.reason[:200]}); "
                           "it is malformed or nested deeper than protobuf allows")
-        return rsp
+        serialized: bytes = rsp.SerializeToString()
+        return serialized
 
 
 def _deserialize(data: bytes) -> fnv1.RunFunctionRequest | Undecodable:
@@ -84,16 +85,15 @@ def _deserialize(data: bytes) -> fnv1.RunFunctionRequest | Undecodable:
         return Undecodable(str(exc))
 
 
-def _serialize(message: WireResponse | fnv1.RunFunctionResponse) -> bytes:
-    data: bytes = message.SerializeToString()
-    return data
+def _serialize(message: bytes) -> bytes:
+    return message
 
 
 def add_function_service(function: PooledFunction, server: grpc.aio.Server) -> None:
     """Register RunFunction, v1 and v1beta1, with our own (de)serializers.
 
     The two versions are the same message on the wire, so one handler serves both; the
-    serializer sends a WireResponse's bytes as they are, and the deserializer turns an
+    serializer sends the handler's bytes as they are, and the deserializer turns an
     undecodable request into a Fatal result instead of an opaque UNKNOWN status.
     """
     handler = grpc.unary_unary_rpc_method_handler(

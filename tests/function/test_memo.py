@@ -52,14 +52,26 @@ def test_memo_is_bounded_by_bytes() -> None:
     assert 0 < len(memo) < 60
 
 
-def test_all_ready_and_none_ready_use_the_pre_encoded_tail() -> None:
-    req = request(xr("Gslb", GSLB))
-    pending = respond(req, memo=None)
-    assert pending.tail  # nothing observed: the memoised pending variant is sent as it is
-    names = list(pending.message().desired.resources)
-    observed = {n: {"status": {"conditions": [{"type": "Ready", "status": "True"}]}} for n in names}
-    ready = respond(request(xr("Gslb", GSLB), observed=observed), memo=None)
-    message = ready.message()
-    assert all(r.ready == fnv1.READY_TRUE for r in message.desired.resources.values())
-    assert ready.tail and [k for k in message.requirements.resources if k.startswith("owner-of-")]
-    assert desired(message) == desired(pending.message())
+def _parse(data: bytes) -> fnv1.RunFunctionResponse:
+    rsp = fnv1.RunFunctionResponse()
+    rsp.ParseFromString(data)
+    return rsp
+
+
+def test_readiness_is_flipped_per_resource_in_the_pre_encoded_desired_state() -> None:
+    memo = Memo()
+    pending = _parse(respond(request(xr("Gslb", GSLB)), memo=memo))
+    names = sorted(pending.desired.resources)
+    assert names and all(r.ready == fnv1.READY_FALSE for r in pending.desired.resources.values())
+
+    def observed(ready: list[str]) -> dict[str, dict[str, object]]:
+        return {n: {"status": {"conditions": [{"type": "Ready", "status": "True"}]}} for n in ready}
+
+    ready = _parse(respond(request(xr("Gslb", GSLB), observed=observed(names)), memo=memo))
+    assert all(r.ready == fnv1.READY_TRUE for r in ready.desired.resources.values())
+    assert [k for k in ready.requirements.resources if k.startswith("owner-of-")]
+    mixed = _parse(respond(request(xr("Gslb", GSLB), observed=observed(names[:1])), memo=memo))
+    assert {n for n, r in mixed.desired.resources.items() if r.ready == fnv1.READY_TRUE} == {names[0]}
+    # Readiness aside, the three are the same resources, and the same as without the memo.
+    assert desired(ready) == desired(pending) == desired(mixed)
+    assert desired(run(request(xr("Gslb", GSLB)), memo=None)) == desired(pending)

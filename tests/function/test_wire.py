@@ -1,8 +1,8 @@
 """function.wire: JSON-like documents to protobuf wire bytes, checked against protobuf itself.
 
-The reference is the message protobuf builds (``Struct.update``, the SDK's own path, and
-``function.structs.fill``): the wire bytes must parse to exactly that message and, with map
-entries in sorted order, be byte-identical to its deterministic serialisation.
+The reference is the message protobuf builds (``Struct.update``, the SDK's own path): the
+wire bytes must parse to exactly that message and, with map entries in sorted order, be
+byte-identical to its deterministic serialisation.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from function import wire
 from function.fn import run
-from function.structs import fill, struct_to_python
+from function.structs import struct_to_python
 from tests.function.requests import fatal, request, xr
 
 SETTINGS = "sovereign-dns-settings"
@@ -78,20 +78,6 @@ def test_struct_bytes_are_protobufs_deterministic_bytes(doc: dict[str, Any]) -> 
     assert parsed(data) == expected
 
 
-@settings(max_examples=300, deadline=None)
-@given(DOCS)
-def test_struct_bytes_parse_to_what_fill_builds(doc: dict[str, Any]) -> None:
-    # fill leaves an empty list or dict as a Value with no kind (see the test below): compare
-    # the rest exactly, and the empty containers through Struct.update above.
-    built = struct_pb2.Struct()
-    fill(built, doc)
-    if has_empty_container(doc):
-        assert struct_to_python(parsed(wire.encode_struct(doc))) == doc_as_floats(doc)
-    else:
-        assert parsed(wire.encode_struct(doc)) == built
-        assert wire.encode_struct(doc) == built.SerializeToString(deterministic=True)
-
-
 def doc_as_floats(node: Any) -> Any:
     """``node`` as a Struct gives it back: numbers as floats, tuples as lists."""
     if isinstance(node, dict):
@@ -125,16 +111,14 @@ def test_list_bytes_are_protobufs(items: list[Any]) -> None:
 # --- Struct, Value, ListValue: targeted -----------------------------------------------------
 
 
-def test_empty_containers_stay_lists_and_objects_unlike_fill() -> None:
+def test_empty_containers_stay_lists_and_objects() -> None:
+    # The Struct writer the encoder replaced never set the oneof for an empty container (a
+    # null in Crossplane); the encoder writes them as protobuf's Struct.update does.
     doc: dict[str, Any] = {"list": [], "object": {}, "nested": [[], {}]}
     data = wire.encode_struct(doc)
     assert data == reference(doc).SerializeToString(deterministic=True)
     assert struct_to_python(parsed(data)) == doc
-    # fill(), today's writer, never sets the oneof for an empty container: a null in Crossplane.
-    built = struct_pb2.Struct()
-    fill(built, doc)
-    assert built.fields["list"].WhichOneof("kind") is None
-    assert built.fields["object"].WhichOneof("kind") is None
+    assert parsed(data).fields["list"].WhichOneof("kind") == "list_value"
 
 
 @pytest.mark.parametrize("number", [0, -0.0, 1, -1, 2**53 + 1, 10**300, 1e-320, math.inf, -math.inf, 0.1])
@@ -182,15 +166,11 @@ def test_subclasses_encode_like_their_base() -> None:
            "tuple": ("x", True)}
     plain = {"kind": "a", "count": 2, "ordered": {"b": 1, "a": 2}, "tuple": ["x", True]}
     assert wire.encode_struct(doc) == wire.encode_struct(plain)
-    built = struct_pb2.Struct()
-    fill(built, doc)
-    assert parsed(wire.encode_struct(doc)) == built
+    assert parsed(wire.encode_struct(doc)) == reference(plain)
 
 
 @pytest.mark.parametrize("bad", [{1, 2}, b"bytes", object()])
-def test_other_types_are_refused_like_fill(bad: Any) -> None:
-    with pytest.raises(TypeError):
-        fill(struct_pb2.Struct(), {"x": bad})
+def test_other_types_are_refused(bad: Any) -> None:
     with pytest.raises(TypeError, match="cannot put"):
         wire.encode_struct({"x": bad})
 

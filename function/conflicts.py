@@ -1,4 +1,8 @@
-"""Observed ownership: one name, one owner, even when composites race or sit in other namespaces.
+"""The cross-composite conflict check: one name, one owner, even when composites race or sit in other namespaces.
+
+This module owns the whole check: what each composite asks (``probes``), the labels and
+annotation it reads on the MRs it finds, the first-writer rule and its outcomes (refuse,
+park, report).
 
 Deterministic MR names make two composites in one scope collide on one object, but on
 Crossplane v2 two namespaced composites in different namespaces compose *different*
@@ -27,8 +31,10 @@ kind, Azure's CNAME kind) only after Crossplane has shown it their CRD.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, MutableMapping
+import functools
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 from google.protobuf import struct_pb2
@@ -36,7 +42,10 @@ from google.protobuf import struct_pb2
 from catalyst_dns import kubenames
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.ownership import is_registry_name
+from catalyst_dns.providers import Provider, Scope
 from catalyst_dns.providers.base import ANNOTATION_OWNER, LABEL_NAME, LABEL_TYPE
+from catalyst_dns.records import RecordType
+from function import wire
 from function.requirements import Channel
 
 REQUIREMENT_PREFIX = "owner-of-"
@@ -161,14 +170,6 @@ def served_kinds(answers: Mapping[str, fnv1.Resources], kinds: Iterable[Kind]) -
     return frozenset(out)
 
 
-def add_probe(selectors: MutableMapping[str, fnv1.ResourceSelector], probe: Probe) -> None:
-    """Ask for the MRs of ``probe``'s kind writing at its name, in every namespace."""
-    selector = selectors[probe.requirement]
-    selector.api_version = probe.kind.api_version
-    selector.kind = probe.kind.kind
-    selector.match_labels.labels[LABEL_NAME] = probe.name_id
-
-
 def _text(fields: Mapping[str, struct_pb2.Value], *path: str) -> str:
     for key in path[:-1]:
         value = fields.get(key)
@@ -186,7 +187,7 @@ def _writer(found: fnv1.Resource, kind: str) -> Writer:
                   name=_text(fields, "metadata", "name"), type=_text(fields, "metadata", "labels", LABEL_TYPE))
 
 
-def decide(answers: Mapping[str, fnv1.Resources], probes: Mapping[str, Probe], owner: str) -> list[Loss]:
+def decide(answers: Mapping[str, fnv1.Resources], probes: Probes, owner: str) -> list[Loss]:
     """Apply the first-writer rule to Crossplane's answers.
 
     Raises a DnsInputError (a Fatal result) for a contested name we have not written yet;
@@ -268,17 +269,101 @@ def report(rsp: fnv1.RunFunctionResponse, losses: list[Loss]) -> None:
         result.message = loss.message
 
 
-def other_kinds(probes: Mapping[str, Probe]) -> list[Kind]:
-    """The kinds we would probe but do not compose: probed only once their CRD is seen."""
-    return sorted({p.kind for p in probes.values() if not p.composed}, key=lambda k: (k.api_version, k.kind))
+# --- The probes: what one composite asks, built with its composition --------------------
 
 
-def probe_requirements(channel: Channel, probes: Mapping[str, Probe], served: frozenset[Kind]) -> bytes:
-    """A partial response holding the probes of served kinds (serialized: it is reused call after call)."""
-    partial = fnv1.RunFunctionResponse()
-    selectors = channel.selectors(partial)
-    for probe in probes.values():
-        if probe.composed or probe.kind in served:
-            add_probe(selectors, probe)
-    serialized: bytes = partial.SerializeToString(deterministic=True)
-    return serialized
+@dataclass(slots=True)
+class Name:
+    """What one composite writes at one name: the facts its probes and a loss report carry."""
+
+    ident: str  # the name label's value (zone and name, hashed)
+    field: str
+    fqdn: str
+    provider: Provider
+    types: set[str] = dc_field(default_factory=set)  # record types, lower case
+    kinds: set[tuple[str, str]] = dc_field(default_factory=set)  # (apiVersion, kind) we compose there
+    resource_names: list[str] = dc_field(default_factory=list)
+
+
+@functools.lru_cache(maxsize=256)
+def _probed_kinds(composed: frozenset[tuple[str, str]], provider: Provider,
+                  scope: Scope) -> tuple[tuple[Kind, bool, str], ...]:
+    """The kinds asked about at a name, whether we compose each, and its requirement-name tag.
+
+    Depends only on what we compose there, the provider and the scope, so a thousand names
+    share a handful of answers.
+    """
+    kinds = {Kind(api, kind): True for api, kind in composed}
+    # Another owner's CNAME there clashes with anything of ours. (Our CNAME beside another
+    # owner's data of another kind — Azure has a kind per type — is refused by every
+    # provider's API on apply; asking about all nine kinds per name would cost more.)
+    kinds.setdefault(Kind(provider.api.of(scope), provider.kind_of(RecordType.CNAME)), False)
+    if scope is Scope.NAMESPACED:
+        # A v2 cluster may also serve the cluster-scoped kinds, which legacy composites write.
+        cluster_api = provider.api.of(Scope.CLUSTER)
+        for kind in list(kinds):
+            kinds.setdefault(Kind(cluster_api, kind.kind), False)
+    return tuple((kind, composed_here, kubenames.digest(kind.api_version, kind.kind, length=6))
+                 for kind, composed_here in sorted(kinds.items(), key=lambda k: (k[0].api_version, k[0].kind)))
+
+
+@functools.lru_cache(maxsize=256)
+def _selector(kind: Kind, channel: Channel) -> Callable[[str, str], bytes]:
+    map_field = wire.REQUIREMENTS_RESOURCES if channel is Channel.REQUIRED else wire.REQUIREMENTS_EXTRA_RESOURCES
+    return wire.label_selector(kind.api_version, kind.kind, LABEL_NAME, map_field=map_field)
+
+
+class Probes:
+    """A composite's probes: one per (name, kind), asked by the name label in every namespace.
+
+    Held compactly (the names, and per name a shared tuple of kinds); ``Probe`` objects are
+    made only when Crossplane's answers are read, and the requirements as wire bytes once
+    per set of served kinds: a large claim asks thousands of questions on every call.
+    """
+
+    __slots__ = ("_by_requirement", "_names", "_others", "_requirements")
+
+    def __init__(self, names: Iterable[Name], scope: Scope) -> None:
+        self._names = [(at, _probed_kinds(frozenset(at.kinds), at.provider, scope)) for at in names]
+        others = {kind for kinds in {kinds for _, kinds in self._names} for kind, composed, _ in kinds if not composed}
+        self._others = sorted(others, key=lambda k: (k.api_version, k.kind))
+        self._requirements: dict[tuple[Channel, frozenset[Kind]], bytes] = {}
+        self._by_requirement: dict[str, Probe] | None = None
+
+    def __len__(self) -> int:
+        return sum(len(kinds) for _, kinds in self._names)
+
+    def other_kinds(self) -> list[Kind]:
+        """The kinds we would probe but do not compose: probed only once their CRD is seen."""
+        return list(self._others)
+
+    def requirements(self, channel: Channel, served: frozenset[Kind]) -> bytes:
+        """``RunFunctionResponse.requirements`` holding the probes of kinds that are served, as bytes."""
+        key = (channel, served)
+        cached = self._requirements.get(key)
+        if cached is None:
+            entries = {}
+            for at, kinds in self._names:
+                for kind, composed, tag in kinds:
+                    if composed or kind in served:
+                        requirement = f"{REQUIREMENT_PREFIX}{at.ident}-{tag}"
+                        entries[requirement] = _selector(kind, channel)(requirement, at.ident)
+            cached = wire.requirements(entries[r] for r in wire.map_order(entries)) if entries else b""
+            if len(self._requirements) < 8:
+                self._requirements[key] = cached
+        return cached
+
+    def get(self, requirement: str) -> Probe | None:
+        """The probe asked under ``requirement`` (the table is made on first use)."""
+        if not requirement.startswith(REQUIREMENT_PREFIX):
+            return None
+        if self._by_requirement is None:
+            self._by_requirement = {}
+            for at, kinds in self._names:
+                types, resource_names = frozenset(at.types), tuple(at.resource_names)
+                for kind, composed, tag in kinds:
+                    requirement_name = f"{REQUIREMENT_PREFIX}{at.ident}-{tag}"
+                    self._by_requirement[requirement_name] = Probe(
+                        requirement_name, at.ident, kind, at.field, at.fqdn, types, resource_names, composed,
+                        at.provider.records_by_id)
+        return self._by_requirement.get(requirement)
