@@ -20,6 +20,7 @@ from google.protobuf import struct_pb2
 from catalyst_dns import kubenames
 from catalyst_dns.providers import Scope, provider_for
 from catalyst_dns.providers.base import name_id, record_set_id
+from catalyst_dns.records import RecordType
 from function import wire
 from function.claims import Composite
 from function.conflicts import Name, Probes
@@ -107,6 +108,24 @@ def k8gb_object(intent: K8gbIntent, composite: Composite) -> tuple[str, dict[str
     }
 
 
+_SHAPES: dict[tuple[str, Scope, RecordType], wire.Shape] = {}
+_MAX_SHAPES = 1024  # providers x scopes x types: a few dozen; bounded anyway
+
+
+def _encode(key: tuple[str, Scope, RecordType], manifest: dict[str, Any]) -> bytes:
+    """``manifest``'s Struct bytes, through the encoder compiled for its provider, scope and type.
+
+    A provider's MRs of one record type share their keys, so one compiled ``Shape`` serves
+    them all (another shape falls back to the generic encoder: the bytes are the same).
+    """
+    shape = _SHAPES.get(key)
+    if shape is None:
+        shape = wire.Shape(manifest)
+        if len(_SHAPES) < _MAX_SHAPES:
+            _SHAPES[key] = shape
+    return shape(manifest)
+
+
 def build(plan: Plan, composite: Composite) -> Composition:
     """Translate a checked plan into its composition."""
     scope, owner = composite.scope, composite.owner
@@ -121,9 +140,10 @@ def build(plan: Plan, composite: Composite) -> Composition:
             at = at_names[ident] = Name(ident, field, record_set.name, provider)
         at.types.add(record_set.type.value.lower())
         written = resources.setdefault(record_set_id(record_set), [])
+        shape_key = (provider.key, scope, record_set.type)
         for composed in provider.compose(record_set, scope, owner):
             name, manifest = composed.name, composed.manifest
-            structs[name] = wire.encode_struct(manifest)
+            structs[name] = _encode(shape_key, manifest)
             at.kinds.add((manifest["apiVersion"], manifest["kind"]))
             at.resource_names.append(name)
             written.append(f"{manifest['kind']}/{name}")

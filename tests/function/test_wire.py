@@ -440,3 +440,36 @@ def test_todays_responses_rebuilt_from_wire_pieces(kind: str, spec: dict[str, An
     state = fnv1.State()
     state.ParseFromString(wire.state(composite, ready))
     assert {item.ready for item in state.resources.values()} == {fnv1.READY_TRUE}
+
+
+# --- Shape: an encoder compiled for one document shape ----------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(DOCS, DOCS)
+def test_shape_encodes_any_document_as_encode_struct(reference_doc: dict[str, Any], doc: dict[str, Any]) -> None:
+    # Compiled from one document, used on another of any shape: the same bytes either way.
+    shape = wire.Shape(reference_doc)
+    assert shape(reference_doc) == wire.encode_struct(reference_doc)
+    assert shape(doc) == wire.encode_struct(doc)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(LEAVES, LEAVES), min_size=1, max_size=6))
+def test_shape_leaf_memo_never_confuses_equal_values_of_other_types(leaves: list[tuple[Any, Any]]) -> None:
+    # True == 1 == 1.0 and 0.0 == -0.0, but each encodes differently: the memo must not mix them.
+    shape = wire.Shape({"a": {"b": "x", "c": 1}})
+    for b, c in leaves:
+        doc = {"a": {"b": b, "c": c}}
+        assert shape(doc) == wire.encode_struct(doc)
+
+
+def test_shape_falls_back_for_other_keys_and_types() -> None:
+    reference_doc = {"metadata": {"name": "a", "labels": {"x": "1"}}, "spec": {"ttl": 60}}
+    shape = wire.Shape(reference_doc)
+    for doc in ({"metadata": {"name": "a", "labels": {"y": "1"}}, "spec": {"ttl": 60}},
+                {"metadata": {"name": "a", "labels": {"x": "1", "z": "2"}}, "spec": {"ttl": 60}},
+                {"metadata": ["not", "a", "dict"], "spec": {"ttl": 60}},
+                {"metadata": {"name": "a", "labels": {}}, "spec": {"ttl": 60}},
+                {"metadata": {"name": "a", "labels": {"x": "1"}}, "spec": {"ttl": 60}, "extra": None}):
+        assert shape(doc) == wire.encode_struct(doc)
