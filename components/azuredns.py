@@ -9,13 +9,12 @@ from typing import Any
 import pulumi
 import pulumi_azure_native as azure_native
 
+from catalyst_dns.dnssec import DS_DIGEST_SHA256, Ds
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import azuredns as rules
 from catalyst_dns.records import RecordType
 from catalyst_dns.settings import Zone
 from components.base import (
-    DS_DIGEST_SHA256,
-    Ds,
     ZoneArgsBase,
     ZoneComponent,
     child_name,

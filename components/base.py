@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import pulumi
 
 from catalyst_dns import kubenames, names
+from catalyst_dns.dnssec import Ds
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import provider_for
 from catalyst_dns.records import Rdata, RecordSet, RecordType, parse_rdata
@@ -24,47 +25,11 @@ from catalyst_dns.settings import Zone
 
 T = TypeVar("T")
 PACKAGE = "catalyst-dns"
-# DS digest type 2 (SHA-256): the one every registry and every provider here accepts.
-DS_DIGEST_SHA256 = 2
 
 
 def type_token(kind: str) -> str:
     """The Pulumi type token of one of our components."""
     return f"{PACKAGE}:index:{kind}"
-
-
-@dataclass(frozen=True, slots=True)
-class Ds:
-    """One DS record: what a signed child asks its parent to publish.
-
-    A dataclass, not a tuple: Pulumi rebuilds tuples that pass through an Output.
-    """
-
-    key_tag: int
-    algorithm: int
-    digest_type: int
-    digest: str
-
-    @property
-    def fields(self) -> tuple[int, int, int, str]:
-        """``(key tag, algorithm, digest type, digest)``, for the providers' DS formatters."""
-        return (self.key_tag, self.algorithm, self.digest_type, self.digest.upper())
-
-    @property
-    def presentation(self) -> str:
-        """Zone-file form, ``<key tag> <algorithm> <digest type> <DIGEST>``."""
-        return f"{self.key_tag} {self.algorithm} {self.digest_type} {self.digest.upper()}"
-
-
-def parse_ds(text: str, source: str) -> Ds:
-    """A DS from its presentation form (optionally with owner, TTL, class and type in front)."""
-    tokens = text.split()
-    if "DS" in tokens:
-        tokens = tokens[tokens.index("DS") + 1 :]
-    if len(tokens) < 4:
-        raise ValueError(f"{source} returned {text!r}, which is not a DS record")
-    key_tag, algorithm, digest_type = (int(float(t)) for t in tokens[:3])
-    return Ds(key_tag, algorithm, digest_type, "".join(tokens[3:]).upper())
 
 
 def normalise_nameservers(servers: Sequence[str] | None, source: str) -> list[str]:

@@ -8,18 +8,16 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from catalyst_dns.dnssec import DS_DIGEST_SHA256, Ds, parse_ds
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import clouddns as rules
 from catalyst_dns.records import RecordType
 from catalyst_dns.settings import Zone
 from components.base import (
-    DS_DIGEST_SHA256,
-    Ds,
     ZoneArgsBase,
     ZoneComponent,
     child_name,
     normalise_nameservers,
-    parse_ds,
 )
 
 KIND = "CloudDnsZone"
@@ -123,7 +121,7 @@ class CloudDnsZone(ZoneComponent):
             name=rules.record_name(record_set),
             type="DS",
             ttl=record_set.ttl,
-            rrdatas=ds.apply(lambda d: [rules.ds_value(*d.fields)]),
+            rrdatas=ds.apply(lambda d: [d.presentation]),
             opts=self.child_opts(parent),
         )]
 

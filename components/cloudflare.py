@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_cloudflare as cloudflare
 
+from catalyst_dns.dnssec import Ds, ds_from
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import cloudflare as rules
 from catalyst_dns.records import RecordType
 from components.base import (
-    Ds,
     ZoneArgsBase,
     ZoneComponent,
     child_name,
@@ -63,7 +63,7 @@ class CloudflareZone(ZoneComponent):
             )
             self.ds = pulumi.Output.all(self.dnssec.key_tag, self.dnssec.algorithm,
                                         self.dnssec.digest_type, self.dnssec.digest).apply(
-                lambda v: Ds(int(v[0]), int(v[1]), int(v[2]), str(v[3]).upper()))
+                ds_from)
         self.register_outputs({"zoneId": self.zone_id, "nameServers": self.name_servers,
                                "ds": self.ds.apply(lambda d: d.presentation) if self.ds else None})
 

@@ -9,10 +9,11 @@ from typing import Any
 import pulumi
 import pulumi_hcloud as hcloud
 
+from catalyst_dns.dnssec import Ds
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import hetzner as rules
 from catalyst_dns.records import RecordType
-from components.base import Ds, ZoneArgsBase, ZoneComponent, child_name, normalise_nameservers
+from components.base import ZoneArgsBase, ZoneComponent, child_name, normalise_nameservers
 
 KIND = "HetznerZone"
 
@@ -67,7 +68,7 @@ class HetznerZone(ZoneComponent):
                  parent: pulumi.Resource) -> list[pulumi.CustomResource]:
         """One DS ZoneRrset."""
         record_set = self.record_set(name, RecordType.NS, ttl, resource_name)
-        records = ds.apply(lambda d: [hcloud.ZoneRrsetRecordArgs(value=rules.ds_value(*d.fields))])
+        records = ds.apply(lambda d: [hcloud.ZoneRrsetRecordArgs(value=d.presentation)])
         return [self._rrset(resource_name, rules.record_name(record_set), "DS",
                             record_set.ttl, records, parent)]
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from catalyst_dns.dnssec import Ds, ds_from
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import route53 as rules
 from catalyst_dns.records import RecordType
 from components.base import (
-    Ds,
     ZoneArgsBase,
     ZoneComponent,
     child_name,
@@ -115,7 +115,7 @@ class Route53Zone(ZoneComponent):
         return pulumi.Output.all(self.ksk.key_tag, self.ksk.signing_algorithm_type,
                                  self.ksk.digest_algorithm_type, self.ksk.digest_value,
                                  self.signing.id).apply(
-            lambda v: Ds(int(v[0]), int(v[1]), int(v[2]), str(v[3]).upper()))
+            ds_from)
 
     def write_records(self, resource_name: str, name: str, rtype: RecordType, ttl: int,
                       values: pulumi.Input[Sequence[str]], count: int,
@@ -143,7 +143,7 @@ class Route53Zone(ZoneComponent):
             name=rules.record_name(record_set),
             type="DS",
             ttl=record_set.ttl,
-            records=ds.apply(lambda d: [rules.ds_value(*d.fields)]),
+            records=ds.apply(lambda d: [d.presentation]),
             opts=self.child_opts(parent),
         )]
 

@@ -1,0 +1,41 @@
+"""Which zone holds a name: the one "closest enclosing zone" rule, in one place.
+
+A Sovereign's zones nest (the domain zone, child zones below it), so a name can be within
+several of them; the records for it belong to the deepest one (DESIGN.md §4). The same rule
+picks the zone a child is delegated from (the deepest *other* zone above it) and the zone
+that delegates the GSLB sub-zone. The Pulumi side (config checks, the Sovereign component)
+calls this; it works on anything that carries a zone name, so each caller keeps its own type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from catalyst_dns import names
+
+T = TypeVar("T")
+
+
+def closest(name: str, zones: Iterable[T], zone_name: Callable[[T], str], *,
+            strict: bool = False) -> T | None:
+    """The deepest of ``zones`` whose name contains ``name`` (normal form), or None.
+
+    ``strict`` leaves out a zone named ``name`` itself: a child zone's parent, not the child.
+    Ties cannot happen between distinct zones (two zones containing one name at one depth
+    are the same zone); the first listed wins if a caller passes duplicates.
+    """
+    best: T | None = None
+    depth = -1
+    for zone in zones:
+        candidate = zone_name(zone)
+        if strict and candidate == name:
+            continue
+        if names.is_within(name, candidate) and candidate.count(".") > depth:
+            best, depth = zone, candidate.count(".")
+    return best
+
+
+def parent_of_gslb(gslb_zone: str) -> str:
+    """The name directly above the GSLB zone: where its delegation is looked up from."""
+    return gslb_zone.split(".", 1)[1]
