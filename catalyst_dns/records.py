@@ -150,7 +150,7 @@ class RecordSet:
     @property
     def key(self) -> tuple[str, str, str]:
         """What makes a record set unique: zone, name and type."""
-        return (self.zone.name, self.name, self.type.value)
+        return (self.zone.name, self.name, str(self.type))  # str(): the value, without Enum.value's cost
 
     @property
     def relative_name(self) -> str:

@@ -81,17 +81,22 @@ class Composition:
 def status(plan: Plan, resources: dict[str, list[str]]) -> dict[str, Any]:
     """The composite's status: the names it owns and the provider records behind them.
 
-    ``resources`` maps a record-set id to the ``kind/name`` of the MRs that write it.
+    ``resources`` maps a record-set id to the ``kind/name`` of the MRs that write it. Each
+    record is encoded as it is made (one compiled ``Shape`` for them all) and spliced.
     """
     records = [
-        {"name": rs.name, "type": rs.type.value, "zone": rs.zone.name, "provider": rs.zone.provider,
-         "resource": ", ".join(resources.get(record_set_id(rs), []))}
+        wire.Encoded.struct(_STATUS_RECORD(
+            {"name": rs.name, "type": str(rs.type), "zone": rs.zone.name, "provider": rs.zone.provider,
+             "resource": ", ".join(resources.get(record_set_id(rs), []))}))
         for rs, _ in plan.record_sets
     ]
     out: dict[str, Any] = {"fqdns": sorted({rs.name for rs, _ in plan.record_sets}), "records": records}
     if plan.gslb_names:
         out["gslbNames"] = list(plan.gslb_names)
     return out
+
+
+_STATUS_RECORD = wire.Shape({"name": "", "type": "", "zone": "", "provider": "", "resource": ""})
 
 
 def k8gb_object(intent: K8gbIntent, composite: Composite) -> tuple[str, dict[str, Any]]:
@@ -108,15 +113,17 @@ def k8gb_object(intent: K8gbIntent, composite: Composite) -> tuple[str, dict[str
     }
 
 
-_SHAPES: dict[tuple[str, Scope, RecordType], wire.Shape] = {}
-_MAX_SHAPES = 1024  # providers x scopes x types: a few dozen; bounded anyway
+ShapeKey = tuple[str, Scope, RecordType, int]
+_SHAPES: dict[ShapeKey, wire.Shape] = {}
+_MAX_SHAPES = 1024  # providers x scopes x types x value counts: a few dozen in practice; bounded
 
 
-def _encode(key: tuple[str, Scope, RecordType], manifest: dict[str, Any]) -> bytes:
-    """``manifest``'s Struct bytes, through the encoder compiled for its provider, scope and type.
+def _encode(key: ShapeKey, manifest: dict[str, Any]) -> bytes:
+    """``manifest``'s Struct bytes, through the encoder compiled for its provider, scope, type and value count.
 
-    A provider's MRs of one record type share their keys, so one compiled ``Shape`` serves
-    them all (another shape falls back to the generic encoder: the bytes are the same).
+    A provider's MRs of one record type and number of values share their keys and list
+    lengths, so one compiled ``Shape`` serves them all (a document of another shape falls
+    back to the generic encoder: the bytes are the same).
     """
     shape = _SHAPES.get(key)
     if shape is None:
@@ -138,9 +145,9 @@ def build(plan: Plan, composite: Composite) -> Composition:
         at = at_names.get(ident)
         if at is None:
             at = at_names[ident] = Name(ident, field, record_set.name, provider)
-        at.types.add(record_set.type.value.lower())
+        at.types.add(str(record_set.type).lower())
         written = resources.setdefault(record_set_id(record_set), [])
-        shape_key = (provider.key, scope, record_set.type)
+        shape_key = (provider.key, scope, record_set.type, len(record_set.rdata))
         for composed in provider.compose(record_set, scope, owner):
             name, manifest = composed.name, composed.manifest
             structs[name] = _encode(shape_key, manifest)

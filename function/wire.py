@@ -443,14 +443,14 @@ class _ShapeMismatchError(Exception):
 
 
 class Shape:
-    """An encoder compiled for one document shape: the same keys at every level, any leaves.
+    """An encoder compiled for one document shape: the same keys and list lengths at every level.
 
     Why: a provider's managed resources of one kind, zone and record type all have the same
     keys; only the leaf values differ. Compiled once (the ``Template`` machinery, with every
     leaf a hole read straight from the document), a record costs its leaves' encoding and
     the framing, with the key order and key bytes fixed: several times cheaper than
-    ``encode_struct``'s walk. A document of another shape — other keys anywhere, or not a
-    dict where the reference had one — is detected (``KeyError``/``_ShapeMismatchError``) and
+    ``encode_struct``'s walk. A document of another shape — other keys or list lengths
+    anywhere, or another container type — is detected (``KeyError``/``_ShapeMismatchError``) and
     encoded by ``encode_struct``, so the bytes are always ``encode_struct(doc)``'s.
     """
 
@@ -458,26 +458,27 @@ class Shape:
 
     def __init__(self, reference: Mapping[str, Any]) -> None:
         compiler = _Compiler()
-        compiler.scope["_dict"] = dict
         compiler.scope["_Mismatch"] = _ShapeMismatchError
         compiler.scope["_MEMO"] = frozenset({str, int, bool})
-        check = "if {0}.__class__ is not _dict or len({0}) != {1}: raise _Mismatch"
-        prelude: list[str] = [check.format("values", len(reference))]
+        check = "if {0}.__class__ is not {1} or len({0}) != {2}: raise _Mismatch"
+        prelude: list[str] = []
 
-        def read(node: Mapping[str, Any], local: str) -> dict[str, Any]:
-            doc: dict[str, Any] = {}
-            for key, child in node.items():
-                access = f"{local}[{compiler.constant(key)}]"
-                if child.__class__ is dict and child:
-                    inner = compiler.name("d")
-                    prelude.append(f"{inner} = {access}")
-                    prelude.append(check.format(inner, len(child)))
-                    doc[key] = read(child, inner)
-                else:
-                    doc[key] = _Read(access)
-            return doc
+        def read(node: Any, access: str) -> Any:
+            """``node`` with every leaf a ``_Read`` of its place; checks that containers match."""
+            if not node or node.__class__ not in (dict, list, tuple):
+                return _Read(access)
+            local = compiler.name("d")
+            prelude.append(f"{local} = {access}")
+            prelude.append(check.format(local, compiler.constant(node.__class__), len(node)))
+            if node.__class__ is dict:
+                return {key: read(child, f"{local}[{compiler.constant(key)}]") for key, child in node.items()}
+            return [read(item, f"{local}[{index}]") for index, item in enumerate(node)]
 
-        self._render = compiler.compile(read(reference, "values"), prelude)
+        if reference.__class__ is not dict:
+            raise TypeError("a Shape is compiled from a dict")
+        if not reference:  # an empty document: only another empty one has its shape
+            prelude.append(check.format("values", compiler.constant(dict), 0))
+        self._render = compiler.compile(read(reference, "values") if reference else {}, prelude)
 
     def __call__(self, doc: Mapping[str, Any]) -> bytes:
         """``encode_struct(doc)``, fast when ``doc`` has the reference's shape."""

@@ -65,7 +65,7 @@ def name_id(record_set: RecordSet) -> str:
 
 def mr_name(record_set: RecordSet, suffix: str = "") -> str:
     """The deterministic MR name of a record set (plus a per-value suffix for Cloudflare)."""
-    prefix = record_set.type.value.lower()
+    prefix = str(record_set.type).lower()
     identity = (*record_set.key, suffix) if suffix else record_set.key
     return kubenames.resource_name(prefix, record_set.name, *identity)
 
@@ -100,7 +100,7 @@ def envelope(
             "labels": {
                 LABEL_RECORD_SET: record_set_id(record_set),
                 LABEL_NAME: name_id(record_set),
-                LABEL_TYPE: record_set.type.value.lower(),
+                LABEL_TYPE: str(record_set.type).lower(),
             },
             "annotations": meta_annotations,
         },

@@ -41,7 +41,7 @@ class CloudDns(Provider):
         for_provider: dict[str, Any] = {
             "managedZone": record_set.zone.zone_id,
             "name": record_name(record_set),
-            "type": record_set.type.value,
+            "type": str(record_set.type),
             "ttl": record_set.ttl,
             "rrdatas": [rrdata(r) for r in record_set.rdata],
         }

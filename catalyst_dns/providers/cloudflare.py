@@ -97,7 +97,7 @@ class Cloudflare(Provider):
         base: dict[str, Any] = {
             "zoneId": record_set.zone.zone_id,
             "name": record_name(record_set),
-            "type": record_set.type.value,
+            "type": str(record_set.type),
             "ttl": ttl(record_set),
         }
         if record_set.type in PROXIABLE:

@@ -40,7 +40,7 @@ class Hetzner(Provider):
         return {
             "zone": record_set.zone.zone_id,
             "name": record_name(record_set),
-            "type": record_set.type.value,
+            "type": str(record_set.type),
             "ttl": record_set.ttl,
             "records": [{"value": record_value(r)} for r in record_set.rdata],
         }

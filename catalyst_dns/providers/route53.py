@@ -48,7 +48,7 @@ class Route53(Provider):
         return {
             "zoneId": record_set.zone.zone_id,
             "name": record_name(record_set),
-            "type": record_set.type.value,
+            "type": str(record_set.type),
             "ttl": record_set.ttl,
             "records": [record_value(r) for r in record_set.rdata],
         }
