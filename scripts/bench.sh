@@ -5,6 +5,7 @@
 #   scripts/bench.sh            # measure the working tree
 #   BENCH_REF=HEAD scripts/bench.sh   # measure a commit's function (the harness from the working tree)
 #   BENCH_QUICK=1 scripts/bench.sh    # short runs, to check the harness (does not write BENCHMARKS.md)
+#   BENCH_BASELINE=<ref> scripts/bench.sh  # also measure ours at <ref> in the same run (before/after)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -39,6 +40,13 @@ fi
 logs="$here/build/bench-logs"
 mkdir -p "$logs"
 args=(--go-templating "$gt_bin" --logs "$logs" --source "$label")
+if [ -n "${BENCH_BASELINE:-}" ]; then
+  base_sha=$(git rev-parse --short "$BENCH_BASELINE")
+  base_src="$here/build/bench-src/baseline-$base_sha"
+  rm -rf "$base_src" && mkdir -p "$base_src"
+  git archive "$base_sha" function catalyst_dns | tar -x -C "$base_src"
+  args+=(--baseline "$base_src" --baseline-label "commit $base_sha")
+fi
 cd "$src"
 if [ -n "${BENCH_QUICK:-}" ]; then
   args+=(--quick)
