@@ -805,6 +805,8 @@ def _cmd_up(args: argparse.Namespace) -> int:
     print(f"control plane up in {stack.timings['up']:.1f} s (Crossplane from {stack.xp_dir}, apis/{args.apis})",
           file=sys.stderr)
     print(f"  export KUBECONFIG={stack.kubeconfig}", file=sys.stderr)
+    if (stack.bin_dir / "kubectl").exists():
+        print(f"  kubectl (matching the API server): {stack.bin_dir / 'kubectl'}", file=sys.stderr)
     print(f"  logs: {stack.logs}/   stop: make cluster-down", file=sys.stderr)
     print(stack.kubeconfig)
     return 0
