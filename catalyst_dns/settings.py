@@ -107,19 +107,28 @@ class SovereignSettings:
     regions: tuple[Region, ...]
     tenants: tuple[Tenant, ...] = ()
     reserved: tuple[str, ...] = ()
-    _by_depth: tuple[Zone, ...] = field(default=(), repr=False, compare=False)
+    _by_name: dict[str, Zone] = field(default_factory=dict, repr=False, compare=False)  # first zone of each name
 
     def __post_init__(self) -> None:
-        # Longest zone first, so the first match is the most specific (DESIGN.md §4).
-        ordered = tuple(sorted(self.zones, key=lambda z: (-z.name.count("."), z.name)))
-        object.__setattr__(self, "_by_depth", ordered)
+        by_name: dict[str, Zone] = {}
+        for zone in self.zones:
+            by_name.setdefault(zone.name, zone)
+        object.__setattr__(self, "_by_name", by_name)
 
     def zone_for(self, name: str) -> Zone | None:
-        """The longest Sovereign zone that contains ``name`` (normal form), if any."""
-        for zone in self._by_depth:
-            if names.is_within(name, zone.name):
+        """The longest Sovereign zone that contains ``name`` (normal form), if any (DESIGN.md §4).
+
+        Walks the name's own suffixes, longest first: the first that is a zone is the most
+        specific, whatever the number of zones.
+        """
+        suffix = name
+        while True:
+            zone = self._by_name.get(suffix)
+            if zone is not None:
                 return zone
-        return None
+            _, dot, suffix = suffix.partition(".")
+            if not dot:
+                return None
 
     def region(self, geotag: str) -> Region | None:
         """The region with this geotag, if the Sovereign has it."""

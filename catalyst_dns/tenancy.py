@@ -8,6 +8,7 @@ the Sovereign's control-plane hosts, the GSLB delegation or an ownership record.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from catalyst_dns import k8gb, names, ownership
@@ -92,6 +93,8 @@ def check_name(settings: SovereignSettings, namespace: str | None, name: str, fi
     reservation = (reserved or index(settings)).find(name)
     if reservation is not None:
         raise DnsInputError(field, name, f"is refused: {reservation.name} {reservation.reason}")
+    if namespace is not None and namespace in _closest_suffix_holders(settings, name):
+        return  # the most specific suffix covering the name is the namespace's: allowed (the usual case)
     if namespace is None:
         raise DnsInputError(field, name, "is refused: the composite has no namespace or claim namespace, "
                             "and tenancy is default deny")
@@ -110,6 +113,32 @@ def check_name(settings: SovereignSettings, namespace: str | None, name: str, fi
     if closest not in allowed:
         raise DnsInputError(field, name, f"is refused: {closest}, inside your {max(mine, key=len)}, "
                             "belongs to another tenant")
+
+
+@functools.lru_cache(maxsize=32)
+def _suffix_holders(settings: SovereignSettings) -> dict[str, frozenset[str]]:
+    """Every tenant suffix, with the namespaces of the tenants that hold it."""
+    holders: dict[str, set[str]] = {}
+    for tenant in settings.tenants:
+        for suffix in tenant.suffixes:
+            holders.setdefault(suffix, set()).update(tenant.namespaces)
+    return {suffix: frozenset(namespaces) for suffix, namespaces in holders.items()}
+
+
+def _closest_suffix_holders(settings: SovereignSettings, name: str) -> frozenset[str]:
+    """The namespaces holding the most specific tenant suffix that covers ``name`` (none: empty).
+
+    Walks the name's own suffixes, longest first, instead of testing every tenant suffix.
+    """
+    holders = _suffix_holders(settings)
+    suffix = name
+    while True:
+        found = holders.get(suffix)
+        if found is not None:
+            return found
+        _, dot, suffix = suffix.partition(".")
+        if not dot:
+            return frozenset()
 
 
 def check_subtree(settings: SovereignSettings, namespace: str | None, subtree: str, field: str, what: str,
