@@ -8,6 +8,7 @@ cluster scope serves ``v1beta2`` only (v1beta1 was removed in provider v3).
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from catalyst_dns import names
@@ -65,16 +66,21 @@ def zone_dns_name(zone_name: str) -> str:
 def managed_zone_name(zone_name: str) -> str:
     """The managed zone's resource name (our ``zoneId``) for a DNS name.
 
-    Cloud DNS wants 1-63 lower-case letters, digits and dashes, starting with a letter.
+    Cloud DNS wants 1-63 lower-case letters, digits and dashes, starting with a letter, and
+    refuses a second zone of one name in a project; so the mapping is injective, like the
+    Pulumi zone component names: dots become single dashes and the labels' own dashes are
+    doubled (``eu-west.x`` -> ``eu--west-x``, ``eu.west.x`` -> ``eu-west-x``). A host-name
+    label neither starts nor ends with a dash, so a valid name never encodes to a run of
+    three dashes; that run marks the two exceptions, which can then collide with no plain
+    name: a name starting with a digit gets ``z---`` in front, and a name too long for 63
+    characters keeps its head and ends ``---<hash of the whole name>``.
     """
-    body = zone_name.replace(".", "-")
+    body = zone_name.replace("-", "--").replace(".", "-")
     if not body[0].isalpha():
-        body = "z-" + body
+        body = "z---" + body
     if len(body) > _MANAGED_ZONE_NAME_MAX:
-        import hashlib
-
         tail = hashlib.sha256(zone_name.encode()).hexdigest()[:8]
-        body = body[: _MANAGED_ZONE_NAME_MAX - 9].rstrip("-") + "-" + tail
+        body = body[: _MANAGED_ZONE_NAME_MAX - len(tail) - 3].rstrip("-") + "---" + tail
     return body
 
 

@@ -592,3 +592,34 @@ def test_zone_labels_are_injective(relatives: list[str]) -> None:
     zones = ["sov.example"] + [f"{r}.sov.example" for r in relatives]
     labels = [zone_label("s", z, "sov.example") for z in zones]
     assert len(set(labels)) == len(labels), dict(zip(zones, labels, strict=True))
+
+
+_MANAGED_ZONE_NAME = r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?"
+
+
+@given(st.lists(st.lists(_labels, min_size=1, max_size=12).map(".".join), min_size=2, max_size=6,
+                unique=True))
+@example(["eu-west.sov.example", "eu.west.sov.example"])
+@example(["1.example", "z.1.example", "z-1.example", "z--1.example"])
+@example(["a--b.example", "a-b.example", "a.b.example"])
+@example(["x" * 60 + ".example", "x" * 60 + "-1.example", "x" * 60 + ".1.example"])
+@settings(max_examples=300, deadline=None)
+def test_cloud_dns_managed_zone_names_are_injective_and_valid(zones: list[str]) -> None:
+    """Two zones in one GCP project must never get one managed-zone name (Google refuses the second)."""
+    import re
+
+    from catalyst_dns.providers.clouddns import managed_zone_name
+
+    got = [managed_zone_name(z) for z in zones]
+    assert len(set(got)) == len(got), dict(zip(zones, got, strict=True))
+    for name in got:
+        assert re.fullmatch(_MANAGED_ZONE_NAME, name), name
+
+
+def test_cloud_dns_managed_zone_names_keep_their_form_without_dashes() -> None:
+    from catalyst_dns.providers.clouddns import managed_zone_name
+
+    assert managed_zone_name("gcp.sov.example") == "gcp-sov-example"
+    assert managed_zone_name("eu-west.sov.example") == "eu--west-sov-example"
+    assert managed_zone_name("eu.west.sov.example") == "eu-west-sov-example"
+    assert managed_zone_name("1.example") == "z---1-example"
