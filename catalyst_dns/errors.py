@@ -53,8 +53,3 @@ class DnsInputError(ValueError):
         self.rule = rule
         path = field if len(field) <= _MAX_FIELD else f"{field[:_MAX_FIELD]}... ({len(field)} chars)"
         super().__init__(f"{path}: {shown(value)} {rule}")
-
-    def at(self, prefix: str) -> DnsInputError:
-        """The same error with its field path placed under ``prefix``."""
-        field = f"{prefix}{self.field}" if self.field.startswith("[") else f"{prefix}.{self.field}"
-        return DnsInputError(field, self.value, self.rule)

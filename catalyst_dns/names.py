@@ -157,11 +157,3 @@ def relative(name: str, zone: str) -> str:
 def absolute(name: str) -> str:
     """The presentation form with the trailing root dot."""
     return name + "."
-
-
-def to_unicode(name: str) -> str:
-    """The U-label form of a normal-form name, for messages and status only."""
-    try:
-        return idna.decode(name) if "xn--" in name else name
-    except idna.IDNAError:
-        return name

@@ -56,22 +56,6 @@ def registry_text(owner: Owner) -> str:
     return f"heritage={HERITAGE},{body}"
 
 
-def parse_registry_text(text: str) -> dict[str, str] | None:
-    """The labels of a registry record, or None when it is not one (ExternalDNS's reading rules)."""
-    text = text.strip().strip('"')
-    labels: dict[str, str] = {}
-    heritage = None
-    for token in text.split(","):
-        key, sep, value = token.partition("=")
-        if not sep:
-            return None
-        if key == "heritage":
-            heritage = value
-        elif key.startswith(f"{HERITAGE}/"):
-            labels[key.removeprefix(f"{HERITAGE}/")] = value
-    return labels if heritage == HERITAGE else None
-
-
 def is_registry_name(name: str) -> bool:
     """Whether ``name`` is an ownership record name (reserved for the registry)."""
     return name.startswith(PREFIX) or f".{PREFIX}" in name

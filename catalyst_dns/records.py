@@ -303,7 +303,7 @@ def check_ttl(value: object, field: str) -> int:
 def make_record_set(zone: Zone, name: str, rtype: RecordType, ttl: int, rdata: list[Rdata],
                     field: str, *, proxied: bool = False) -> RecordSet:
     """A record set with its values de-duplicated and sorted (so output is deterministic)."""
-    unique = sorted(set(rdata), key=presentation)
+    unique = list(rdata) if len(rdata) == 1 else sorted(set(rdata), key=presentation)
     if len(unique) > MAX_VALUES:
         raise DnsInputError(field, f"<{len(unique)} values>", f"has more than {MAX_VALUES} values in one record set")
     if rtype is RecordType.CNAME and len(unique) != 1:

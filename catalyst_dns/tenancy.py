@@ -8,7 +8,6 @@ the Sovereign's control-plane hosts, the GSLB delegation or an ownership record.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 from catalyst_dns import k8gb, names, ownership
@@ -57,8 +56,9 @@ def reservations(settings: SovereignSettings) -> tuple[Reservation, ...]:
 class ReservationIndex:
     """Reservations by name, so a check walks the name's own suffixes instead of every rule."""
 
-    def __init__(self, reserved: tuple[Reservation, ...]) -> None:
+    def __init__(self, reserved: tuple[Reservation, ...], holders: dict[str, frozenset[str]] | None = None) -> None:
         self.all = reserved
+        self.holders = holders or {}  # tenant suffix -> namespaces of the tenants holding it
         self.subtrees: dict[str, Reservation] = {}
         self.exact: dict[str, Reservation] = {}
         for reservation in reserved:
@@ -82,7 +82,7 @@ class ReservationIndex:
 
 def index(settings: SovereignSettings) -> ReservationIndex:
     """The reservation index of a Sovereign."""
-    return ReservationIndex(reservations(settings))
+    return ReservationIndex(reservations(settings), _suffix_holders(settings))
 
 
 def check_name(settings: SovereignSettings, namespace: str | None, name: str, field: str,
@@ -90,10 +90,11 @@ def check_name(settings: SovereignSettings, namespace: str | None, name: str, fi
     """Refuse ``name`` (normal form) unless the namespace's tenancy allows it."""
     if ownership.is_registry_name(name):
         raise DnsInputError(field, name, "is an ownership (TXT registry) name, reserved for catalyst-dns")
-    reservation = (reserved or index(settings)).find(name)
+    reserved = reserved or index(settings)
+    reservation = reserved.find(name)
     if reservation is not None:
         raise DnsInputError(field, name, f"is refused: {reservation.name} {reservation.reason}")
-    if namespace is not None and namespace in _closest_suffix_holders(settings, name):
+    if namespace is not None and namespace in _closest_suffix_holders(reserved.holders, name):
         return  # the most specific suffix covering the name is the namespace's: allowed (the usual case)
     if namespace is None:
         raise DnsInputError(field, name, "is refused: the composite has no namespace or claim namespace, "
@@ -115,7 +116,6 @@ def check_name(settings: SovereignSettings, namespace: str | None, name: str, fi
                             "belongs to another tenant")
 
 
-@functools.lru_cache(maxsize=32)
 def _suffix_holders(settings: SovereignSettings) -> dict[str, frozenset[str]]:
     """Every tenant suffix, with the namespaces of the tenants that hold it."""
     holders: dict[str, set[str]] = {}
@@ -125,12 +125,11 @@ def _suffix_holders(settings: SovereignSettings) -> dict[str, frozenset[str]]:
     return {suffix: frozenset(namespaces) for suffix, namespaces in holders.items()}
 
 
-def _closest_suffix_holders(settings: SovereignSettings, name: str) -> frozenset[str]:
+def _closest_suffix_holders(holders: dict[str, frozenset[str]], name: str) -> frozenset[str]:
     """The namespaces holding the most specific tenant suffix that covers ``name`` (none: empty).
 
     Walks the name's own suffixes, longest first, instead of testing every tenant suffix.
     """
-    holders = _suffix_holders(settings)
     suffix = name
     while True:
         found = holders.get(suffix)

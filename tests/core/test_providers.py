@@ -118,8 +118,24 @@ def test_mr_names_are_kubernetes_safe_and_stable(provider: str) -> None:
         assert all(c.islower() or c.isdigit() or c == "-" for c in a.name)
 
 
+def parse_registry_text(text: str) -> dict[str, str] | None:
+    """The labels of a registry record as ExternalDNS reads them (registry/txt), or None when it is not one."""
+    text = text.strip().strip('"')
+    labels: dict[str, str] = {}
+    heritage = None
+    for token in text.split(","):
+        key, sep, value = token.partition("=")
+        if not sep:
+            return None
+        if key == "heritage":
+            heritage = value
+        elif key.startswith("external-dns/"):
+            labels[key.removeprefix("external-dns/")] = value
+    return labels if heritage == "external-dns" else None
+
+
 def test_registry_text_reads_back_as_externaldns_reads_it() -> None:
-    from catalyst_dns.ownership import Owner, parse_registry_text, registry_name, registry_text
+    from catalyst_dns.ownership import Owner, registry_name, registry_text
 
     text = registry_text(Owner("catalyst-dns", "dnsroute/acme-prod/api"))
     assert text == "heritage=external-dns,external-dns/owner=catalyst-dns,external-dns/resource=dnsroute/acme-prod/api"
