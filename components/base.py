@@ -25,6 +25,9 @@ from catalyst_dns.settings import Zone
 
 T = TypeVar("T")
 PACKAGE = "catalyst-dns"
+# The longest TTL the Pulumi side writes or accepts in stack config (one day): records it
+# writes must fit every provider's range, and Cloudflare's ends at 86400.
+MAX_TTL = 86400
 
 
 def type_token(kind: str) -> str:
@@ -37,6 +40,13 @@ def normalise_nameservers(servers: Sequence[str] | None, source: str) -> list[st
     if not servers:
         raise ValueError(f"{source} returned no name servers")
     return sorted({names.normalise(s, f"{source}.nameServers") for s in servers})
+
+
+def check_ttl(field: str, ttl: object) -> int:
+    """A TTL of a record a component writes: an integer 1-MAX_TTL (not a bool)."""
+    if isinstance(ttl, bool) or not isinstance(ttl, int) or not 1 <= ttl <= MAX_TTL:
+        raise DnsInputError(field, ttl, f"must be an integer 1-{MAX_TTL}")
+    return ttl
 
 
 def child_name(component: str, suffix: str) -> str:

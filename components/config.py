@@ -31,17 +31,18 @@ import pulumi.runtime.config as runtime_config
 
 from catalyst_dns import fields, names
 from catalyst_dns.errors import DnsInputError, kind_of
-from catalyst_dns.providers import provider_for
-from catalyst_dns.settings import PROVIDERS, Region, SovereignSettings, Tenant, parse_settings
-from components.sovereign import DEFAULT_OWNER_ID, SovereignArgs, ZoneSpec
+from catalyst_dns.settings import Region, SovereignSettings, Tenant, parse_settings
+from catalyst_dns.zones import closest, parent_of_gslb
+from components.base import MAX_TTL
+from components.registry import PROVIDER_KEYS, REGISTRY, Credentials, ZoneSpec, face
+from components.sovereign import DEFAULT_OWNER_ID, SovereignArgs
 
 NAMESPACE = "catalyst-dns"
-MAX_TTL = 86400
 
 # key -> (type, default, description). A default of None means optional without default.
 SCALAR_KEYS: dict[str, tuple[str, Any, str]] = {
     "domain": ("string", None, "The Sovereign's domain, e.g. omantel.example (required)."),
-    "provider": ("string", None, "Provider of the domain zone: " + " | ".join(PROVIDERS) + " (required)."),
+    "provider": ("string", None, "Provider of the domain zone: " + " | ".join(PROVIDER_KEYS) + " (required)."),
     "providerConfig": ("string", None, "Crossplane ProviderConfig the function uses for the domain zone "
                        "(default: the provider name)."),
     "dnssec": ("boolean", False, "Sign the domain zone; its DS is exported for the registrar."),
@@ -51,19 +52,10 @@ SCALAR_KEYS: dict[str, tuple[str, Any, str]] = {
     "gslbZone": ("string", None, "The GSLB sub-zone delegated to k8gb (default gslb.<domain>)."),
     "gslbTtl": ("integer", 300, "TTL of the GSLB NS records and k8gb nameserver address records."),
     "protect": ("boolean", True, "Protect zones from deletion (Pulumi protect + provider-side locks)."),
-    "cloudflareAccountId": ("string", None, "Cloudflare account id (required with a cloudflare zone)."),
-    "cloudflareApiToken": ("string", None, "Cloudflare API token, secret (else CLOUDFLARE_API_TOKEN)."),
-    "awsRegion": ("string", "us-east-1", "AWS region of the provider (Route53 is global)."),
-    "awsProfile": ("string", None, "AWS shared-config profile (else the AWS_* environment)."),
-    "awsAllowedAccountId": ("string", None, "Refuse to run against any other AWS account."),
-    "gcpProject": ("string", None, "GCP project of clouddns zones (required with a clouddns zone)."),
-    "gcpCredentials": ("string", None, "GCP service-account key JSON, secret (else ADC/GOOGLE_CREDENTIALS)."),
-    "azureSubscriptionId": ("string", None, "Azure subscription (required with an azuredns zone)."),
-    "azureTenantId": ("string", None, "Azure tenant (else ARM_TENANT_ID)."),
-    "azureResourceGroup": ("string", None, "Resource group of azuredns zones (required with one)."),
-    "hcloudToken": ("string", None, "Hetzner Cloud API token, secret (else HCLOUD_TOKEN)."),
+    # Each cloud's own keys (credentials, account, project...), from the provider registry.
+    **{k.name: (k.type, k.default, k.description) for p in REGISTRY.values() for k in p.config_keys},
 }
-SECRET_KEYS = frozenset({"cloudflareApiToken", "gcpCredentials", "hcloudToken"})
+SECRET_KEYS = frozenset(k.name for p in REGISTRY.values() for k in p.config_keys if k.secret)
 # key -> (item type, default, description): lists, of objects (checked field by field here)
 # or of strings. A default of None means required.
 OBJECT_KEYS: dict[str, tuple[str, list[Any] | None, str]] = {
@@ -116,21 +108,6 @@ def key(name: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Credentials:
-    """Per-cloud provider settings (secrets stay Outputs)."""
-
-    cloudflare_api_token: pulumi.Output[str] | None = None
-    aws_region: str = "us-east-1"
-    aws_profile: str | None = None
-    aws_allowed_account_id: str | None = None
-    gcp_project: str | None = None
-    gcp_credentials: pulumi.Output[str] | None = None
-    azure_subscription_id: str | None = None
-    azure_tenant_id: str | None = None
-    hcloud_token: pulumi.Output[str] | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class StackConfig:
     """The whole stack configuration, checked."""
 
@@ -149,14 +126,9 @@ class StackConfig:
 
     @property
     def providers(self) -> list[str]:
-        """The providers the stack's zones use, in PROVIDERS order."""
+        """The providers the stack's zones use, in registry order."""
         used = {z.provider for z in self.zones}
-        return [p for p in PROVIDERS if p in used]
-
-    @property
-    def route53_dnssec(self) -> bool:
-        """Whether a Route53 zone is signed (it needs a KMS key in us-east-1)."""
-        return any(z.provider == "route53" and z.dnssec for z in self.zones)
+        return [p for p in PROVIDER_KEYS if p in used]
 
     def sovereign_args(self, providers: Mapping[str, pulumi.ProviderResource]) -> SovereignArgs:
         """The Sovereign component's Args, with the explicit provider objects."""
@@ -264,16 +236,16 @@ def _child_zones(reader: _Reader, domain: str) -> list[ZoneSpec]:
             resource_group = fields.optional_string(doc, "resourceGroup", path)
         except DnsInputError as exc:
             raise ConfigError(exc.field, exc.value, exc.rule) from None
-        if provider not in PROVIDERS:
-            raise ConfigError(f"{path}.provider", provider, f"must be one of {', '.join(PROVIDERS)}")
+        if provider not in PROVIDER_KEYS:
+            raise ConfigError(f"{path}.provider", provider, f"must be one of {', '.join(PROVIDER_KEYS)}")
         if name == domain or not names.is_within(name, domain):
             raise ConfigError(f"{path}.name", name, f"must be a zone below the domain {domain}")
         if any(z.name == name for z in out):
             raise ConfigError(f"{path}.name", name, "is listed twice")
-        if project is not None and provider != "clouddns":
-            raise ConfigError(f"{path}.project", project, "applies to clouddns zones only")
-        if resource_group is not None and provider != "azuredns":
-            raise ConfigError(f"{path}.resourceGroup", resource_group, "applies to azuredns zones only")
+        for zone_key, value in (("project", project), ("resourceGroup", resource_group)):
+            if value is not None and zone_key not in face(provider).zone_keys:
+                owners = " or ".join(p.key for p in REGISTRY.values() if zone_key in p.zone_keys)
+                raise ConfigError(f"{path}.{zone_key}", value, f"applies to {owners} zones only")
         out.append(ZoneSpec(name=name, provider=provider, provider_config=provider_config or provider,
                             dnssec=dnssec, project=project, resource_group=resource_group))
     return out
@@ -281,37 +253,22 @@ def _child_zones(reader: _Reader, domain: str) -> list[ZoneSpec]:
 
 def _complete(reader: _Reader, spec: ZoneSpec, where: str) -> ZoneSpec:
     """Fill in per-cloud settings a zone needs, or say which key is missing."""
-    why = f" because {where} ({spec.name}) is on {spec.provider}"
-    if spec.provider == "cloudflare":
-        return _replace(spec, account_id=reader.required("cloudflareAccountId", why))
-    if spec.provider == "clouddns":
-        return _replace(spec, project=spec.project or reader.required("gcpProject", why))
-    if spec.provider == "azuredns":
-        reader.required("azureSubscriptionId", why)
-        return _replace(spec, resource_group=spec.resource_group or reader.required("azureResourceGroup", why))
-    if spec.provider == "hetzner" and spec.dnssec:
+    provider = face(spec.provider)
+    if spec.dnssec and not provider.signs:
         field = key("dnssec") if where == key("provider") else f"{where}.dnssec"
-        raise ConfigError(field, True, "is not available: Hetzner Cloud DNS cannot sign zones")
-    return spec
-
-
-def _closest(name: str, zones: Sequence[ZoneSpec], *, strict: bool) -> ZoneSpec:
-    """The deepest zone containing ``name`` (other than ``name`` itself when ``strict``)."""
-    candidates = [z for z in zones if names.is_within(name, z.name) and not (strict and z.name == name)]
-    return max(candidates, key=lambda z: z.name.count("."))
+        raise ConfigError(field, True, f"is not available: {provider.rules.title} cannot sign zones")
+    return provider.complete(reader, spec, f" because {where} ({spec.name}) is on {spec.provider}")
 
 
 def _check_ttl(name: str, ttl: int, zone: ZoneSpec, what: str) -> None:
-    rules = provider_for(zone.provider)
-    if not rules.min_ttl <= ttl <= rules.max_ttl:
-        raise ConfigError(key(name), ttl, f"is outside {rules.title}'s TTL range "
-                          f"{rules.min_ttl}-{rules.max_ttl} ({what} is on {zone.provider})")
+    try:
+        face(zone.provider).check_ttl(key(name), ttl)
+    except DnsInputError as exc:
+        raise ConfigError(exc.field, exc.value, f"{exc.rule} ({what} is on {zone.provider})") from None
 
 
-def _replace(spec: ZoneSpec, **changes: Any) -> ZoneSpec:
-    values = {f: getattr(spec, f) for f in ZoneSpec.__dataclass_fields__}
-    values.update(changes)
-    return ZoneSpec(**values)
+def _spec_name(spec: ZoneSpec) -> str:
+    return spec.name
 
 
 def unknown_keys(present: Sequence[str]) -> list[str]:
@@ -332,8 +289,8 @@ def read(get: Getter, get_secret: Callable[[str], pulumi.Output[str] | None] | N
     except DnsInputError as exc:
         raise ConfigError(exc.field, exc.value, exc.rule) from None
     provider = reader.required("provider")
-    if provider not in PROVIDERS:
-        raise ConfigError(key("provider"), provider, f"must be one of {', '.join(PROVIDERS)}")
+    if provider not in PROVIDER_KEYS:
+        raise ConfigError(key("provider"), provider, f"must be one of {', '.join(PROVIDER_KEYS)}")
     owner_id = reader.string("ownerId") or DEFAULT_OWNER_ID
     default_ttl = reader.integer("defaultTtl", 1, MAX_TTL)
     delegation_ttl = reader.integer("delegationTtl", 1, MAX_TTL)
@@ -382,23 +339,18 @@ def read(get: Getter, get_secret: Callable[[str], pulumi.Output[str] | None] | N
     zones = [_complete(reader, main, key("provider"))]
     zones += [_complete(reader, z, key(f"childZones[{i}]")) for i, z in enumerate(children)]
     # TTLs against the rules of the provider that holds the records (Cloudflare: 60-86400...).
-    gslb_parent = _closest(gslb_zone.split(".", 1)[1], zones, strict=False)
+    gslb_parent = closest(parent_of_gslb(gslb_zone), zones, _spec_name)
+    assert gslb_parent is not None  # the GSLB zone is below the domain (checked above)
     _check_ttl("gslbTtl", gslb_ttl, gslb_parent, f"the GSLB delegation in {gslb_parent.name}")
     for child in children:
-        parent = _closest(child.name, zones, strict=True)
+        parent = closest(child.name, zones, _spec_name, strict=True)
+        assert parent is not None  # every child zone is below the domain (checked above)
         _check_ttl("delegationTtl", delegation_ttl, parent,
                    f"the delegation of {child.name} in {parent.name}")
-    credentials = Credentials(
-        cloudflare_api_token=reader.get_secret("cloudflareApiToken"),
-        aws_region=reader.string("awsRegion") or "us-east-1",
-        aws_profile=reader.string("awsProfile"),
-        aws_allowed_account_id=reader.string("awsAllowedAccountId"),
-        gcp_project=reader.string("gcpProject"),
-        gcp_credentials=reader.get_secret("gcpCredentials"),
-        azure_subscription_id=reader.string("azureSubscriptionId"),
-        azure_tenant_id=reader.string("azureTenantId"),
-        hcloud_token=reader.get_secret("hcloudToken"),
-    )
+    # Every cloud's keys, read as the registry declares them (secrets stay Outputs).
+    credentials: Credentials = {
+        k.name: reader.get_secret(k.name) if k.secret else reader.string(k.name)
+        for p in REGISTRY.values() for k in p.config_keys if k.credential}
     return StackConfig(
         domain=domain, zones=tuple(zones), regions=parsed.regions, gslb_zone=gslb_zone,
         owner_id=parsed.owner_id, default_ttl=default_ttl, delegation_ttl=delegation_ttl,

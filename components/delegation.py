@@ -14,10 +14,9 @@ import pulumi
 from catalyst_dns import names
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.records import RecordType
-from components.base import ZoneComponent, child_name, type_token
+from components.base import ZoneComponent, check_ttl, child_name, type_token
 
 KIND = "Delegation"
-MAX_TTL = 86400
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +44,7 @@ class Delegation(pulumi.ComponentResource):
                                                                        parent.zone_name):
             raise DnsInputError(f"{name}.child", child.zone_name,
                                 f"is not a zone below the parent zone {parent.zone_name}")
-        if isinstance(args.ttl, bool) or not isinstance(args.ttl, int) or not 1 <= args.ttl <= MAX_TTL:
-            raise DnsInputError(f"{name}.ttl", args.ttl, f"must be an integer 1-{MAX_TTL}")
+        check_ttl(f"{name}.ttl", args.ttl)
         # Provider rules (TTL range, name form) are checked here, before registering anything.
         parent.record_set(child.zone_name, RecordType.NS, args.ttl, f"{name}.ttl")
         super().__init__(type_token(KIND), name, None, opts)

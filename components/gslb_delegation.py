@@ -19,10 +19,9 @@ from catalyst_dns import k8gb, names
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.records import RecordType
 from catalyst_dns.settings import Region
-from components.base import ZoneComponent, child_name, type_token
+from components.base import ZoneComponent, check_ttl, child_name, type_token
 
 KIND = "GslbDelegation"
-MAX_TTL = 86400
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +51,7 @@ class GslbDelegation(pulumi.ComponentResource):
         if gslb_zone == parent.zone_name or not names.is_within(gslb_zone, parent.zone_name):
             raise DnsInputError(f"{name}.gslbZone", gslb_zone,
                                 f"is not below the parent zone {parent.zone_name}")
-        if isinstance(args.ttl, bool) or not isinstance(args.ttl, int) or not 1 <= args.ttl <= MAX_TTL:
-            raise DnsInputError(f"{name}.ttl", args.ttl, f"must be an integer 1-{MAX_TTL}")
+        check_ttl(f"{name}.ttl", args.ttl)
         if not args.regions:
             raise DnsInputError(f"{name}.regions", [], "must list at least one region")
         seen: set[str] = set()

@@ -12,65 +12,31 @@ Provider SDKs are imported only for the providers the Sovereign's zones use.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import pulumi
 
 from catalyst_dns import names
 from catalyst_dns.errors import DnsInputError
-from catalyst_dns.providers import provider_for
 from catalyst_dns.settings import (
-    PROVIDERS,
     Region,
     SovereignSettings,
     Tenant,
     Zone,
     parse_settings,
 )
+from catalyst_dns.zones import closest
 from components.base import ZoneArgsBase, ZoneComponent, child_name, type_token
 from components.delegation import Delegation, DelegationArgs
 from components.gslb_delegation import GslbDelegation, GslbDelegationArgs
+from components.registry import AWS_KMS_PROVIDER, PROVIDER_KEYS, ZoneClass, ZoneSpec, face
+
+__all__ = ["AWS_KMS_PROVIDER", "Sovereign", "SovereignArgs", "ZoneSpec", "check_args", "zone_args",
+           "zone_label"]
 
 KIND = "Sovereign"
 DEFAULT_OWNER_ID = "catalyst-dns"
-
-# provider key -> (module, component class, args class)
-_ZONE_COMPONENTS = {
-    "cloudflare": ("components.cloudflare", "CloudflareZone", "CloudflareZoneArgs"),
-    "route53": ("components.route53", "Route53Zone", "Route53ZoneArgs"),
-    "clouddns": ("components.clouddns", "CloudDnsZone", "CloudDnsZoneArgs"),
-    "azuredns": ("components.azuredns", "AzureDnsZone", "AzureDnsZoneArgs"),
-    "hetzner": ("components.hetzner", "HetznerZone", "HetznerZoneArgs"),
-}
-# The extra provider a Route53 zone signs with (KMS keys for Route53 DNSSEC live in us-east-1).
-AWS_KMS_PROVIDER = "route53-kms"
-
-
-@dataclass(frozen=True, slots=True)
-class ZoneSpec:
-    """One zone of the Sovereign and where it lives.
-
-    Attributes:
-        name: the zone's DNS name.
-        provider: cloudflare | route53 | clouddns | azuredns | hetzner.
-        provider_config: the Crossplane ProviderConfig the function writes this zone with.
-        dnssec: sign the zone (its DS goes into the parent, or to the registrar for the apex).
-        account_id: Cloudflare account (cloudflare only).
-        project: GCP project (clouddns only).
-        resource_group: Azure resource group (azuredns only).
-    """
-
-    name: str
-    provider: str
-    provider_config: str
-    dnssec: bool = False
-    account_id: str | None = None
-    project: str | None = None
-    resource_group: str | None = None
-
 
 @dataclass(frozen=True, slots=True)
 class SovereignArgs:
@@ -118,9 +84,9 @@ def check_args(name: str, args: SovereignArgs, *, need_providers: bool = True) -
     for index, spec in enumerate(args.zones):
         path = f"{name}.zones[{index}]"
         zone = names.normalise(spec.name, f"{path}.name")
-        if spec.provider not in PROVIDERS:
+        if spec.provider not in PROVIDER_KEYS:
             raise DnsInputError(f"{path}.provider", spec.provider,
-                                f"must be one of {', '.join(PROVIDERS)}")
+                                f"must be one of {', '.join(PROVIDER_KEYS)}")
         if need_providers and spec.provider not in args.providers:
             raise DnsInputError(f"{path}.provider", spec.provider,
                                 "has no explicit provider object; pass one in providers")
@@ -151,49 +117,35 @@ def check_args(name: str, args: SovereignArgs, *, need_providers: bool = True) -
     # TTLs against the provider that holds the records, so no child component refuses later.
     gslb_parent = settings.gslb_parent
     assert gslb_parent is not None  # parse_settings guarantees it
-    _check_ttl(f"{name}.gslbTtl", args.gslb_ttl, gslb_parent.provider)
+    face(gslb_parent.provider).check_ttl(f"{name}.gslbTtl", args.gslb_ttl)
     for child_zone in settings.zones[1:]:
-        parent = max((z for z in settings.zones if z.name != child_zone.name
-                      and names.is_within(child_zone.name, z.name)), key=lambda z: z.name.count("."))
-        _check_ttl(f"{name}.delegationTtl", args.delegation_ttl, parent.provider)
+        parent = closest(child_zone.name, settings.zones, _zone_name, strict=True)
+        assert parent is not None  # every child is below the domain zone (checked above)
+        face(parent.provider).check_ttl(f"{name}.delegationTtl", args.delegation_ttl)
     return settings
 
 
-def _check_ttl(field: str, ttl: int, provider: str) -> None:
-    rules = provider_for(provider)
-    if isinstance(ttl, bool) or not isinstance(ttl, int) or not rules.min_ttl <= ttl <= rules.max_ttl:
-        raise DnsInputError(field, ttl, f"is outside {rules.title}'s TTL range "
-                            f"{rules.min_ttl}-{rules.max_ttl}")
+def _zone_name(zone: Zone) -> str:
+    return zone.name
 
 
 def _settings_zone(spec: ZoneSpec, zone_id: str) -> Zone:
+    """The settings' zone for ``spec``; only the per-zone fields its provider takes are kept."""
+    own = set(face(spec.provider).zone_keys.values())
     return Zone(
         name=names.normalise(spec.name, "zone"),
         provider=spec.provider,
         zone_id=zone_id,
         provider_config=spec.provider_config,
-        resource_group=spec.resource_group if spec.provider == "azuredns" else None,
-        project=spec.project if spec.provider == "clouddns" else None,
+        resource_group=spec.resource_group if "resource_group" in own else None,
+        project=spec.project if "project" in own else None,
     )
 
 
 def zone_args(spec: ZoneSpec, providers: Mapping[str, pulumi.ProviderResource],
               protect: bool) -> ZoneArgsBase:
     """The provider zone component's Args for ``spec`` (imports that provider's module only)."""
-    module_name, _, args_name = _ZONE_COMPONENTS[spec.provider]
-    module = importlib.import_module(module_name)
-    common: dict[str, Any] = {"name": spec.name, "provider": providers[spec.provider],
-                              "dnssec": spec.dnssec, "protect": protect}
-    if spec.provider == "cloudflare":
-        common["account_id"] = spec.account_id or ""
-    elif spec.provider == "route53":
-        common["kms_provider"] = providers.get(AWS_KMS_PROVIDER)
-    elif spec.provider == "clouddns":
-        common["project"] = spec.project or ""
-    elif spec.provider == "azuredns":
-        common["resource_group"] = spec.resource_group or ""
-    args: ZoneArgsBase = getattr(module, args_name)(**common)
-    return args
+    return face(spec.provider).build_args(spec, providers, protect)
 
 
 class Sovereign(pulumi.ComponentResource):
@@ -211,13 +163,12 @@ class Sovereign(pulumi.ComponentResource):
         assert gslb_parent is not None  # parse_settings guarantees it
 
         # Build every child's Args before registering anything: their checks raise too.
-        built: dict[str, tuple[Callable[..., ZoneComponent], ZoneArgsBase]] = {}
+        built: dict[str, tuple[ZoneClass, ZoneArgsBase]] = {}
         for index, zone in enumerate(draft.zones):
             spec = specs[zone.name]
-            module_name, class_name, _ = _ZONE_COMPONENTS[spec.provider]
             try:
                 zargs = zone_args(spec, args.providers, args.protect)
-                cls = getattr(importlib.import_module(module_name), class_name)
+                cls = face(spec.provider).component_class()
                 cls.validate(zone_label(name, zone.name, domain), zargs)
             except DnsInputError as exc:
                 key = exc.field.rsplit(".", 1)[-1]
@@ -289,16 +240,16 @@ def zone_label(sovereign: str, zone: str, domain: str) -> str:
     return child_name(sovereign, "apex-" if suffix == "apex" else suffix)
 
 
-def _closest_parent(zone: str, zones: Mapping[str, ZoneComponent]) -> ZoneComponent:
+def _closest_parent(zone: str, components: Mapping[str, ZoneComponent]) -> ZoneComponent:
     """The deepest other zone that contains ``zone``."""
-    best: ZoneComponent | None = None
-    for name, component in zones.items():
-        if name != zone and names.is_within(zone, name) and (
-                best is None or name.count(".") > best.zone_name.count(".")):
-            best = component
+    best = closest(zone, components.values(), _component_zone, strict=True)
     if best is None:  # pragma: no cover - check_args keeps every zone under the domain
         raise DnsInputError("zones", zone, "has no parent zone")
     return best
+
+
+def _component_zone(component: ZoneComponent) -> str:
+    return component.zone_name
 
 
 def _final_settings(draft: SovereignSettings, zones: Sequence[Zone], path: str) -> SovereignSettings:

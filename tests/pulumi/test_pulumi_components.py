@@ -26,6 +26,7 @@ from pulumi_helpers import (
 
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.settings import Region
+from components.registry import face
 
 pytestmark = pytest.mark.pulumi
 
@@ -69,10 +70,7 @@ def make_zone(key: str, name: str, zone: str, provider: pulumi.ProviderResource,
     if kms_provider is not None:
         providers[sovereign.AWS_KMS_PROVIDER] = kms_provider
     args = sovereign.zone_args(spec, providers, protect)
-    module_name, class_name, _ = sovereign._ZONE_COMPONENTS[key]
-    import importlib
-
-    return getattr(importlib.import_module(module_name), class_name)(name, args)
+    return face(key).component_class()(name, args)
 
 
 def expected_ds(zone: str) -> str:
@@ -217,7 +215,6 @@ def test_hetzner_refuses_dnssec_before_registering(pulumi_env: PulumiEnv) -> Non
 def test_bad_zone_args_fail_before_registering(pulumi_env: PulumiEnv, key: str,
                                                bad: dict[str, str], field: str) -> None:
     import dataclasses
-    import importlib
 
     from components import sovereign
 
@@ -226,8 +223,7 @@ def test_bad_zone_args_fail_before_registering(pulumi_env: PulumiEnv, key: str,
         spec = sovereign.ZoneSpec(name=DOMAIN, provider=key, provider_config=key,
                                   account_id="acc", project="p", resource_group="rg")
         args = dataclasses.replace(sovereign.zone_args(spec, {key: provider}, True), **bad)
-        module_name, class_name, _ = sovereign._ZONE_COMPONENTS[key]
-        cls = getattr(importlib.import_module(module_name), class_name)
+        cls = face(key).component_class()
         with pytest.raises(DnsInputError) as caught:
             cls("apex", args)
         assert caught.value.field == field
