@@ -18,9 +18,10 @@ from pulumi_helpers import PROVIDER_TYPES, ZONE_TYPES
 
 from catalyst_dns import providers as core
 from catalyst_dns import settings
+from catalyst_dns.errors import DnsInputError
 from components.base import ZoneArgsBase, type_token
 from components.config import SCALAR_KEYS, SECRET_KEYS
-from components.registry import PROVIDER_KEYS, REGISTRY, PulumiProvider, face
+from components.registry import PROVIDER_KEYS, REGISTRY, PulumiProvider, ZoneSpec, face
 
 pytestmark = pytest.mark.pulumi
 
@@ -41,8 +42,9 @@ def test_each_face_reaches_its_core_rules(key: str) -> None:
     assert rules is core.provider_for(key) and rules.key == key and rules.title
     assert 0 <= rules.min_ttl <= rules.max_ttl
     # Zone-level rules the components read from the core module.
-    assert isinstance(entry.zone_rules.ASSIGNED_NAMESERVERS, int) and entry.zone_rules.ASSIGNED_NAMESERVERS > 0
-    assert entry.zone_rules.ASSIGNED_NAMESERVERS == len(NORMALISED_NS[key])
+    assigned = entry.zone_rules.ASSIGNED_NAMESERVERS
+    assert isinstance(assigned, int)
+    assert assigned == len(NORMALISED_NS[key])
     assert isinstance(entry.signs, bool)
 
 
@@ -56,6 +58,20 @@ def test_each_face_names_a_component_that_applies_those_rules(key: str) -> None:
     args_cls = __import__(entry.args.partition(":")[0], fromlist=["x"]).__dict__[entry.args.partition(":")[2]]
     assert issubclass(args_cls, ZoneArgsBase)
     assert module.KIND and type_token(module.KIND).startswith("catalyst-dns:index:")
+
+
+@pytest.mark.parametrize("key", PROVIDER_KEYS)
+def test_each_component_signs_exactly_when_the_core_says_it_can(key: str) -> None:
+    entry = face(key)
+    spec = ZoneSpec(name="sov.example", provider=key, provider_config=key, dnssec=True,
+                    account_id="acc", project="p", resource_group="rg")
+    args = entry.build_args(spec, {key: object()}, protect=True)  # type: ignore[dict-item]
+    if entry.signs:
+        entry.component_class().validate("apex", args)
+    else:
+        with pytest.raises(DnsInputError, match="cannot sign zones") as caught:
+            entry.component_class().validate("apex", args)
+        assert caught.value.field == "apex.dnssec"
 
 
 def test_config_keys_are_declared_once_and_reach_the_stack_config() -> None:
