@@ -120,6 +120,8 @@ def escape(text: str, *, octal: bool = False) -> str:
     Escaping per octet, not per character, keeps non-ASCII text exactly the octets it was.
     Cached: every ownership record of a composite carries the same text.
     """
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return text  # printable ASCII (space included) without quote or backslash stays as it is
     out: list[str] = []
     for octet in text.encode("utf-8"):
         if octet in (0x22, 0x5C):

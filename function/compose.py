@@ -10,7 +10,7 @@ what Crossplane observed) is a byte flip per entry (``wire.with_ready``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,11 +19,10 @@ from google.protobuf import struct_pb2
 
 from catalyst_dns import kubenames
 from catalyst_dns.providers import Scope, provider_for
-from catalyst_dns.providers.base import name_id, record_set_id
-from catalyst_dns.records import RecordType
+from catalyst_dns.providers.base import record_set_id
 from function import wire
 from function.claims import Composite
-from function.conflicts import Name, Probes
+from function.conflicts import Name, Probes, marks, name_id
 from function.plan import K8gbIntent, Plan
 
 READY_CONDITION = "Ready"
@@ -113,7 +112,7 @@ def k8gb_object(intent: K8gbIntent, composite: Composite) -> tuple[str, dict[str
     }
 
 
-ShapeKey = tuple[str, Scope, RecordType, int]
+ShapeKey = tuple[Hashable, ...]
 _SHAPES: dict[ShapeKey, wire.Shape] = {}
 _MAX_SHAPES = 1024  # providers x scopes x types x value counts: a few dozen in practice; bounded
 
@@ -148,7 +147,7 @@ def build(plan: Plan, composite: Composite) -> Composition:
         at.types.add(str(record_set.type).lower())
         written = resources.setdefault(record_set_id(record_set), [])
         shape_key = (provider.key, scope, record_set.type, len(record_set.rdata))
-        for composed in provider.compose(record_set, scope, owner):
+        for composed in provider.compose(record_set, scope, marks(record_set, owner)):
             name, manifest = composed.name, composed.manifest
             structs[name] = _encode(shape_key, manifest)
             at.kinds.add((manifest["apiVersion"], manifest["kind"]))
@@ -156,7 +155,7 @@ def build(plan: Plan, composite: Composite) -> Composition:
             written.append(f"{manifest['kind']}/{name}")
     for intent in plan.k8gb:
         name, manifest = k8gb_object(intent, composite)
-        structs[name] = wire.encode_struct(manifest)
+        structs[name] = _encode(("k8gb", scope), manifest)
     names = tuple(wire.map_order(structs))
     entries = [wire.resource_entry(n, structs[n], wire.READY_FALSE) for n in names]
     pending = wire.desired(None, entries)
