@@ -42,17 +42,41 @@ from google.protobuf import struct_pb2
 from catalyst_dns import kubenames
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.ownership import is_registry_name
-from catalyst_dns.providers import Provider, Scope
-from catalyst_dns.providers.base import ANNOTATION_OWNER, LABEL_NAME, LABEL_TYPE
-from catalyst_dns.records import RecordType
+from catalyst_dns.providers import Marks, Provider, Scope
+from catalyst_dns.providers.base import record_set_id
+from catalyst_dns.records import RecordSet, RecordType
 from function import wire
 from function.requirements import Channel
 
+# What every MR we compose carries for this check: the probes select by the name label,
+# the decision reads the type label and the owner annotation.
+LABEL_RECORD_SET = "dns.openova.io/record-set"
+LABEL_NAME = "dns.openova.io/name"
+LABEL_TYPE = "dns.openova.io/type"
+ANNOTATION_FQDN = "dns.openova.io/fqdn"
+ANNOTATION_OWNER = "dns.openova.io/owner"
 REQUIREMENT_PREFIX = "owner-of-"
 CRD_PREFIX = "crd-"
 CRD_API_VERSION = "apiextensions.k8s.io/v1"
 CONDITION = "DNSOwnership"
 OBSERVE_ONLY = ("Observe",)
+
+
+def name_id(record_set: RecordSet) -> str:
+    """A stable id of a record set's name (zone, name): the name label, to find every writer at one name."""
+    return kubenames.digest(record_set.zone.name, record_set.name)
+
+
+def marks(record_set: RecordSet, owner: str) -> Marks:
+    """The labels and annotations every MR writing ``record_set`` carries, so other composites can find it.
+
+    Probes select by ``LABEL_NAME`` in every namespace; a writer found is told apart by its
+    ``ANNOTATION_OWNER`` and ``LABEL_TYPE``; the record-set label and the FQDN annotation
+    tell a reader (and the cluster tests) what the MR writes.
+    """
+    return Marks(labels={LABEL_RECORD_SET: record_set_id(record_set), LABEL_NAME: name_id(record_set),
+                         LABEL_TYPE: str(record_set.type).lower()},
+                 annotations={ANNOTATION_FQDN: record_set.name, ANNOTATION_OWNER: owner})
 
 
 @dataclass(frozen=True, slots=True)

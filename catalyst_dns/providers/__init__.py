@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from catalyst_dns.providers.azuredns import AzureDns
-from catalyst_dns.providers.base import Composed, Provider, Scope
+from catalyst_dns.providers.base import Composed, Marks, Provider, Scope
 from catalyst_dns.providers.clouddns import CloudDns
 from catalyst_dns.providers.cloudflare import Cloudflare
 from catalyst_dns.providers.hetzner import Hetzner
@@ -17,4 +17,4 @@ def provider_for(key: str) -> Provider:
     return PROVIDERS[key]
 
 
-__all__ = ["PROVIDERS", "Composed", "Provider", "Scope", "provider_for"]
+__all__ = ["PROVIDERS", "Composed", "Marks", "Provider", "Scope", "provider_for"]

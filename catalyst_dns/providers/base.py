@@ -1,5 +1,8 @@
 """What every provider translator shares: scope, the MR envelope, and the provider contract.
 
+The labels and annotations the function's conflict check reads are its own
+(``function.conflicts``): a translator receives them as ``Marks`` and puts them in place.
+
 A provider module holds all of one provider's quirks (name form, value form, TTL range,
 limits) as plain functions, so the Crossplane translator here and the Pulumi components
 in ``components/`` read the same rules.
@@ -19,11 +22,6 @@ from catalyst_dns.records import RecordSet, RecordType
 from catalyst_dns.settings import Zone
 
 EXTERNAL_NAME = "crossplane.io/external-name"
-LABEL_RECORD_SET = "dns.openova.io/record-set"
-LABEL_NAME = "dns.openova.io/name"
-LABEL_TYPE = "dns.openova.io/type"
-ANNOTATION_FQDN = "dns.openova.io/fqdn"
-ANNOTATION_OWNER = "dns.openova.io/owner"
 
 
 class Scope(Enum):
@@ -46,6 +44,21 @@ class ApiVersions:
 
 
 @dataclass(frozen=True, slots=True)
+class Marks:
+    """Labels and annotations an MR carries for its caller's purposes, not the provider's.
+
+    The function marks every MR for its cross-composite conflict check
+    (``function.conflicts.marks``); the translator only puts them in place.
+    """
+
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+
+
+NO_MARKS = Marks()
+
+
+@dataclass(frozen=True, slots=True)
 class Composed:
     """One managed resource to compose: its key in desired state and its manifest."""
 
@@ -56,11 +69,6 @@ class Composed:
 def record_set_id(record_set: RecordSet) -> str:
     """A stable id of a record set (zone, name, type), used for MR names and labels."""
     return kubenames.digest(*record_set.key)
-
-
-def name_id(record_set: RecordSet) -> str:
-    """A stable id of a record set's name (zone, name), to find every writer at one name."""
-    return kubenames.digest(record_set.zone.name, record_set.name)
 
 
 def mr_name(record_set: RecordSet, suffix: str = "") -> str:
@@ -85,24 +93,17 @@ def envelope(
     record_set: RecordSet,
     scope: Scope,
     for_provider: dict[str, Any],
-    owner: str,
+    marks: Marks,
     annotations: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """A managed resource around ``for_provider``, labelled for the ownership checks."""
-    meta_annotations = {ANNOTATION_FQDN: record_set.name, ANNOTATION_OWNER: owner}
-    if annotations:
-        meta_annotations.update(annotations)
+    """A managed resource around ``for_provider``, with the caller's ``marks`` and the provider's annotations."""
     return {
         "apiVersion": api_version,
         "kind": kind,
         "metadata": {
             "name": name,
-            "labels": {
-                LABEL_RECORD_SET: record_set_id(record_set),
-                LABEL_NAME: name_id(record_set),
-                LABEL_TYPE: str(record_set.type).lower(),
-            },
-            "annotations": meta_annotations,
+            "labels": dict(marks.labels),
+            "annotations": {**marks.annotations, **annotations} if annotations else dict(marks.annotations),
         },
         "spec": {
             "forProvider": for_provider,
@@ -167,10 +168,10 @@ class Provider(ABC):
     def for_provider(self, record_set: RecordSet) -> dict[str, Any]:
         """The ``spec.forProvider`` that writes the whole record set."""
 
-    def compose(self, record_set: RecordSet, scope: Scope, owner: str) -> list[Composed]:
+    def compose(self, record_set: RecordSet, scope: Scope, marks: Marks = NO_MARKS) -> list[Composed]:
         """The managed resources that write ``record_set``: one, by default."""
         name = mr_name(record_set)
         return [Composed(name, envelope(api_version=self.api.of(scope), kind=self.kind_of(record_set.type),
                                         name=name, record_set=record_set, scope=scope,
-                                        for_provider=self.for_provider(record_set), owner=owner,
+                                        for_provider=self.for_provider(record_set), marks=marks,
                                         annotations=self.annotations(record_set)))]

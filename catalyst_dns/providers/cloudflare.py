@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalyst_dns.errors import DnsInputError
-from catalyst_dns.providers.base import ApiVersions, Composed, Provider, Scope, envelope, mr_name
+from catalyst_dns.providers.base import NO_MARKS, ApiVersions, Composed, Marks, Provider, Scope, envelope, mr_name
 from catalyst_dns.records import Address, Caa, Host, Mx, Rdata, RecordSet, RecordType, Srv, Txt, quote
 
 API = ApiVersions("dns.cloudflare.m.cloudflare.com/v1alpha1", "dns.cloudflare.crossplane.io/v1alpha1")
@@ -104,7 +104,7 @@ class Cloudflare(Provider):
             base["proxied"] = record_set.proxied
         return base
 
-    def compose(self, record_set: RecordSet, scope: Scope, owner: str) -> list[Composed]:
+    def compose(self, record_set: RecordSet, scope: Scope, marks: Marks = NO_MARKS) -> list[Composed]:
         """One DNSRecord per value, named by its slot, not by its value.
 
         A changed value is then an update of the same MR (and of the same Cloudflare record,
@@ -122,7 +122,7 @@ class Cloudflare(Provider):
             for_provider = {**base, **record_fields(rdata)}
             out.append(Composed(name, envelope(api_version=API.of(scope), kind=self.kind, name=name,
                                                record_set=record_set, scope=scope,
-                                               for_provider=for_provider, owner=owner)))
+                                               for_provider=for_provider, marks=marks)))
         return out
 
 

@@ -1,7 +1,7 @@
 import pytest
 
 from catalyst_dns.errors import DnsInputError
-from catalyst_dns.providers import PROVIDERS, Scope
+from catalyst_dns.providers import PROVIDERS, Marks, Scope
 from catalyst_dns.records import RecordSet, RecordType, parse_rdata
 from catalyst_dns.settings import Zone
 
@@ -23,7 +23,7 @@ def rs(provider: str, rtype: RecordType, rel: str, *values: str, ttl: int = 300,
 
 
 def fp(provider: str, record_set: RecordSet, scope: Scope = Scope.NAMESPACED) -> list[dict]:
-    return [c.manifest["spec"]["forProvider"] for c in PROVIDERS[provider].compose(record_set, scope, "o/n/x")]
+    return [c.manifest["spec"]["forProvider"] for c in PROVIDERS[provider].compose(record_set, scope)]
 
 
 def test_cloudflare_one_mr_per_value_and_auto_ttl_when_proxied() -> None:
@@ -74,7 +74,7 @@ def test_route53_txt_split_and_plain_hosts() -> None:
 
 
 def test_route53_cluster_scope_uses_v1beta2() -> None:
-    composed = PROVIDERS["route53"].compose(rs("route53", RecordType.A, "a", "203.0.113.1"), Scope.CLUSTER, "o")
+    composed = PROVIDERS["route53"].compose(rs("route53", RecordType.A, "a", "203.0.113.1"), Scope.CLUSTER)
     assert composed[0].manifest["apiVersion"] == "route53.aws.upbound.io/v1beta2"
     assert composed[0].manifest["spec"]["providerConfigRef"] == {"name": "aws"}
 
@@ -89,7 +89,7 @@ def test_clouddns_dots_and_quotes() -> None:
 
 def test_azure_external_name_kinds_and_string_preference() -> None:
     composed = PROVIDERS["azuredns"].compose(rs("azuredns", RecordType.MX, "@", "10 mail.example.com."),
-                                             Scope.NAMESPACED, "o")[0].manifest
+                                             Scope.NAMESPACED)[0].manifest
     assert composed["kind"] == "DNSMXRecord"
     assert composed["metadata"]["annotations"]["crossplane.io/external-name"] == "@"
     assert composed["spec"]["forProvider"] == {"zoneName": "az.omantel.example", "resourceGroupName": "rg",
@@ -110,8 +110,8 @@ def test_hetzner_relative_names_quoted_txt_dotted_hosts() -> None:
 @pytest.mark.parametrize("provider", list(ZONES))
 def test_mr_names_are_kubernetes_safe_and_stable(provider: str) -> None:
     record_set = rs(provider, RecordType.TXT, "*._dmarc", "x")
-    first = PROVIDERS[provider].compose(record_set, Scope.NAMESPACED, "o")
-    second = PROVIDERS[provider].compose(record_set, Scope.NAMESPACED, "other")
+    first = PROVIDERS[provider].compose(record_set, Scope.NAMESPACED, Marks(annotations={"owner": "o"}))
+    second = PROVIDERS[provider].compose(record_set, Scope.NAMESPACED, Marks(annotations={"owner": "other"}))
     for a, b in zip(first, second, strict=True):
         assert a.name == b.name  # independent of the owner: two claimers collide
         assert len(a.name) <= 63

@@ -40,7 +40,7 @@ def provider_octets(key: str, user_value: str) -> list[bytes]:
                                  [parse_rdata(RecordType.TXT, user_value, "spec.values[0]")], "spec.values")
     provider = provider_for(key)
     provider.check(record_set, "spec")
-    (composed,) = provider.compose(record_set, Scope.NAMESPACED, "dnsrecord/ns/x")
+    (composed,) = provider.compose(record_set, Scope.NAMESPACED)
     for_provider = composed.manifest["spec"]["forProvider"]
     if key == "route53":
         return decode_presentation('"' + for_provider["records"][0] + '"', octal=True)
@@ -69,7 +69,7 @@ def test_route53_value_is_escaped_inside_the_quotes_terraform_adds() -> None:
     zone = ZONES["route53"]
     record_set = make_record_set(zone, "t.aws.example", RecordType.TXT, 300,
                                  [parse_rdata(RecordType.TXT, r'"a\\b" "c"', "v")], "spec.values")
-    (composed,) = provider_for("route53").compose(record_set, Scope.NAMESPACED, "o")
+    (composed,) = provider_for("route53").compose(record_set, Scope.NAMESPACED)
     assert composed.manifest["spec"]["forProvider"]["records"] == [r'a\\b""c']
 
 
