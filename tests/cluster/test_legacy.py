@@ -153,6 +153,7 @@ def test_conflicting_claims_exactly_one_wins(legacy_stack: Stack, kube: Kube, wh
         writers = record_set_writers(everything)
         shared = {rs: w for rs, w in writers.items() if len(w) > 1}
         assert not shared, f"record sets with MRs of two composites: {shared}"
+        figure(f"{engine(legacy_stack)}: conflict in {where}: winner {winners[0]}")
     finally:
         for racer in racers:
             kube.delete(GROUP, "DNSRecord", racer["metadata"]["name"], racer["metadata"]["namespace"])
