@@ -13,7 +13,6 @@ from catalyst_dns.dnssec import DS_DIGEST_SHA256, Ds
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import azuredns as rules
 from catalyst_dns.records import RecordType
-from catalyst_dns.settings import Zone
 from components.base import (
     ZoneArgsBase,
     ZoneComponent,
@@ -109,11 +108,9 @@ class AzureDnsZone(ZoneComponent):
             raise DnsInputError(f"{name}.resourceGroup", getattr(args, "resource_group", None),
                                 "is required: the resource group that holds the zone")
 
-    def settings_zone(self, provider_config: str) -> pulumi.Output[Zone]:
+    def settings_fields(self) -> dict[str, str]:
         """Azure zones are located by resource group and name; the settings carry both."""
-        return self.zone_id.apply(lambda zid: Zone(
-            name=self.zone_name, provider=self.provider_key, zone_id=zid,
-            provider_config=provider_config, resource_group=self.resource_group))
+        return {"resource_group": self.resource_group}
 
     def _record_set(self, resource_name: str, relative: str, rtype: str, ttl: int,
                     parent: pulumi.Resource, **values: Any) -> azure_native.dns.RecordSet:
@@ -153,7 +150,7 @@ class AzureDnsZone(ZoneComponent):
     def write_ds(self, resource_name: str, name: str, ttl: int, ds: pulumi.Output[Ds],
                  parent: pulumi.Resource) -> list[pulumi.CustomResource]:
         """One DS RecordSet (``dsRecords``: key tag, algorithm and the digest object)."""
-        record_set = self.record_set(name, RecordType.NS, ttl, resource_name)
+        record_set = self.ds_record_set(name, ttl, resource_name)
 
         def ds_args(d: Ds) -> list[azure_native.dns.DsRecordArgs]:
             shape = rules.ds_record(*d.fields)

@@ -112,7 +112,12 @@ class ZoneComponent(pulumi.ComponentResource):
     def settings_zone(self, provider_config: str) -> pulumi.Output[Zone]:
         """The zone as the Sovereign settings list it (zone id resolved)."""
         return self.zone_id.apply(lambda zid: Zone(name=self.zone_name, provider=self.provider_key,
-                                                   zone_id=zid, provider_config=provider_config))
+                                                   zone_id=zid, provider_config=provider_config,
+                                                   **self.settings_fields()))
+
+    def settings_fields(self) -> dict[str, str]:
+        """What else the settings carry to locate this zone (a GCP project, an Azure resource group)."""
+        return {}
 
     def write_records(self, resource_name: str, name: str, rtype: RecordType, ttl: int,
                       values: pulumi.Input[Sequence[str]], count: int,
@@ -142,6 +147,16 @@ class ZoneComponent(pulumi.ComponentResource):
         record_set = RecordSet(zone=zone, name=fqdn, type=rtype, ttl=ttl, rdata=rdata)
         provider_for(self.provider_key).check(record_set, field)
         return record_set
+
+    def ds_record_set(self, name: str, ttl: int, field: str) -> RecordSet:
+        """The checked (name, TTL) of a DS record set a delegation writes at ``name``.
+
+        Checked as the NS set at the same delegation point: DS is not a claim record type in
+        the core model (``RecordType``), and the rules that apply (below this zone, not at its
+        apex, the provider's TTL range) are the NS set's. Its data is a :class:`Ds`, which
+        each provider shapes itself.
+        """
+        return self.record_set(name, RecordType.NS, ttl, field)
 
     def formatted(self, rtype: RecordType, values: pulumi.Input[Sequence[str]],
                   count: int | None, field: str, fmt: Callable[[Rdata], T]) -> pulumi.Output[list[T]]:

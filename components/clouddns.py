@@ -12,7 +12,6 @@ from catalyst_dns.dnssec import DS_DIGEST_SHA256, Ds, parse_ds
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import clouddns as rules
 from catalyst_dns.records import RecordType
-from catalyst_dns.settings import Zone
 from components.base import (
     ZoneArgsBase,
     ZoneComponent,
@@ -87,11 +86,9 @@ class CloudDnsZone(ZoneComponent):
             raise DnsInputError(f"{name}.project", getattr(args, "project", None),
                                 "is required: the GCP project that holds the managed zone")
 
-    def settings_zone(self, provider_config: str) -> pulumi.Output[Zone]:
+    def settings_fields(self) -> dict[str, str]:
         """The settings carry the project, so records land in the zone's own project."""
-        return self.zone_id.apply(lambda zid: Zone(
-            name=self.zone_name, provider=self.provider_key, zone_id=zid,
-            provider_config=provider_config, project=self.project))
+        return {"project": self.project}
 
     def write_records(self, resource_name: str, name: str, rtype: RecordType, ttl: int,
                       values: pulumi.Input[Sequence[str]], count: int,
@@ -113,7 +110,7 @@ class CloudDnsZone(ZoneComponent):
     def write_ds(self, resource_name: str, name: str, ttl: int, ds: pulumi.Output[Ds],
                  parent: pulumi.Resource) -> list[pulumi.CustomResource]:
         """One DS RecordSet."""
-        record_set = self.record_set(name, RecordType.NS, ttl, resource_name)
+        record_set = self.ds_record_set(name, ttl, resource_name)
         return [gcp.dns.RecordSet(
             resource_name,
             managed_zone=self.zone_id,

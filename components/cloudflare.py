@@ -99,7 +99,7 @@ class CloudflareZone(ZoneComponent):
     def write_ds(self, resource_name: str, name: str, ttl: int, ds: pulumi.Output[Ds],
                  parent: pulumi.Resource) -> list[pulumi.CustomResource]:
         """One DS DnsRecord, its value in ``data``."""
-        record_set = self.record_set(name, RecordType.NS, ttl, resource_name)
+        record_set = self.ds_record_set(name, ttl, resource_name)
         fields = ds.apply(lambda d: rules.ds_fields(*d.fields)["data"])
         data = cloudflare.DnsRecordDataArgs(
             key_tag=fields["key_tag"], algorithm=fields["algorithm"],

@@ -243,8 +243,8 @@ def _child_zones(reader: _Reader, domain: str) -> list[ZoneSpec]:
         if any(z.name == name for z in out):
             raise ConfigError(f"{path}.name", name, "is listed twice")
         for zone_key, value in (("project", project), ("resourceGroup", resource_group)):
-            if value is not None and zone_key not in face(provider).zone_keys:
-                owners = " or ".join(p.key for p in REGISTRY.values() if zone_key in p.zone_keys)
+            if value is not None and zone_key not in face(provider).child_keys:
+                owners = " or ".join(p.key for p in REGISTRY.values() if zone_key in p.child_keys)
                 raise ConfigError(f"{path}.{zone_key}", value, f"applies to {owners} zones only")
         out.append(ZoneSpec(name=name, provider=provider, provider_config=provider_config or provider,
                             dnssec=dnssec, project=project, resource_group=resource_group))

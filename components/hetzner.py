@@ -67,7 +67,7 @@ class HetznerZone(ZoneComponent):
     def write_ds(self, resource_name: str, name: str, ttl: int, ds: pulumi.Output[Ds],
                  parent: pulumi.Resource) -> list[pulumi.CustomResource]:
         """One DS ZoneRrset."""
-        record_set = self.record_set(name, RecordType.NS, ttl, resource_name)
+        record_set = self.ds_record_set(name, ttl, resource_name)
         records = ds.apply(lambda d: [hcloud.ZoneRrsetRecordArgs(value=d.presentation)])
         return [self._rrset(resource_name, rules.record_name(record_set), "DS",
                             record_set.ttl, records, parent)]

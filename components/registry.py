@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -81,11 +81,26 @@ class ConfigKey:
     credential: bool = True
 
 
-class ConfigReader(Protocol):
-    """What a provider's ``complete`` hook reads the stack config through (``config._Reader``)."""
+@dataclass(frozen=True, slots=True)
+class ZoneField:
+    """A setting each zone on a provider carries (a GCP project, an Azure resource group...).
 
-    def string(self, name: str) -> str | None:
-        """An optional string key."""
+    Attributes:
+        attr: the ZoneSpec field, also the zone component Args field of that name.
+        config_key: the stack config key it falls back to (and is refused without).
+        child_key: the ``childZones[]`` key a child zone may set its own with, if any.
+        in_settings: whether the Sovereign settings carry it (the function needs it to find
+            the zone: ``project``, ``resourceGroup``), or only Pulumi uses it.
+    """
+
+    attr: str
+    config_key: str
+    child_key: str | None = None
+    in_settings: bool = False
+
+
+class ConfigReader(Protocol):
+    """What the registry reads the stack config through (``config._Reader``)."""
 
     def required(self, name: str, why: str = "") -> str:
         """A string key that must be set; the refusal says ``why``."""
@@ -106,10 +121,6 @@ def _no_extras(spec: ZoneSpec, providers: Providers) -> dict[str, Any]:
     return {}
 
 
-def _as_is(reader: ConfigReader, spec: ZoneSpec, why: str) -> ZoneSpec:
-    return spec
-
-
 def _no_more_providers(name: str, creds: Credentials, zones: tuple[ZoneSpec, ...],
                        own: pulumi.ProviderResource) -> dict[str, pulumi.ProviderResource]:
     return {}
@@ -125,9 +136,9 @@ class PulumiProvider:
         args: ``module:Class`` of that component's Args.
         explicit: builds the explicit provider object ``(resource name, credentials)``.
         config_keys: the stack config keys of this cloud (credentials, account...).
-        zone_keys: per-zone ``childZones[]`` keys only this provider takes -> ZoneSpec field.
-        zone_args: the Args fields beyond ``ZoneArgsBase`` for a zone, from its spec.
-        complete: fills a zone's spec from the stack config (or refuses with the missing key).
+        zone_fields: what each zone on it carries beyond ``ZoneArgsBase`` (see ZoneField).
+        requires: config keys a zone on it needs set, beyond its zone fields.
+        zone_args: further Args fields for a zone, from its spec and the explicit providers.
         more_providers: further explicit providers its zones need (Route53's KMS provider).
     """
 
@@ -136,9 +147,9 @@ class PulumiProvider:
     args: str
     explicit: Callable[[str, Credentials], pulumi.ProviderResource]
     config_keys: tuple[ConfigKey, ...] = ()
-    zone_keys: Mapping[str, str] = field(default_factory=dict)
+    zone_fields: tuple[ZoneField, ...] = ()
+    requires: tuple[str, ...] = ()
     zone_args: Callable[[ZoneSpec, Providers], dict[str, Any]] = _no_extras
-    complete: Callable[[ConfigReader, ZoneSpec, str], ZoneSpec] = _as_is
     more_providers: Callable[[str, Credentials, tuple[ZoneSpec, ...], pulumi.ProviderResource],
                              dict[str, pulumi.ProviderResource]] = _no_more_providers
 
@@ -168,6 +179,23 @@ class PulumiProvider:
             raise DnsInputError(field, ttl, f"is outside {rules.title}'s TTL range "
                                 f"{rules.min_ttl}-{rules.max_ttl}")
 
+    @property
+    def child_keys(self) -> dict[str, str]:
+        """``childZones[]`` keys only this provider takes -> ZoneSpec field."""
+        return {f.child_key: f.attr for f in self.zone_fields if f.child_key}
+
+    def settings_fields(self, spec: ZoneSpec) -> dict[str, Any]:
+        """The zone fields the settings carry for a zone on this provider."""
+        return {f.attr: getattr(spec, f.attr) for f in self.zone_fields if f.in_settings}
+
+    def complete(self, reader: ConfigReader, spec: ZoneSpec, why: str) -> ZoneSpec:
+        """``spec`` with every zone field filled from the stack config, or the missing key refused."""
+        for name in self.requires:
+            reader.required(name, why)
+        changes: dict[str, Any] = {
+            f.attr: getattr(spec, f.attr) or reader.required(f.config_key, why) for f in self.zone_fields}
+        return replace(spec, **changes)
+
     def component_class(self) -> ZoneClass:
         """The zone component class (imports its module, and with it the provider's SDK)."""
         cls: ZoneClass = _load(self.component)
@@ -177,6 +205,7 @@ class PulumiProvider:
         """The zone component's Args for ``spec``."""
         args: ZoneArgsBase = _load(self.args)(
             name=spec.name, provider=providers[self.key], dnssec=spec.dnssec, protect=protect,
+            **{f.attr: getattr(spec, f.attr) or "" for f in self.zone_fields},
             **self.zone_args(spec, providers))
         return args
 
@@ -190,22 +219,12 @@ def _sdk(module: str) -> Any:
     return importlib.import_module(module)
 
 
-def _replace(spec: ZoneSpec, **changes: Any) -> ZoneSpec:
-    values = {f: getattr(spec, f) for f in ZoneSpec.__dataclass_fields__}
-    values.update(changes)
-    return ZoneSpec(**values)
-
-
 # --- Cloudflare ---------------------------------------------------------------------------
 
 def _cloudflare(resource_name: str, creds: Credentials) -> pulumi.ProviderResource:
     provider: pulumi.ProviderResource = _sdk("pulumi_cloudflare").Provider(
         resource_name, api_token=creds.get("cloudflareApiToken"))
     return provider
-
-
-def _cloudflare_complete(reader: ConfigReader, spec: ZoneSpec, why: str) -> ZoneSpec:
-    return _replace(spec, account_id=reader.required("cloudflareAccountId", why))
 
 
 # --- Route53 ------------------------------------------------------------------------------
@@ -240,10 +259,6 @@ def _gcp(resource_name: str, creds: Credentials) -> pulumi.ProviderResource:
     return provider
 
 
-def _clouddns_complete(reader: ConfigReader, spec: ZoneSpec, why: str) -> ZoneSpec:
-    return _replace(spec, project=spec.project or reader.required("gcpProject", why))
-
-
 # --- Azure DNS ----------------------------------------------------------------------------
 
 def _azure(resource_name: str, creds: Credentials) -> pulumi.ProviderResource:
@@ -251,11 +266,6 @@ def _azure(resource_name: str, creds: Credentials) -> pulumi.ProviderResource:
         resource_name, subscription_id=creds.get("azureSubscriptionId"),
         tenant_id=creds.get("azureTenantId"))
     return provider
-
-
-def _azuredns_complete(reader: ConfigReader, spec: ZoneSpec, why: str) -> ZoneSpec:
-    reader.required("azureSubscriptionId", why)
-    return _replace(spec, resource_group=spec.resource_group or reader.required("azureResourceGroup", why))
 
 
 # --- Hetzner Cloud DNS --------------------------------------------------------------------
@@ -277,8 +287,7 @@ REGISTRY: dict[str, PulumiProvider] = {p.key: p for p in (
                       "Cloudflare account id (required with a cloudflare zone).", credential=False),
             ConfigKey("cloudflareApiToken", "string", None,
                       "Cloudflare API token, secret (else CLOUDFLARE_API_TOKEN).", secret=True)),
-        zone_args=lambda spec, _: {"account_id": spec.account_id or ""},
-        complete=_cloudflare_complete),
+        zone_fields=(ZoneField("account_id", "cloudflareAccountId"),)),
     PulumiProvider(
         "route53", "components.route53:Route53Zone", "components.route53:Route53ZoneArgs",
         _route53,
@@ -296,9 +305,7 @@ REGISTRY: dict[str, PulumiProvider] = {p.key: p for p in (
                       "GCP project of clouddns zones (required with a clouddns zone)."),
             ConfigKey("gcpCredentials", "string", None,
                       "GCP service-account key JSON, secret (else ADC/GOOGLE_CREDENTIALS).", secret=True)),
-        zone_keys={"project": "project"},
-        zone_args=lambda spec, _: {"project": spec.project or ""},
-        complete=_clouddns_complete),
+        zone_fields=(ZoneField("project", "gcpProject", "project", in_settings=True),)),
     PulumiProvider(
         "azuredns", "components.azuredns:AzureDnsZone", "components.azuredns:AzureDnsZoneArgs",
         _azure,
@@ -308,9 +315,8 @@ REGISTRY: dict[str, PulumiProvider] = {p.key: p for p in (
             ConfigKey("azureTenantId", "string", None, "Azure tenant (else ARM_TENANT_ID)."),
             ConfigKey("azureResourceGroup", "string", None,
                       "Resource group of azuredns zones (required with one).", credential=False)),
-        zone_keys={"resourceGroup": "resource_group"},
-        zone_args=lambda spec, _: {"resource_group": spec.resource_group or ""},
-        complete=_azuredns_complete),
+        zone_fields=(ZoneField("resource_group", "azureResourceGroup", "resourceGroup", in_settings=True),),
+        requires=("azureSubscriptionId",)),
     PulumiProvider(
         "hetzner", "components.hetzner:HetznerZone", "components.hetzner:HetznerZoneArgs",
         _hcloud,

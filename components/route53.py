@@ -136,7 +136,7 @@ class Route53Zone(ZoneComponent):
     def write_ds(self, resource_name: str, name: str, ttl: int, ds: pulumi.Output[Ds],
                  parent: pulumi.Resource) -> list[pulumi.CustomResource]:
         """One DS Record."""
-        record_set = self.record_set(name, RecordType.NS, ttl, resource_name)
+        record_set = self.ds_record_set(name, ttl, resource_name)
         return [aws.route53.Record(
             resource_name,
             zone_id=self.zone_id,

@@ -131,14 +131,12 @@ def _zone_name(zone: Zone) -> str:
 
 def _settings_zone(spec: ZoneSpec, zone_id: str) -> Zone:
     """The settings' zone for ``spec``; only the per-zone fields its provider takes are kept."""
-    own = set(face(spec.provider).zone_keys.values())
     return Zone(
         name=names.normalise(spec.name, "zone"),
         provider=spec.provider,
         zone_id=zone_id,
         provider_config=spec.provider_config,
-        resource_group=spec.resource_group if "resource_group" in own else None,
-        project=spec.project if "project" in own else None,
+        **face(spec.provider).settings_fields(spec),
     )
 
 

@@ -82,7 +82,7 @@ def test_config_keys_are_declared_once_and_reach_the_stack_config() -> None:
             assert SCALAR_KEYS[config_key.name] == (config_key.type, config_key.default, config_key.description)
             assert (config_key.name in SECRET_KEYS) is config_key.secret
     # Per-zone keys belong to exactly one provider each.
-    zone_keys = [k for p in REGISTRY.values() for k in p.zone_keys]
+    zone_keys = [k for p in REGISTRY.values() for k in p.child_keys]
     assert len(zone_keys) == len(set(zone_keys))
 
 
