@@ -1,0 +1,63 @@
+"""function.conflicts: the probes a composition asks and the marks its MRs carry, on the wire."""
+
+from __future__ import annotations
+
+from crossplane.function.proto.v1 import run_function_pb2 as fnv1
+
+from function import conflicts
+from function.conflicts import ANNOTATION_OWNER, LABEL_NAME, LABEL_TYPE, REQUIREMENT_PREFIX
+from function.fn import run
+from function.requirements import Channel
+from tests.function.requests import fatal, request, xr
+from tests.function.test_memo import GSLB as GSLB_SPEC
+
+
+def _response() -> fnv1.RunFunctionResponse:
+    rsp = run(request(xr("Gslb", GSLB_SPEC)), memo=None)
+    assert fatal(rsp) is None
+    return rsp
+
+
+def test_every_mr_carries_the_marks_its_probes_select_and_decide_by() -> None:
+    rsp = _response()
+    probed = {s.match_labels.labels[LABEL_NAME] for k, s in rsp.requirements.resources.items()
+              if k.startswith(REQUIREMENT_PREFIX)}
+    records = [r.resource for r in rsp.desired.resources.values() if r.resource["kind"] != "Object"]
+    assert records
+    for resource in records:
+        metadata = resource["metadata"]
+        assert metadata["labels"][LABEL_NAME] in probed
+        assert metadata["labels"][LABEL_TYPE] == resource["spec"]["forProvider"]["type"].lower()
+        assert metadata["annotations"][ANNOTATION_OWNER] == "gslb/acme-prod/example"
+
+
+def test_probe_requirements_are_protobufs_deterministic_bytes_in_either_channel() -> None:
+    from function.compose import Composition
+    from function.memo import Memo
+
+    memo = Memo()
+    run(request(xr("Gslb", GSLB_SPEC)), memo=memo)
+    (composition,) = [outcome for outcome, _ in memo._items.values()]  # the one composition memoised
+    assert isinstance(composition, Composition)
+    for channel in Channel:
+        data = composition.probes.requirements(channel, frozenset())
+        parsed = fnv1.RunFunctionResponse()
+        parsed.ParseFromString(data)
+        assert data == parsed.SerializeToString(deterministic=True)
+        selectors = channel.selectors(parsed)
+        assert len(selectors) == len([p for p in _probes(composition) if p.composed])
+        assert all(k.startswith(REQUIREMENT_PREFIX) for k in selectors)
+    # Kinds we do not compose are asked about only once their CRD is served.
+    others = composition.probes.other_kinds()
+    served = composition.probes.requirements(Channel.REQUIRED, frozenset(others))
+    parsed = fnv1.RunFunctionResponse()
+    parsed.ParseFromString(served)
+    assert len(parsed.requirements.resources) == len(_probes(composition))
+
+
+def _probes(composition: object) -> list[conflicts.Probe]:
+    probes = composition.probes  # type: ignore[attr-defined]
+    names = [f"{REQUIREMENT_PREFIX}{at.ident}-{tag}" for at, kinds in probes._names for _, _, tag in kinds]
+    found = [probes.get(name) for name in names]
+    assert all(p is not None for p in found)
+    return [p for p in found if p is not None]
