@@ -493,7 +493,12 @@ class Stack:
             self.register_function(FUNCTION_NAME, self.ports.function)
             self.install_provider_crds()
             self.install_apis(apis)
-            self.kube.apply(settings_doc())
+            settings = settings_doc()
+            self.kube.apply(settings)
+            # The tenants' namespaces, as a Sovereign has them: the examples are applied into them.
+            for tenant in settings["data"].get("tenants", []):
+                for namespace in tenant.get("namespaces", []):
+                    self.kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
             self.timings["up"] = time.monotonic() - start
             self._save()
         except BaseException:
