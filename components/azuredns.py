@@ -45,6 +45,7 @@ class AzureDnsZone(ZoneComponent):
 
     provider_key = "azuredns"
     assigned_nameservers = rules.ASSIGNED_NAMESERVERS
+    required_args = (("resource_group", "resourceGroup", "the resource group that holds the zone"),)
 
     def __init__(self, name: str, args: AzureDnsZoneArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -100,13 +101,6 @@ class AzureDnsZone(ZoneComponent):
                     return Ds(int(key.key_tag), int(key.security_algorithm_type),
                               DS_DIGEST_SHA256, str(info.digest_value).upper())
         raise ValueError(f"azuredns zone {self.zone_name}: no key-signing key with a SHA-256 DS")
-
-    @classmethod
-    def validate(cls, name: str, args: ZoneArgsBase) -> None:
-        """An Azure zone needs its resource group."""
-        if not isinstance(args, AzureDnsZoneArgs) or not args.resource_group:
-            raise DnsInputError(f"{name}.resourceGroup", getattr(args, "resource_group", None),
-                                "is required: the resource group that holds the zone")
 
     def settings_fields(self) -> dict[str, str]:
         """Azure zones are located by resource group and name; the settings carry both."""

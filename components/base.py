@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import pulumi
 
@@ -28,6 +28,9 @@ PACKAGE = "catalyst-dns"
 # The longest TTL the Pulumi side writes or accepts in stack config (one day): records it
 # writes must fit every provider's range, and Cloudflare's ends at 86400.
 MAX_TTL = 86400
+# The zone id checks run with before the provider has assigned one (the settings model and the
+# provider rules need a zone; neither reads its id). Never exported: the real id replaces it.
+PENDING_ZONE_ID = "pending"
 
 
 def type_token(kind: str) -> str:
@@ -105,9 +108,20 @@ class ZoneComponent(pulumi.ComponentResource):
 
     # --- what a provider module fills in ------------------------------------------------
 
+    #: Args fields a zone of this provider cannot be made without:
+    #: (Args attribute, its name in errors, what it is).
+    required_args: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+
     @classmethod
     def validate(cls, name: str, args: ZoneArgsBase) -> None:
-        """Provider-specific checks of ``args``; raise DnsInputError before registering."""
+        """Provider-specific checks of ``args``; raise DnsInputError before registering.
+
+        By default: every ``required_args`` field is set. Providers with more rules extend it.
+        """
+        for attr, field, what in cls.required_args:
+            value = getattr(args, attr, None)
+            if not value:
+                raise DnsInputError(f"{name}.{field}", value, f"is required: {what}")
 
     def settings_zone(self, provider_config: str) -> pulumi.Output[Zone]:
         """The zone as the Sovereign settings list it (zone id resolved)."""
@@ -142,8 +156,8 @@ class ZoneComponent(pulumi.ComponentResource):
         fqdn = names.normalise(name, field, underscore=True)
         if fqdn == self.zone_name or not names.is_within(fqdn, self.zone_name):
             raise DnsInputError(field, name, f"is not below zone {self.zone_name}")
-        zone = Zone(name=self.zone_name, provider=self.provider_key, zone_id="-",
-                    provider_config="-")
+        zone = Zone(name=self.zone_name, provider=self.provider_key, zone_id=PENDING_ZONE_ID,
+                    provider_config=PENDING_ZONE_ID)
         record_set = RecordSet(zone=zone, name=fqdn, type=rtype, ttl=ttl, rdata=rdata)
         provider_for(self.provider_key).check(record_set, field)
         return record_set

@@ -9,7 +9,6 @@ import pulumi
 import pulumi_gcp as gcp
 
 from catalyst_dns.dnssec import DS_DIGEST_SHA256, Ds, parse_ds
-from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import clouddns as rules
 from catalyst_dns.records import RecordType
 from components.base import (
@@ -38,6 +37,7 @@ class CloudDnsZone(ZoneComponent):
 
     provider_key = "clouddns"
     assigned_nameservers = rules.ASSIGNED_NAMESERVERS
+    required_args = (("project", "project", "the GCP project that holds the managed zone"),)
 
     def __init__(self, name: str, args: CloudDnsZoneArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -78,13 +78,6 @@ class CloudDnsZone(ZoneComponent):
                 if ds.digest_type == DS_DIGEST_SHA256:
                     return ds
         raise ValueError(f"{source}: no active key-signing key with a SHA-256 DS record")
-
-    @classmethod
-    def validate(cls, name: str, args: ZoneArgsBase) -> None:
-        """A managed zone needs its project."""
-        if not isinstance(args, CloudDnsZoneArgs) or not args.project:
-            raise DnsInputError(f"{name}.project", getattr(args, "project", None),
-                                "is required: the GCP project that holds the managed zone")
 
     def settings_fields(self) -> dict[str, str]:
         """The settings carry the project, so records land in the zone's own project."""

@@ -9,7 +9,6 @@ import pulumi
 import pulumi_cloudflare as cloudflare
 
 from catalyst_dns.dnssec import Ds, ds_from
-from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import cloudflare as rules
 from catalyst_dns.records import RecordType
 from components.base import (
@@ -38,6 +37,7 @@ class CloudflareZone(ZoneComponent):
 
     provider_key = "cloudflare"
     assigned_nameservers = rules.ASSIGNED_NAMESERVERS
+    required_args = (("account_id", "accountId", "the Cloudflare account that owns the zone"),)
 
     def __init__(self, name: str, args: CloudflareZoneArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -66,13 +66,6 @@ class CloudflareZone(ZoneComponent):
                 ds_from)
         self.register_outputs({"zoneId": self.zone_id, "nameServers": self.name_servers,
                                "ds": self.ds.apply(lambda d: d.presentation) if self.ds else None})
-
-    @classmethod
-    def validate(cls, name: str, args: ZoneArgsBase) -> None:
-        """A Cloudflare zone needs the account that owns it."""
-        if not isinstance(args, CloudflareZoneArgs) or not args.account_id:
-            raise DnsInputError(f"{name}.accountId", getattr(args, "account_id", None),
-                                "is required: the Cloudflare account that owns the zone")
 
     def write_records(self, resource_name: str, name: str, rtype: RecordType, ttl: int,
                       values: pulumi.Input[Sequence[str]], count: int,

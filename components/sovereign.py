@@ -27,7 +27,7 @@ from catalyst_dns.settings import (
     parse_settings,
 )
 from catalyst_dns.zones import closest
-from components.base import ZoneArgsBase, ZoneComponent, child_name, type_token
+from components.base import PENDING_ZONE_ID, ZoneArgsBase, ZoneComponent, child_name, type_token
 from components.delegation import Delegation, DelegationArgs
 from components.gslb_delegation import GslbDelegation, GslbDelegationArgs
 from components.registry import AWS_KMS_PROVIDER, PROVIDER_KEYS, ZoneClass, ZoneSpec, face
@@ -101,7 +101,7 @@ def check_args(name: str, args: SovereignArgs, *, need_providers: bool = True) -
         domain=domain,
         owner_id=args.owner_id,
         default_ttl=args.default_ttl,
-        zones=tuple(_settings_zone(spec, "pending") for spec in args.zones),
+        zones=tuple(_settings_zone(spec, PENDING_ZONE_ID) for spec in args.zones),
         gslb_zone=args.gslb_zone or f"gslb.{domain}",
         regions=tuple(args.regions),
         tenants=tuple(args.tenants),
