@@ -36,6 +36,11 @@ def closest(name: str, zones: Iterable[T], zone_name: Callable[[T], str], *,
     return best
 
 
+def is_below(name: str, zone: str) -> bool:
+    """Whether ``name`` is strictly inside ``zone`` (within it, and not its apex)."""
+    return name != zone and names.is_within(name, zone)
+
+
 def parent_of_gslb(gslb_zone: str) -> str:
     """The name directly above the GSLB zone: where its delegation is looked up from."""
     return gslb_zone.split(".", 1)[1]

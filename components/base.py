@@ -22,6 +22,7 @@ from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import provider_for
 from catalyst_dns.records import Rdata, RecordSet, RecordType, parse_rdata
 from catalyst_dns.settings import Zone
+from catalyst_dns.zones import is_below
 
 T = TypeVar("T")
 PACKAGE = "catalyst-dns"
@@ -116,8 +117,13 @@ class ZoneComponent(pulumi.ComponentResource):
     def validate(cls, name: str, args: ZoneArgsBase) -> None:
         """Provider-specific checks of ``args``; raise DnsInputError before registering.
 
-        By default: every ``required_args`` field is set. Providers with more rules extend it.
+        By default: every ``required_args`` field is set, and ``dnssec`` only where the
+        provider signs. Providers with more rules extend it.
         """
+        if args.dnssec:
+            from components.registry import face  # the registry names this module's classes
+
+            face(cls.provider_key).refuse_signing(f"{name}.dnssec")
         for attr, field, what in cls.required_args:
             value = getattr(args, attr, None)
             if not value:
@@ -154,7 +160,7 @@ class ZoneComponent(pulumi.ComponentResource):
                    rdata: tuple[Rdata, ...] = ()) -> RecordSet:
         """A record set in this zone, checked against the provider's rules (TTL range...)."""
         fqdn = names.normalise(name, field, underscore=True)
-        if fqdn == self.zone_name or not names.is_within(fqdn, self.zone_name):
+        if not is_below(fqdn, self.zone_name):
             raise DnsInputError(field, name, f"is not below zone {self.zone_name}")
         zone = Zone(name=self.zone_name, provider=self.provider_key, zone_id=PENDING_ZONE_ID,
                     provider_config=PENDING_ZONE_ID)

@@ -32,7 +32,7 @@ import pulumi.runtime.config as runtime_config
 from catalyst_dns import fields, names
 from catalyst_dns.errors import DnsInputError, kind_of
 from catalyst_dns.settings import Region, SovereignSettings, Tenant, parse_settings
-from catalyst_dns.zones import closest, parent_of_gslb
+from catalyst_dns.zones import closest, is_below, parent_of_gslb
 from components.base import MAX_TTL
 from components.registry import PROVIDER_KEYS, REGISTRY, Credentials, ZoneSpec, face
 from components.sovereign import DEFAULT_OWNER_ID, SovereignArgs
@@ -238,7 +238,7 @@ def _child_zones(reader: _Reader, domain: str) -> list[ZoneSpec]:
             raise ConfigError(exc.field, exc.value, exc.rule) from None
         if provider not in PROVIDER_KEYS:
             raise ConfigError(f"{path}.provider", provider, f"must be one of {', '.join(PROVIDER_KEYS)}")
-        if name == domain or not names.is_within(name, domain):
+        if not is_below(name, domain):
             raise ConfigError(f"{path}.name", name, f"must be a zone below the domain {domain}")
         if any(z.name == name for z in out):
             raise ConfigError(f"{path}.name", name, "is listed twice")
@@ -254,9 +254,11 @@ def _child_zones(reader: _Reader, domain: str) -> list[ZoneSpec]:
 def _complete(reader: _Reader, spec: ZoneSpec, where: str) -> ZoneSpec:
     """Fill in per-cloud settings a zone needs, or say which key is missing."""
     provider = face(spec.provider)
-    if spec.dnssec and not provider.signs:
-        field = key("dnssec") if where == key("provider") else f"{where}.dnssec"
-        raise ConfigError(field, True, f"is not available: {provider.rules.title} cannot sign zones")
+    if spec.dnssec:
+        try:
+            provider.refuse_signing(key("dnssec") if where == key("provider") else f"{where}.dnssec")
+        except DnsInputError as exc:
+            raise ConfigError(exc.field, exc.value, exc.rule) from None
     return provider.complete(reader, spec, f" because {where} ({spec.name}) is on {spec.provider}")
 
 
@@ -305,7 +307,7 @@ def read(get: Getter, get_secret: Callable[[str], pulumi.Output[str] | None] | N
         gslb_zone = names.normalise(gslb_raw, key("gslbZone")) if gslb_raw else f"gslb.{domain}"
     except DnsInputError as exc:
         raise ConfigError(exc.field, exc.value, exc.rule) from None
-    if gslb_zone == domain or not names.is_within(gslb_zone, domain):
+    if not is_below(gslb_zone, domain):
         raise ConfigError(key("gslbZone"), gslb_zone, f"must be a sub-zone of {domain}")
     for index, child in enumerate(children):
         if names.is_within(child.name, gslb_zone):

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import pulumi
 
-from catalyst_dns import names
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.records import RecordType
+from catalyst_dns.zones import is_below
 from components.base import ZoneComponent, check_ttl, child_name, type_token
 
 KIND = "Delegation"
@@ -40,8 +40,7 @@ class Delegation(pulumi.ComponentResource):
     def __init__(self, name: str, args: DelegationArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         parent, child = args.parent, args.child
-        if child.zone_name == parent.zone_name or not names.is_within(child.zone_name,
-                                                                       parent.zone_name):
+        if not is_below(child.zone_name, parent.zone_name):
             raise DnsInputError(f"{name}.child", child.zone_name,
                                 f"is not a zone below the parent zone {parent.zone_name}")
         check_ttl(f"{name}.ttl", args.ttl)

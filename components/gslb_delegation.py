@@ -19,6 +19,7 @@ from catalyst_dns import k8gb, names
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.records import RecordType
 from catalyst_dns.settings import Region
+from catalyst_dns.zones import is_below
 from components.base import ZoneComponent, check_ttl, child_name, type_token
 
 KIND = "GslbDelegation"
@@ -48,7 +49,7 @@ class GslbDelegation(pulumi.ComponentResource):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         parent = args.parent
         gslb_zone = names.normalise(args.gslb_zone, f"{name}.gslbZone")
-        if gslb_zone == parent.zone_name or not names.is_within(gslb_zone, parent.zone_name):
+        if not is_below(gslb_zone, parent.zone_name):
             raise DnsInputError(f"{name}.gslbZone", gslb_zone,
                                 f"is not below the parent zone {parent.zone_name}")
         check_ttl(f"{name}.ttl", args.ttl)

@@ -10,7 +10,6 @@ import pulumi
 import pulumi_hcloud as hcloud
 
 from catalyst_dns.dnssec import Ds
-from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import hetzner as rules
 from catalyst_dns.records import RecordType
 from components.base import ZoneArgsBase, ZoneComponent, child_name, normalise_nameservers
@@ -45,13 +44,6 @@ class HetznerZone(ZoneComponent):
             lambda a: normalise_nameservers(_assigned(a), f"hetzner zone {self.zone_name}"))
         self.ds = None
         self.register_outputs({"zoneId": self.zone_id, "nameServers": self.name_servers})
-
-    @classmethod
-    def validate(cls, name: str, args: ZoneArgsBase) -> None:
-        """Hetzner Cloud DNS has no DNSSEC signing."""
-        if args.dnssec and not rules.SUPPORTS_DNSSEC:
-            raise DnsInputError(f"{name}.dnssec", True,
-                                "is not available: Hetzner Cloud DNS cannot sign zones")
 
     def write_records(self, resource_name: str, name: str, rtype: RecordType, ttl: int,
                       values: pulumi.Input[Sequence[str]], count: int,

@@ -196,6 +196,11 @@ class PulumiProvider:
             f.attr: getattr(spec, f.attr) or reader.required(f.config_key, why) for f in self.zone_fields}
         return replace(spec, **changes)
 
+    def refuse_signing(self, field: str) -> None:
+        """Refuse ``dnssec`` at ``field`` if this provider cannot sign zones."""
+        if not self.signs:
+            raise DnsInputError(field, True, f"is not available: {self.rules.title} cannot sign zones")
+
     def component_class(self) -> ZoneClass:
         """The zone component class (imports its module, and with it the provider's SDK)."""
         cls: ZoneClass = _load(self.component)

@@ -69,6 +69,7 @@ class Route53Zone(ZoneComponent):
     @classmethod
     def validate(cls, name: str, args: ZoneArgsBase) -> None:
         """The KMS key ARN, when given, must be a us-east-1 KMS key."""
+        super().validate(name, args)
         if not isinstance(args, Route53ZoneArgs):
             raise DnsInputError(name, type(args).__name__, "must be Route53ZoneArgs")
         arn = args.kms_key_arn

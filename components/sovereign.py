@@ -26,7 +26,7 @@ from catalyst_dns.settings import (
     Zone,
     parse_settings,
 )
-from catalyst_dns.zones import closest
+from catalyst_dns.zones import closest, is_below
 from components.base import PENDING_ZONE_ID, ZoneArgsBase, ZoneComponent, child_name, type_token
 from components.delegation import Delegation, DelegationArgs
 from components.gslb_delegation import GslbDelegation, GslbDelegationArgs
@@ -92,7 +92,7 @@ def check_args(name: str, args: SovereignArgs, *, need_providers: bool = True) -
                                 "has no explicit provider object; pass one in providers")
         if index == 0 and zone != domain:
             raise DnsInputError(f"{path}.name", zone, f"must be the domain zone {domain}")
-        if index > 0 and (zone == domain or not names.is_within(zone, domain)):
+        if index > 0 and not is_below(zone, domain):
             raise DnsInputError(f"{path}.name", zone, f"must be a zone below {domain}")
         if zone in zone_names:
             raise DnsInputError(f"{path}.name", zone, "is listed twice")
