@@ -74,9 +74,9 @@ class ConfigKey:
     """
 
     name: str
-    type: str
-    default: Any
     description: str
+    type: str = "string"
+    default: Any = None
     secret: bool = False
     credential: bool = True
 
@@ -288,46 +288,41 @@ REGISTRY: dict[str, PulumiProvider] = {p.key: p for p in (
         "cloudflare", "components.cloudflare:CloudflareZone", "components.cloudflare:CloudflareZoneArgs",
         _cloudflare,
         config_keys=(
-            ConfigKey("cloudflareAccountId", "string", None,
+            ConfigKey("cloudflareAccountId",
                       "Cloudflare account id (required with a cloudflare zone).", credential=False),
-            ConfigKey("cloudflareApiToken", "string", None,
-                      "Cloudflare API token, secret (else CLOUDFLARE_API_TOKEN).", secret=True)),
+            ConfigKey("cloudflareApiToken", "Cloudflare API token, secret (else CLOUDFLARE_API_TOKEN).", secret=True)),
         zone_fields=(ZoneField("account_id", "cloudflareAccountId"),)),
     PulumiProvider(
         "route53", "components.route53:Route53Zone", "components.route53:Route53ZoneArgs",
         _route53,
         config_keys=(
-            ConfigKey("awsRegion", "string", "us-east-1", "AWS region of the provider (Route53 is global)."),
-            ConfigKey("awsProfile", "string", None, "AWS shared-config profile (else the AWS_* environment)."),
-            ConfigKey("awsAllowedAccountId", "string", None, "Refuse to run against any other AWS account.")),
+            ConfigKey("awsRegion", "AWS region of the provider (Route53 is global).", default="us-east-1"),
+            ConfigKey("awsProfile", "AWS shared-config profile (else the AWS_* environment)."),
+            ConfigKey("awsAllowedAccountId", "Refuse to run against any other AWS account.")),
         zone_args=lambda _, providers: {"kms_provider": providers.get(AWS_KMS_PROVIDER)},
         more_providers=_route53_kms),
     PulumiProvider(
         "clouddns", "components.clouddns:CloudDnsZone", "components.clouddns:CloudDnsZoneArgs",
         _gcp,
         config_keys=(
-            ConfigKey("gcpProject", "string", None,
-                      "GCP project of clouddns zones (required with a clouddns zone)."),
-            ConfigKey("gcpCredentials", "string", None,
+            ConfigKey("gcpProject", "GCP project of clouddns zones (required with a clouddns zone)."),
+            ConfigKey("gcpCredentials",
                       "GCP service-account key JSON, secret (else ADC/GOOGLE_CREDENTIALS).", secret=True)),
         zone_fields=(ZoneField("project", "gcpProject", "project", in_settings=True),)),
     PulumiProvider(
         "azuredns", "components.azuredns:AzureDnsZone", "components.azuredns:AzureDnsZoneArgs",
         _azure,
         config_keys=(
-            ConfigKey("azureSubscriptionId", "string", None,
-                      "Azure subscription (required with an azuredns zone)."),
-            ConfigKey("azureTenantId", "string", None, "Azure tenant (else ARM_TENANT_ID)."),
-            ConfigKey("azureResourceGroup", "string", None,
-                      "Resource group of azuredns zones (required with one).", credential=False)),
+            ConfigKey("azureSubscriptionId", "Azure subscription (required with an azuredns zone)."),
+            ConfigKey("azureTenantId", "Azure tenant (else ARM_TENANT_ID)."),
+            ConfigKey("azureResourceGroup", "Resource group of azuredns zones (required with one).", credential=False)),
         zone_fields=(ZoneField("resource_group", "azureResourceGroup", "resourceGroup", in_settings=True),),
         requires=("azureSubscriptionId",)),
     PulumiProvider(
         "hetzner", "components.hetzner:HetznerZone", "components.hetzner:HetznerZoneArgs",
         _hcloud,
         config_keys=(
-            ConfigKey("hcloudToken", "string", None,
-                      "Hetzner Cloud API token, secret (else HCLOUD_TOKEN).", secret=True),)),
+            ConfigKey("hcloudToken", "Hetzner Cloud API token, secret (else HCLOUD_TOKEN).", secret=True),)),
 )}
 
 #: The provider keys, in registry order (the order every message lists them in).
