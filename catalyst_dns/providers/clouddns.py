@@ -82,8 +82,3 @@ def managed_zone_name(zone_name: str) -> str:
         tail = hashlib.sha256(zone_name.encode()).hexdigest()[:8]
         body = body[: _MANAGED_ZONE_NAME_MAX - len(tail) - 3].rstrip("-") + "---" + tail
     return body
-
-
-def ds_value(key_tag: int, algorithm: int, digest_type: int, digest: str) -> str:
-    """One rrdata of a DS record set: its presentation form."""
-    return f"{key_tag} {algorithm} {digest_type} {digest.upper()}"
