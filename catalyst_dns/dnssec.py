@@ -3,7 +3,8 @@
 Every provider's DS shape (Cloudflare's ``data`` fields, Azure's digest object, the
 presentation string Route53, Cloud DNS and Hetzner take) is built from :class:`Ds`, and
 the presentation form ``<key tag> <algorithm> <digest type> <DIGEST>`` is written here
-only. DS is not a claim record type (``records.RecordType``): only a delegation writes one.
+only. DS is a record type of the model (``records.RecordType.DS``, whose rdata is a
+:class:`Ds`) but not a claim type (``records.CLAIM_TYPES``): only a delegation writes one.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from catalyst_dns import fields, names
 from catalyst_dns.addresses import parse_address
+from catalyst_dns.dnssec import Ds, parse_ds
 from catalyst_dns.errors import DnsInputError, kind_of
 from catalyst_dns.settings import MAX_TTL, Zone
 
@@ -26,7 +27,7 @@ MAX_TXT_OCTETS = 4000  # one TXT value, all strings together (Route53's limit, t
 
 
 class RecordType(StrEnum):
-    """The record types a claim may write."""
+    """The record types of the model; a claim may write those in :data:`CLAIM_TYPES`."""
 
     A = "A"
     AAAA = "AAAA"
@@ -36,6 +37,11 @@ class RecordType(StrEnum):
     SRV = "SRV"
     CAA = "CAA"
     NS = "NS"
+    DS = "DS"  # only a delegation writes one (catalyst_dns.dnssec); never a claim
+
+
+# What a DNSRecord claim may ask for: every type but DS.
+CLAIM_TYPES = frozenset(RecordType) - {RecordType.DS}
 
 
 class Address(NamedTuple):
@@ -85,7 +91,7 @@ class Txt(NamedTuple):
         return "".join(self.strings)
 
 
-Rdata = Address | Host | Mx | Srv | Caa | Txt
+Rdata = Address | Host | Mx | Srv | Caa | Txt | Ds
 
 
 def presentation(rdata: Rdata, *, dotted: bool = True) -> str:
@@ -107,6 +113,8 @@ def presentation(rdata: Rdata, *, dotted: bool = True) -> str:
             return f"{flags} {tag} {quote(value)}"
         case Txt(strings):
             return " ".join(quote(s) for s in strings)
+        case Ds():
+            return rdata.presentation
     raise AssertionError(rdata)  # pragma: no cover - the union is closed
 
 
@@ -294,7 +302,25 @@ def parse_rdata(rtype: RecordType, value: object, field: str) -> Rdata:
         if tag == "iodef" and not text.startswith(("mailto:", "https://", "http://")):
             raise DnsInputError(field, value, "has an iodef value that is not a mailto: or http(s): URL")
         return Caa(flags, tag, text)
+    if rtype is RecordType.DS:
+        return _ds(tokens, field, value)
     raise AssertionError(rtype)  # pragma: no cover
+
+
+_HEX = re.compile(r"^[0-9A-Fa-f]+$")
+
+
+def _ds(tokens: list[str], field: str, value: str) -> Ds:
+    """DS data, ``<key tag> <algorithm> <digest type> <digest>`` (the digest may be split by spaces)."""
+    if len(tokens) < 4:
+        raise DnsInputError(field, value, "must be '<key tag> <algorithm> <digest type> <digest>', "
+                            "e.g. '12345 13 2 AB12...'")
+    _int(tokens[0], field, value, "key tag", 65535)
+    _int(tokens[1], field, value, "algorithm", 255)
+    _int(tokens[2], field, value, "digest type", 255)
+    if not all(_HEX.match(t) for t in tokens[3:]):
+        raise DnsInputError(field, value, "has a digest that is not hexadecimal")
+    return parse_ds(value, field)
 
 
 def check_ttl(value: object, field: str) -> int:

@@ -152,6 +152,6 @@ class AzureDnsZone(ZoneComponent):
                 key_tag=shape["key_tag"], algorithm=shape["algorithm"],
                 digest=azure_native.dns.DigestArgs(**shape["digest"]))]
 
-        return [self._record_set(resource_name, rules.record_name(record_set), "DS",
+        return [self._record_set(resource_name, rules.record_name(record_set), str(record_set.type),
                                  record_set.ttl, parent, ds_records=ds.apply(ds_args))]
 

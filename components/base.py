@@ -171,12 +171,11 @@ class ZoneComponent(pulumi.ComponentResource):
     def ds_record_set(self, name: str, ttl: int, field: str) -> RecordSet:
         """The checked (name, TTL) of a DS record set a delegation writes at ``name``.
 
-        Checked as the NS set at the same delegation point: DS is not a claim record type in
-        the core model (``RecordType``), and the rules that apply (below this zone, not at its
-        apex, the provider's TTL range) are the NS set's. Its data is a :class:`Ds`, which
-        each provider shapes itself.
+        Checked by the same rules as the NS set at the same delegation point: below this
+        zone (never its apex) and within the provider's TTL range. Its data is a :class:`Ds`,
+        which each provider shapes itself.
         """
-        return self.record_set(name, RecordType.NS, ttl, field)
+        return self.record_set(name, RecordType.DS, ttl, field)
 
     def formatted(self, rtype: RecordType, values: pulumi.Input[Sequence[str]],
                   count: int | None, field: str, fmt: Callable[[Rdata], T]) -> pulumi.Output[list[T]]:

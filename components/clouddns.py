@@ -109,7 +109,7 @@ class CloudDnsZone(ZoneComponent):
             managed_zone=self.zone_id,
             project=self.project,
             name=rules.record_name(record_set),
-            type="DS",
+            type=str(record_set.type),
             ttl=record_set.ttl,
             rrdatas=ds.apply(lambda d: [d.presentation]),
             opts=self.child_opts(parent),

@@ -101,7 +101,7 @@ class CloudflareZone(ZoneComponent):
             resource_name,
             zone_id=self.zone_id,
             name=rules.record_name(record_set),
-            type="DS",
+            type=str(record_set.type),
             ttl=rules.ttl(record_set),
             data=data,
             opts=self.child_opts(parent),

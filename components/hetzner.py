@@ -61,7 +61,7 @@ class HetznerZone(ZoneComponent):
         """One DS ZoneRrset."""
         record_set = self.ds_record_set(name, ttl, resource_name)
         records = ds.apply(lambda d: [hcloud.ZoneRrsetRecordArgs(value=d.presentation)])
-        return [self._rrset(resource_name, rules.record_name(record_set), "DS",
+        return [self._rrset(resource_name, rules.record_name(record_set), str(record_set.type),
                             record_set.ttl, records, parent)]
 
     def _rrset(self, resource_name: str, relative: str, rtype: str, ttl: int,

@@ -142,7 +142,7 @@ class Route53Zone(ZoneComponent):
             resource_name,
             zone_id=self.zone_id,
             name=rules.record_name(record_set),
-            type="DS",
+            type=str(record_set.type),
             ttl=record_set.ttl,
             records=ds.apply(lambda d: [d.presentation]),
             opts=self.child_opts(parent),

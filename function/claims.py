@@ -14,7 +14,7 @@ from typing import Any
 from catalyst_dns import fields, kubenames, names
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import Scope
-from catalyst_dns.records import RecordType, check_ttl
+from catalyst_dns.records import CLAIM_TYPES, RecordType, check_ttl
 
 GROUP = "dns.openova.io"
 VERSIONS = ("v1alpha1",)
@@ -162,8 +162,17 @@ _CROSSPLANE_SPEC_KEYS = frozenset({
 })
 
 
+def _no_unknown_keys(doc: Mapping[str, Any], known: frozenset[str], field: str,
+                     ignored: frozenset[str] = frozenset()) -> None:
+    """Refuse the first unknown key *in sorted order*: a map's order (protobuf's) differs between processes."""
+    unknown = [k for k in doc if k not in known and k not in ignored]
+    if unknown:
+        first = min(unknown, key=str)
+        fields.no_unknown_keys({first: doc[first]}, known, field)
+
+
 def _own_keys(spec: Mapping[str, Any], known: frozenset[str]) -> None:
-    fields.no_unknown_keys({k: v for k, v in spec.items() if k not in _CROSSPLANE_SPEC_KEYS}, known, "spec")
+    _no_unknown_keys(spec, known, "spec", _CROSSPLANE_SPEC_KEYS)
 
 
 def _ttl(spec: Mapping[str, Any]) -> int | None:
@@ -194,7 +203,7 @@ def _strategy(spec: Mapping[str, Any], regions: tuple[str, ...]) -> Strategy:
     doc = fields.mapping(spec.get("strategy"), "spec.strategy") if "strategy" in spec else None
     if doc is None:
         raise DnsInputError("spec.strategy", None, "is required")
-    fields.no_unknown_keys(doc, frozenset({"type", "primaryRegion", "weights"}), "spec.strategy")
+    _no_unknown_keys(doc, frozenset({"type", "primaryRegion", "weights"}), "spec.strategy")
     raw_type = fields.string(doc, "type", "spec.strategy")
     try:
         stype = StrategyType(raw_type)
@@ -231,7 +240,7 @@ def _backend(spec: Mapping[str, Any]) -> BackendRef:
     if doc is None:
         raise DnsInputError("spec.backendRef", None, "is required: the HTTPRoute or Service k8gb balances")
     doc = fields.mapping(doc, "spec.backendRef")
-    fields.no_unknown_keys(doc, frozenset({"kind", "name", "namespace", "apiVersion"}), "spec.backendRef")
+    _no_unknown_keys(doc, frozenset({"kind", "name", "namespace", "apiVersion"}), "spec.backendRef")
     kind = fields.string(doc, "kind", "spec.backendRef")
     if kind not in BACKEND_KINDS:
         raise DnsInputError("spec.backendRef.kind", kind, f"must be one of {', '.join(BACKEND_KINDS)}")
@@ -260,7 +269,7 @@ def read_dns_route(spec: Mapping[str, Any]) -> DnsRouteSpec:
     if targets is None:
         raise DnsInputError("spec.targets", None, "is required: one of addresses, hostname or regions")
     targets = fields.mapping(targets, "spec.targets")
-    fields.no_unknown_keys(targets, frozenset({"addresses", "hostname", "regions"}), "spec.targets")
+    _no_unknown_keys(targets, frozenset({"addresses", "hostname", "regions"}), "spec.targets")
     given = [k for k in ("addresses", "hostname", "regions") if targets.get(k) is not None]
     if len(given) != 1:
         raise DnsInputError("spec.targets", sorted(targets), "must set exactly one of addresses, hostname or regions")
@@ -278,14 +287,17 @@ def read_dns_route(spec: Mapping[str, Any]) -> DnsRouteSpec:
     )
 
 
+# The claim types by name, in RecordType's order (the order the refusal lists them in).
+_CLAIM_TYPES_BY_NAME = {t.value: t for t in RecordType if t in CLAIM_TYPES}
+
+
 def read_dns_record(spec: Mapping[str, Any]) -> DnsRecordSpec:
     """A DNSRecord spec."""
     _own_keys(spec, _RECORD_KEYS)
     raw_type = fields.string(spec, "type", "spec")
-    try:
-        rtype = RecordType(raw_type)
-    except ValueError:
-        raise DnsInputError("spec.type", raw_type, f"must be one of {', '.join(t.value for t in RecordType)}") from None
+    rtype = _CLAIM_TYPES_BY_NAME.get(raw_type)
+    if rtype is None:
+        raise DnsInputError("spec.type", raw_type, f"must be one of {', '.join(_CLAIM_TYPES_BY_NAME)}")
     return DnsRecordSpec(
         name=names.normalise(fields.string(spec, "name", "spec"), "spec.name", underscore=True, wildcard=True),
         type=rtype,

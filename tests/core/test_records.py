@@ -2,8 +2,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from catalyst_dns.dnssec import Ds
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.records import (
+    CLAIM_TYPES,
     Address,
     Caa,
     Host,
@@ -34,6 +36,7 @@ ZONE = Zone("omantel.example", "cloudflare", "z", "cf")
         (RecordType.TXT, "v=DMARC1; p=reject", Txt(("v=DMARC1; p=reject",))),
         (RecordType.TXT, '"a b" "c"', Txt(("a b", "c"))),
         (RecordType.NS, "ns1.example.net", Host("ns1.example.net")),
+        (RecordType.DS, "12345 13 2 ab12 CD34", Ds(12345, 13, 2, "AB12CD34")),
     ],
 )
 def test_presentation_values_parse(rtype: RecordType, value: str, expected: object) -> None:
@@ -60,6 +63,9 @@ def test_presentation_values_parse(rtype: RecordType, value: str, expected: obje
         (RecordType.TXT, "bad\x07bell", "control character"),
         (RecordType.TXT, '"a" b', "mixes quoted and unquoted"),
         (RecordType.CNAME, "a b", "single host name"),
+        (RecordType.DS, "12345 13 2", "must be '<key tag> <algorithm> <digest type> <digest>'"),
+        (RecordType.DS, "70000 13 2 AB12", "key tag"),
+        (RecordType.DS, "12345 13 2 XY", "not hexadecimal"),
     ],
 )
 def test_bad_values_name_their_rule(rtype: RecordType, value: str, rule: str) -> None:
@@ -94,3 +100,10 @@ def test_presentation_quotes_and_dots() -> None:
     assert presentation(Txt(('say "hi"',))) == '"say \\"hi\\""'
     assert presentation(Mx(10, "mail.example.com")) == "10 mail.example.com."
     assert presentation(Mx(10, "mail.example.com"), dotted=False) == "10 mail.example.com"
+
+
+def test_ds_is_a_record_type_but_not_a_claim_type() -> None:
+    ds = parse_rdata(RecordType.DS, "12345 13 2 ab12", "f")
+    assert presentation(ds) == Ds(12345, 13, 2, "AB12").presentation == "12345 13 2 AB12"
+    assert RecordType.DS not in CLAIM_TYPES
+    assert CLAIM_TYPES | {RecordType.DS} == set(RecordType)

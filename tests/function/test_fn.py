@@ -117,6 +117,8 @@ BAD: list[tuple[str, str, dict[str, Any], str]] = [
     ("unknown field", "DNSRecord", {**RECORD, "valeus": ["x"]}, "spec.valeus: ['x'] is not a known field"),
     ("wrong type", "DNSRecord", {**RECORD, "values": "v=spf1 -all"}, "spec.values: 'v=spf1 -all' must be a list"),
     ("bad record type", "DNSRecord", {**RECORD, "type": "PTR"}, "spec.type: 'PTR' must be one of"),
+    ("DS is no claim type", "DNSRecord", {**RECORD, "type": "DS", "values": ["12345 13 2 AB12"]},
+     "spec.type: 'DS' must be one of A, AAAA, CNAME, TXT, MX, SRV, CAA, NS"),
     ("ttl not whole", "DNSRecord", {**RECORD, "ttl": 30.5}, "spec.ttl: 30.5 must be a whole number"),
     ("ttl overflow", "DNSRecord", {**RECORD, "ttl": 2**31}, "spec.ttl: 2147483648 must be between 1 and 2147483647"),
     ("invalid label", "DNSRoute", {**ROUTE, "hostnames": ["-bad.acme.aws.omantel.example"]},
@@ -163,6 +165,18 @@ def test_bad_input_is_one_fatal_result_and_nothing_composed(why: str, kind: str,
     assert got is not None, why
     assert message in got
     assert not rsp.desired.resources
+
+
+@pytest.mark.parametrize("where", ["spec", "spec.targets"])
+def test_of_two_unknown_fields_the_same_one_is_named_whatever_the_map_order(where: str) -> None:
+    """The first unknown field in sorted order, not in the order the protobuf map iterates."""
+    messages = set()
+    for extra in ({"zzz": "z", "aaa": "a"}, {"aaa": "a", "zzz": "z"}):
+        spec: dict[str, Any] = {**ROUTE, **extra} if where == "spec" else {
+            **ROUTE, "targets": {**ROUTE["targets"], **extra}}
+        messages.add(fatal(run(request(xr("DNSRoute", spec)))))
+    assert len(messages) == 1
+    assert f"{where}.aaa: 'a' is not a known field" in (messages.pop() or "")
 
 
 def test_settings_errors_name_the_environment_config_field() -> None:
