@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from catalyst_dns import k8gb, names, ownership
+from catalyst_dns import k8gb, names, registry
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.settings import SovereignSettings
 
@@ -88,7 +88,7 @@ def index(settings: SovereignSettings) -> ReservationIndex:
 def check_name(settings: SovereignSettings, namespace: str | None, name: str, field: str,
                reserved: ReservationIndex | None = None) -> None:
     """Refuse ``name`` (normal form) unless the namespace's tenancy allows it."""
-    if ownership.is_registry_name(name):
+    if registry.is_registry_name(name):
         raise DnsInputError(field, name, "is an ownership (TXT registry) name, reserved for catalyst-dns")
     reserved = reserved or index(settings)
     reservation = reserved.find(name)

@@ -41,10 +41,10 @@ from google.protobuf import struct_pb2
 
 from catalyst_dns import kubenames
 from catalyst_dns.errors import DnsInputError
-from catalyst_dns.ownership import is_registry_name
 from catalyst_dns.providers import Marks, Provider, Scope
 from catalyst_dns.providers.base import record_set_id
 from catalyst_dns.records import RecordSet, RecordType
+from catalyst_dns.registry import is_registry_name
 from function import wire
 from function.requirements import Channel
 

@@ -12,7 +12,7 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
-from catalyst_dns import k8gb, kubenames, names, ownership, rules, tenancy
+from catalyst_dns import k8gb, kubenames, names, registry, rules, tenancy
 from catalyst_dns.addresses import parse_address
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import provider_for
@@ -97,8 +97,8 @@ class _Planner:
 
     def finish(self) -> Plan:
         rules.check_record_sets(self.plan.record_sets)
-        owner = ownership.Owner(self.settings.owner_id, self.composite.owner)
-        self.plan.ownership = [(ownership.registry_record_set(rs, owner, self.settings.zone_for, field), field)
+        owner = registry.Owner(self.settings.owner_id, self.composite.owner)
+        self.plan.ownership = [(registry.registry_record_set(rs, owner, self.settings.zone_for, field), field)
                                for rs, field in self.plan.record_sets]
         return self.plan
 

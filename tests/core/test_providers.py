@@ -135,7 +135,7 @@ def parse_registry_text(text: str) -> dict[str, str] | None:
 
 
 def test_registry_text_reads_back_as_externaldns_reads_it() -> None:
-    from catalyst_dns.ownership import Owner, registry_name, registry_text
+    from catalyst_dns.registry import Owner, registry_name, registry_text
 
     text = registry_text(Owner("catalyst-dns", "dnsroute/acme-prod/api"))
     assert text == "heritage=external-dns,external-dns/owner=catalyst-dns,external-dns/resource=dnsroute/acme-prod/api"

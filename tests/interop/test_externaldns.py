@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from catalyst_dns.ownership import Owner, registry_name, registry_text
+from catalyst_dns.registry import Owner, registry_name, registry_text
 
 from .conftest import ROOT, Sets, export_records, run_externaldns
 
@@ -166,7 +166,7 @@ def test_corrupted_ownership_record_fails_the_run(
 
 
 def wildcard_set(settings: export_records.Settings) -> list[export_records.Record]:
-    """A wildcard A record set and its ownership record, as catalyst_dns.ownership writes it."""
+    """A wildcard A record set and its ownership record, as catalyst_dns.registry writes it."""
     name = "*.wild.acme.omantel.example"
     resource = "dnsrecord/acme-prod/wild"
     owner = Owner(settings.owner_id, resource)

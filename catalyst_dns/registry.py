@@ -1,4 +1,4 @@
-"""The ownership registry: ExternalDNS-compatible TXT records beside every record set we write.
+"""The ExternalDNS TXT registry format: the ownership record beside every record set we write.
 
 ExternalDNS (``registry/txt``, v0.18+) names the ownership record of an endpoint
 ``<prefix><type>-<first label>.<rest>`` and stores
@@ -7,10 +7,12 @@ sorted order. Writing exactly that, with our own owner id, makes ExternalDNS on 
 clusters (owner ``openova``, same prefix) see our names as owned by someone else and
 leave them alone, and lets us tell its records from ours (DESIGN.md §7).
 
-ExternalDNS knows the typed names only for the types it manages (A, AAAA, CNAME, NS, MX,
-SRV, NAPTR). For our TXT and CAA record sets it would read ``_externaldns.txt-…`` as an
-old-format record of another name; that is harmless, since ExternalDNS never manages TXT
-or CAA endpoints there, and the records still tell a reader which composite wrote what.
+ExternalDNS reads the typed names of the types its name mapper knows: from v0.22 that
+includes TXT (A, AAAA, CNAME, NS, MX, PTR, SRV, NAPTR, TXT, DNAME), so it reads our TXT
+record sets' ownership records as such (docs/externaldns.md). CAA it has no type for: it
+would read ``_externaldns.caa-…`` as an old-format record of another name, which is
+harmless, since ExternalDNS never manages CAA endpoints, and the record still tells a
+reader which composite wrote what.
 """
 
 from __future__ import annotations
