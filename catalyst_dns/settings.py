@@ -14,6 +14,7 @@ from typing import Any
 from catalyst_dns import fields, k8gb, kubenames, names
 from catalyst_dns.addresses import parse_address
 from catalyst_dns.errors import DnsInputError
+from catalyst_dns.zones import closest_in, parent_of_gslb
 
 PROVIDERS = ("cloudflare", "route53", "clouddns", "azuredns", "hetzner")
 # ExternalDNS on the host clusters owns records under this id; we must never claim it.
@@ -116,19 +117,8 @@ class SovereignSettings:
         object.__setattr__(self, "_by_name", by_name)
 
     def zone_for(self, name: str) -> Zone | None:
-        """The longest Sovereign zone that contains ``name`` (normal form), if any (DESIGN.md §4).
-
-        Walks the name's own suffixes, longest first: the first that is a zone is the most
-        specific, whatever the number of zones.
-        """
-        suffix = name
-        while True:
-            zone = self._by_name.get(suffix)
-            if zone is not None:
-                return zone
-            _, dot, suffix = suffix.partition(".")
-            if not dot:
-                return None
+        """The longest Sovereign zone that contains ``name`` (normal form), if any (DESIGN.md §4)."""
+        return closest_in(name, self._by_name)
 
     def region(self, geotag: str) -> Region | None:
         """The region with this geotag, if the Sovereign has it."""
@@ -140,7 +130,7 @@ class SovereignSettings:
     @property
     def gslb_parent(self) -> Zone | None:
         """The zone that delegates the GSLB sub-zone (it holds the NS and glue records)."""
-        return self.zone_for(self.gslb_zone.split(".", 1)[1])
+        return self.zone_for(parent_of_gslb(self.gslb_zone))
 
     def to_data(self) -> dict[str, Any]:
         """The EnvironmentConfig ``data`` document (DESIGN.md §5), as Pulumi exports it."""

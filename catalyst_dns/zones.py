@@ -9,12 +9,33 @@ calls this; it works on anything that carries a zone name, so each caller keeps 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
 from catalyst_dns import names
 
 T = TypeVar("T")
+
+
+def closest_in(name: str, by_name: Mapping[str, T], *, strict: bool = False) -> T | None:
+    """The deepest zone of ``by_name`` (keyed by zone name) that contains ``name`` (normal form), or None.
+
+    Walks the name's own suffixes, longest first: the first that is a zone is the deepest,
+    whatever the number of zones. ``strict`` leaves out a zone named ``name`` itself: a child
+    zone's parent, not the child.
+    """
+    suffix = name
+    if strict:
+        _, dot, suffix = suffix.partition(".")
+        if not dot:
+            return None
+    while True:
+        zone = by_name.get(suffix)
+        if zone is not None:
+            return zone
+        _, dot, suffix = suffix.partition(".")
+        if not dot:
+            return None
 
 
 def closest(name: str, zones: Iterable[T], zone_name: Callable[[T], str], *,
@@ -25,15 +46,10 @@ def closest(name: str, zones: Iterable[T], zone_name: Callable[[T], str], *,
     Ties cannot happen between distinct zones (two zones containing one name at one depth
     are the same zone); the first listed wins if a caller passes duplicates.
     """
-    best: T | None = None
-    depth = -1
+    by_name: dict[str, T] = {}
     for zone in zones:
-        candidate = zone_name(zone)
-        if strict and candidate == name:
-            continue
-        if names.is_within(name, candidate) and candidate.count(".") > depth:
-            best, depth = zone, candidate.count(".")
-    return best
+        by_name.setdefault(zone_name(zone), zone)
+    return closest_in(name, by_name, strict=strict)
 
 
 def is_below(name: str, zone: str) -> bool:
