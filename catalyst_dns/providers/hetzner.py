@@ -52,8 +52,3 @@ class Hetzner(Provider):
 ASSIGNED_NAMESERVERS = 3
 # Hetzner Cloud DNS cannot sign zones (no DNSSEC); it can hold DS records for signed children.
 SUPPORTS_DNSSEC = False
-
-
-def ds_value(key_tag: int, algorithm: int, digest_type: int, digest: str) -> str:
-    """One ``records[].value`` of a DS RRSet: its presentation form."""
-    return f"{key_tag} {algorithm} {digest_type} {digest.upper()}"

@@ -60,8 +60,3 @@ class Route53(Provider):
 ASSIGNED_NAMESERVERS = 4
 # Route53 DNSSEC signs with a KMS key that must live in us-east-1 (ECC_NIST_P256, SIGN_VERIFY).
 DNSSEC_KMS_REGION = "us-east-1"
-
-
-def ds_value(key_tag: int, algorithm: int, digest_type: int, digest: str) -> str:
-    """One ``records`` entry of a DS record: its presentation form."""
-    return f"{key_tag} {algorithm} {digest_type} {digest.upper()}"
