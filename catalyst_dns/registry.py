@@ -58,6 +58,24 @@ def registry_text(owner: Owner) -> str:
     return f"heritage={HERITAGE},{body}"
 
 
+def guarded_key(name: str) -> str:
+    """One key for a name and the registry record that guards it (the inverse of ``registry_name``).
+
+    The conflict check decides a record set and its ownership record as one unit, because
+    Crossplane applies them one at a time and two racing composites can each get one of the
+    pair. Keys are in the registry's spelling (a first label ``*`` as ``wildcard``), so a
+    wildcard and a literal ``wildcard`` label, which share one registry record, share a key.
+    """
+    if name.startswith(PREFIX):
+        first, _, rest = name[len(PREFIX):].partition(".")
+        _, dash, label = first.partition("-")
+        if dash:
+            return f"{label}.{rest}" if rest else label
+        return name
+    first, dot, rest = name.partition(".")
+    return f"{WILDCARD_REPLACEMENT}{dot}{rest}" if first == "*" else name
+
+
 def is_registry_name(name: str) -> bool:
     """Whether ``name`` is an ownership record name (reserved for the registry)."""
     return name.startswith(PREFIX) or f".{PREFIX}" in name

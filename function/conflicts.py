@@ -44,7 +44,7 @@ from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import Marks, Provider, Scope
 from catalyst_dns.providers.base import record_set_id
 from catalyst_dns.records import RecordSet, RecordType
-from catalyst_dns.registry import is_registry_name
+from catalyst_dns.registry import guarded_key, is_registry_name
 from function import wire
 from function.requirements import Channel
 
@@ -67,15 +67,17 @@ def name_id(record_set: RecordSet) -> str:
     return kubenames.digest(record_set.zone.name, record_set.name)
 
 
-def marks(record_set: RecordSet, owner: str) -> Marks:
+def marks(record_set: RecordSet, owner: str, set_id: str | None = None, name: str | None = None) -> Marks:
     """The labels and annotations every MR writing ``record_set`` carries, so other composites can find it.
 
     Probes select by ``LABEL_NAME`` in every namespace; a writer found is told apart by its
     ``ANNOTATION_OWNER`` and ``LABEL_TYPE``; the record-set label and the FQDN annotation
-    tell a reader (and the cluster tests) what the MR writes.
+    tell a reader (and the cluster tests) what the MR writes. ``set_id`` and ``name``, when
+    given, are ``record_set_id(record_set)`` and ``name_id(record_set)`` (computed once by
+    a caller that needs them too).
     """
-    return Marks(labels={LABEL_RECORD_SET: record_set_id(record_set), LABEL_NAME: name_id(record_set),
-                         LABEL_TYPE: str(record_set.type).lower()},
+    return Marks(labels={LABEL_RECORD_SET: set_id or record_set_id(record_set),
+                         LABEL_NAME: name or name_id(record_set), LABEL_TYPE: str(record_set.type).lower()},
                  annotations={ANNOTATION_FQDN: record_set.name, ANNOTATION_OWNER: owner})
 
 
@@ -135,6 +137,7 @@ class Writer:
     kind: str
     name: str
     type: str
+    namespace: str = ""  # "" for a cluster-scoped MR
 
     @property
     def order(self) -> tuple[str, str]:
@@ -144,18 +147,35 @@ class Writer:
 
 @dataclass(frozen=True, slots=True)
 class Loss:
-    """A name this composite wrote in a race and lost to an earlier owner: its MRs there are parked."""
+    """A record set (with its ownership record) this composite wrote in a race and lost to an earlier owner.
+
+    Our MRs there stand down. Where the winner writes the same record set through another
+    object (another namespace), ours become observe-only (``observe``) so that deleting them
+    never deletes the winner's record set — or, on Cloudflare, where each MR holds its own
+    record by id, are removed. Where the object is the winner's own (one scope, one
+    deterministic name) or the winner has not written there yet, ours leave the desired
+    state (``drop``): Crossplane never touches an object another composite controls, and
+    deletes ours so the winner can write that name.
+    """
 
     probe: Probe
     first: Writer
+    observe: tuple[str, ...] = ()
+    drop: tuple[str, ...] = ()
 
     @property
     def message(self) -> str:
         """What the condition and the warning say."""
-        action = "removed" if self.probe.records_by_id else "set to managementPolicies [Observe]"
+        if self.probe.records_by_id or not self.observe:
+            action = f"({', '.join((*self.observe, *self.drop))}) are removed"
+        elif not self.drop:
+            action = f"({', '.join(self.observe)}) are set to managementPolicies [Observe]"
+        else:
+            action = (f"({', '.join(self.observe)}) are set to managementPolicies [Observe] and "
+                      f"({', '.join(self.drop)}) removed")
         return (f"{self.probe.field}: {self.probe.fqdn!r} is also written by {self.first.owner}, which wrote it "
-                f"first ({self.first.kind} {self.first.name}); our resources there "
-                f"({', '.join(self.probe.resource_names)}) are {action} until that owner lets go")
+                f"first ({self.first.kind} {self.first.name}); our resources there {action} until that owner "
+                "lets go")
 
 
 def ask_crds(selectors: MutableMapping[str, fnv1.ResourceSelector], kinds: Iterable[Kind]) -> None:
@@ -208,40 +228,57 @@ def _writer(found: fnv1.Resource, kind: str) -> Writer:
     fields = found.resource.fields
     return Writer(owner=_text(fields, "metadata", "annotations", ANNOTATION_OWNER),
                   created=_text(fields, "metadata", "creationTimestamp"), kind=kind,
-                  name=_text(fields, "metadata", "name"), type=_text(fields, "metadata", "labels", LABEL_TYPE))
+                  name=_text(fields, "metadata", "name"), type=_text(fields, "metadata", "labels", LABEL_TYPE),
+                  namespace=_text(fields, "metadata", "namespace"))
 
 
 def decide(answers: Mapping[str, fnv1.Resources], probes: Probes, owner: str) -> list[Loss]:
     """Apply the first-writer rule to Crossplane's answers.
 
-    Raises a DnsInputError (a Fatal result) for a contested name we have not written yet;
-    returns the names we wrote but lost (to be parked). A name nobody else writes, or one
-    we wrote first, is ours.
+    A record set and its ownership record are decided as one unit (``guarded_key``): the
+    owner of the earliest MR anywhere in the unit keeps both, so two composites that each got
+    one of the pair agree on one winner. Raises a DnsInputError (a Fatal result) for a
+    contested unit we have not written in yet; returns the units we wrote in but lost (to be
+    released). A unit nobody else writes, or one we wrote first, is ours.
     """
     ours: dict[str, Writer] = {}
     rivals: dict[str, list[tuple[Writer, Probe]]] = {}
+    rivals_at: dict[str, list[Writer]] = {}  # by name id
     for requirement, answer in answers.items():
         probe = probes.get(requirement) if answer.items else None
         if probe is None:
             continue
+        unit = guarded_key(probe.fqdn)
         for found in answer.items:
             writer = _writer(found, probe.kind.kind)
             if writer.owner == owner:
-                if probe.name_id not in ours or writer.order < ours[probe.name_id].order:
-                    ours[probe.name_id] = writer
+                if unit not in ours or writer.order < ours[unit].order:
+                    ours[unit] = writer
             elif probe.conflicts_with(writer.type):
-                rivals.setdefault(probe.name_id, []).append((writer, probe))
+                rivals.setdefault(unit, []).append((writer, probe))
+                rivals_at.setdefault(probe.name_id, []).append(writer)
     losses = []
-    # The user's own names first, then ownership records: a refusal names what the user wrote.
-    for name_id, contenders in sorted(rivals.items(), key=lambda r: (is_registry_name(r[1][0][1].fqdn),
-                                                                      r[1][0][1].fqdn)):
-        first, probe = min(contenders, key=lambda c: c[0].order)
-        mine = ours.get(name_id)
+    for unit, contenders in sorted(rivals.items()):
+        first = min(writer.order for writer, _ in contenders)
+        # A refusal or a loss names what the user wrote, not the ownership record, where it can.
+        named = min(contenders, key=lambda c: (is_registry_name(c[1].fqdn), c[0].order))
+        mine = ours.get(unit)
         if mine is None:
-            raise _refusal(probe, first)
-        if mine.order < first.order:
+            raise _refusal(named[1], named[0])
+        if mine.order < first:
             continue
-        losses.append(Loss(probe, first))
+        winner = min((c for c in contenders if c[0].order == first),
+                     key=lambda c: is_registry_name(c[1].fqdn))[0]
+        observe: list[str] = []
+        drop: list[str] = []
+        for name_id, resource_names in probes.unit(unit):
+            writers = rivals_at.get(name_id, [])
+            for resource in resource_names:
+                if writers and all((w.namespace, w.name) != (mine.namespace, resource) for w in writers):
+                    observe.append(resource)
+                else:
+                    drop.append(resource)
+        losses.append(Loss(named[1], winner, tuple(observe), tuple(drop)))
     return losses
 
 
@@ -256,10 +293,13 @@ def _refusal(probe: Probe, first: Writer) -> DnsInputError:
 
 
 def park(rsp: fnv1.RunFunctionResponse, losses: Iterable[Loss]) -> None:
-    """Stop our MRs at lost names from writing: remove them (records by id) or make them observe-only."""
+    """Release what we lost: observe-only where the winner writes through another object, else out of desired state."""
     desired = rsp.desired.resources
     for loss in losses:
-        for name in loss.probe.resource_names:
+        for name in loss.drop:
+            if name in desired:
+                del desired[name]
+        for name in loss.observe:
             if name not in desired:
                 continue
             if loss.probe.records_by_id:
@@ -376,6 +416,10 @@ class Probes:
             if len(self._requirements) < 8:
                 self._requirements[key] = cached
         return cached
+
+    def unit(self, key: str) -> list[tuple[str, tuple[str, ...]]]:
+        """Our names in one unit (a record set and its ownership record): name id and our MRs there."""
+        return [(at.ident, tuple(at.resource_names)) for at, _ in self._names if guarded_key(at.fqdn) == key]
 
     def get(self, requirement: str) -> Probe | None:
         """The probe asked under ``requirement`` (the table is made on first use)."""

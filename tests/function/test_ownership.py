@@ -156,3 +156,46 @@ def test_a_composite_at_rest_keeps_checking() -> None:
     assert [k for k in rsp.requirements.resources if k.startswith("owner-of-")]
     body = resource.struct_to_dict(rsp.desired.composite.resource)
     assert body["status"]["fqdns"] == [HOST]
+
+
+def _legacy(claim: str, address: str) -> Composite:
+    return Composite(xr("XDNSRoute", {"hostnames": [HOST], "targets": {"addresses": [address]}},
+                        namespace=None, name=f"{claim}-x1", labels={"crossplane.io/claim-namespace": "acme-prod",
+                                                                   "crossplane.io/claim-name": claim}))
+
+
+def _apply_only(engine: Engine, xr: Composite, rsp: fnv1.RunFunctionResponse, prefix: str) -> None:
+    """Crossplane applies composed resources one at a time: this composite got only those named ``prefix``…"""
+    partial = fnv1.RunFunctionResponse()
+    partial.CopyFrom(rsp)
+    for name in [n for n in partial.desired.resources if not n.startswith(prefix)]:
+        del partial.desired.resources[name]
+    engine.apply(xr, partial)
+
+
+def test_legacy_claims_that_each_got_half_of_a_record_set_agree_on_one_winner() -> None:
+    # Cluster-scoped MRs have one deterministic name per record set, and the ownership TXT is a
+    # second MR: two claims created at once can each get one of the pair (seen on a real
+    # Crossplane, tests/cluster). Deciding per name, each then found the other at a name it had
+    # not written and both were refused for good; decided as one unit, exactly one wins.
+    engine = Engine(_cluster(ROUTE53_CRDS))
+    first, second = _legacy("web", "203.0.113.10"), _legacy("web2", "198.51.100.7")
+    rsp_first, rsp_second = engine.run_pipeline(first), engine.run_pipeline(second)
+    _apply_only(engine, first, rsp_first, "a-")  # the A record set
+    engine.cluster.second += 1
+    _apply_only(engine, second, rsp_second, "txt-")  # its ownership record, a second later
+
+    rsp_first, rsp_second = engine.run_pipeline(first), engine.run_pipeline(second)
+    assert fatal(rsp_first) is None and fatal(rsp_second) is None
+    assert _condition(rsp_first).status == fnv1.STATUS_CONDITION_TRUE
+    lost = _condition(rsp_second)
+    assert (lost.status, lost.reason) == (fnv1.STATUS_CONDITION_FALSE, "Conflict")
+    assert lost.message.startswith(f"spec.hostnames[0]: '{HOST}' is also written by dnsroute/acme-prod/web, ")
+    # The loser releases both: the winner's object is not its to touch, its own TXT is deleted.
+    assert not rsp_second.desired.resources
+    engine.apply(second, rsp_second)
+    assert not second.composed
+    engine.reconcile(first)
+    assert len(first.composed) == 2 and _condition(first.last).status == fnv1.STATUS_CONDITION_TRUE
+    # From then on the loser is a newcomer, refused before it writes.
+    assert fatal(engine.reconcile(second)) is not None
