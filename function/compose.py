@@ -77,17 +77,19 @@ class Composition:
         return 2 * len(self.pending) + len(self.status) + 400 * len(self.probes) + 100 * len(self.names)
 
 
-def status(plan: Plan, resources: dict[str, list[str]]) -> dict[str, Any]:
+def status(plan: Plan, resources: dict[str, list[str]], ids: list[str] | None = None) -> dict[str, Any]:
     """The composite's status: the names it owns and the provider records behind them.
 
-    ``resources`` maps a record-set id to the ``kind/name`` of the MRs that write it. Each
+    ``resources`` maps a record-set id to the ``kind/name`` of the MRs that write it;
+    ``ids``, when given, are the ids of ``plan.record_sets`` in order (else computed). Each
     record is encoded as it is made (one compiled ``Shape`` for them all) and spliced.
     """
+    ids = ids if ids is not None else [record_set_id(rs) for rs, _ in plan.record_sets]
     records = [
         wire.Encoded.struct(_STATUS_RECORD(
             {"name": rs.name, "type": str(rs.type), "zone": rs.zone.name, "provider": rs.zone.provider,
-             "resource": ", ".join(resources.get(record_set_id(rs), []))}))
-        for rs, _ in plan.record_sets
+             "resource": ", ".join(resources.get(set_id, ()))}))
+        for (rs, _), set_id in zip(plan.record_sets, ids, strict=True)
     ]
     out: dict[str, Any] = {"fqdns": sorted({rs.name for rs, _ in plan.record_sets}), "records": records}
     if plan.gslb_names:
@@ -138,16 +140,20 @@ def build(plan: Plan, composite: Composite) -> Composition:
     structs: dict[str, bytes] = {}
     at_names: dict[str, Name] = {}
     resources: dict[str, list[str]] = {}
+    ids: list[str] = []  # record_set_id of each record set, in order (the user's first)
     for record_set, field in (*plan.record_sets, *plan.ownership):
         provider = provider_for(record_set.zone.provider)
         ident = name_id(record_set)
         at = at_names.get(ident)
         if at is None:
             at = at_names[ident] = Name(ident, field, record_set.name, provider)
-        at.types.add(str(record_set.type).lower())
-        written = resources.setdefault(record_set_id(record_set), [])
-        shape_key = (provider.key, scope, record_set.type, len(record_set.rdata))
-        for composed in provider.compose(record_set, scope, marks(record_set, owner)):
+        rtype = str(record_set.type)
+        at.types.add(rtype.lower())
+        set_id = record_set_id(record_set)
+        ids.append(set_id)
+        written = resources.setdefault(set_id, [])
+        shape_key = (provider.key, scope, rtype, len(record_set.rdata))
+        for composed in provider.compose(record_set, scope, marks(record_set, owner, set_id, ident)):
             name, manifest = composed.name, composed.manifest
             structs[name] = _encode(shape_key, manifest)
             at.kinds.add((manifest["apiVersion"], manifest["kind"]))
@@ -163,8 +169,8 @@ def build(plan: Plan, composite: Composite) -> Composition:
     for entry in entries:
         end += len(entry)
         ready_at.append(end - 1)
-    return Composition(names, pending, tuple(ready_at), wire.encode_struct(status(plan, resources)),
-                       Probes(at_names.values(), scope))
+    composite_status = wire.encode_struct(status(plan, resources, ids[:len(plan.record_sets)]))
+    return Composition(names, pending, tuple(ready_at), composite_status, Probes(at_names.values(), scope))
 
 
 def is_ready(observed: fnv1.Resource) -> bool:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalyst_dns import names
 from catalyst_dns.providers.base import ApiVersions, Provider
-from catalyst_dns.records import Rdata, RecordSet, presentation
+from catalyst_dns.records import Address, Host, Rdata, RecordSet, presentation
 
 API = ApiVersions("dns.hetzner.m.crossplane.io/v1alpha1", "dns.hetzner.crossplane.io/v1alpha1")
 
@@ -23,6 +24,10 @@ def record_name(record_set: RecordSet) -> str:
 
 def record_value(rdata: Rdata) -> str:
     """One ``records[].value``: presentation format, TXT quoted, host names absolute."""
+    if isinstance(rdata, Address):  # the common forms without the general match: what presentation gives
+        return rdata.address
+    if isinstance(rdata, Host) and rdata.target != ".":
+        return names.absolute(rdata.target)
     return presentation(rdata, dotted=True)
 
 
