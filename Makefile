@@ -18,9 +18,11 @@ crossplane:
 pulumi-cli:
 	scripts/build-pulumi.sh >/dev/null
 
-# etcd, kube-apiserver, kube-controller-manager and Crossplane core (tools/cluster).
+# etcd, kube-apiserver, kube-controller-manager, kubectl and Crossplane core v2.2.1
+# (tools/cluster), and Crossplane v1.20.1 for the 1.x protocol (tools/cluster-v1).
 control-plane:
 	scripts/build-control-plane.sh >/dev/null
+	scripts/build-control-plane.sh v1 >/dev/null
 
 # ExternalDNS's own planner and TXT registry, pinned (tools/externaldns).
 externaldns:
