@@ -104,7 +104,7 @@ def test_stand_in_provider_makes_claims_ready(legacy_stack: Stack, kube: Kube, c
            f"{time.monotonic() - start:.1f} s")
     # The claim gets our condition from its XR on the claim's next sync: allow that (bounded).
     with contextlib.suppress(AssertionError):
-        wait_all(kube, claims, "DNSRecordsReady", 60)
+        wait_all(kube, claims, "DNSRecordsReady", SYNC_TIMEOUT)
     for claim in claims:
         xr = xr_of(kube, claim)
         on_xr = condition(xr, "DNSRecordsReady")
