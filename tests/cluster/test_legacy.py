@@ -140,7 +140,7 @@ def test_conflicting_claims_exactly_one_wins(legacy_stack: Stack, kube: Kube, wh
             winners = [r for r in racers if is_true(xr_of(kube, r), "Synced")]
             return len(winners) == 1 and all(_conflict(kube, r) for r in racers if r not in winners)
         with contextlib.suppress(TimeoutError):  # the assertions say what the state is
-            wait_for(f"{where}: one winner", decided, 90, 1.0)
+            wait_for(f"{where}: one winner", decided, SYNC_TIMEOUT, 1.0)
         states = {key(r): synced_message(xr_of(kube, r)) for r in racers}
         winners = [key(r) for r in racers if is_true(xr_of(kube, r), "Synced")]
         assert len(winners) == 1, f"{engine(legacy_stack)} {where}: {len(winners)} winners: {states}"

@@ -237,7 +237,7 @@ def _race(kube: Kube, racers: list[Obj], label: str) -> None:
             losers = [o for o in live.values() if _conflict_message(o)]
             return live if len(winners) == 1 and len(losers) == len(racers) - 1 else None
         with contextlib.suppress(TimeoutError):  # the assertions below say what the state is
-            wait_for(f"{label}: one winner, the others refused", decided, 90, 1.0)
+            wait_for(f"{label}: one winner, the others refused", decided, SYNC_TIMEOUT, 1.0)
         live = {key(r): fresh(kube, r) for r in racers}
         states = {k: [f"{c.get('type')}={c.get('status')} {c.get('message', '')}"
                       for c in ((o or {}).get("status") or {}).get("conditions", [])] for k, o in live.items()}
