@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from catalyst_dns import k8gb, names, registry
+from catalyst_dns import k8gb, names, registry, zones
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.settings import SovereignSettings
 
@@ -128,16 +128,9 @@ def _suffix_holders(settings: SovereignSettings) -> dict[str, frozenset[str]]:
 def _closest_suffix_holders(holders: dict[str, frozenset[str]], name: str) -> frozenset[str]:
     """The namespaces holding the most specific tenant suffix that covers ``name`` (none: empty).
 
-    Walks the name's own suffixes, longest first, instead of testing every tenant suffix.
+    The same rule as the closest zone (``zones.closest_in``): a name's own suffixes, longest first.
     """
-    suffix = name
-    while True:
-        found = holders.get(suffix)
-        if found is not None:
-            return found
-        _, dot, suffix = suffix.partition(".")
-        if not dot:
-            return frozenset()
+    return zones.closest_in(name, holders) or frozenset()
 
 
 def check_subtree(settings: SovereignSettings, namespace: str | None, subtree: str, field: str, what: str,
