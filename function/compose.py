@@ -10,16 +10,16 @@ what Crossplane observed) is a byte flip per entry (``wire.with_ready``).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 from google.protobuf import struct_pb2
 
 from catalyst_dns import kubenames
 from catalyst_dns.providers import Scope, provider_for
-from catalyst_dns.providers.base import record_set_id
+from catalyst_dns.providers.base import Composed, Marks, envelope, record_set_id
 from function import wire
 from function.claims import Composite
 from function.conflicts import Name, Probes, marks, name_id
@@ -116,11 +116,12 @@ def k8gb_object(intent: K8gbIntent, composite: Composite) -> tuple[str, dict[str
 
 ShapeKey = tuple[Hashable, ...]
 _SHAPES: dict[ShapeKey, wire.Shape] = {}
-_MAX_SHAPES = 1024  # providers x scopes x types x value counts: a few dozen in practice; bounded
+_ENVELOPES: dict[Hashable, wire.Template] = {}
+_MAX_FORMS = 1024  # providers x scopes x types x value counts x configs: a few dozen in practice; bounded
 
 
-def _encode(key: ShapeKey, manifest: dict[str, Any]) -> bytes:
-    """``manifest``'s Struct bytes, through the encoder compiled for its provider, scope, type and value count.
+def _encode(key: ShapeKey, doc: dict[str, Any]) -> bytes:
+    """``doc``'s Struct bytes, through the encoder compiled for its provider, scope, type and value count.
 
     A provider's MRs of one record type and number of values share their keys and list
     lengths, so one compiled ``Shape`` serves them all (a document of another shape falls
@@ -128,10 +129,40 @@ def _encode(key: ShapeKey, manifest: dict[str, Any]) -> bytes:
     """
     shape = _SHAPES.get(key)
     if shape is None:
-        shape = wire.Shape(manifest)
-        if len(_SHAPES) < _MAX_SHAPES:
+        shape = wire.Shape(doc)
+        if len(_SHAPES) < _MAX_FORMS:
             _SHAPES[key] = shape
-    return shape(manifest)
+    return shape(doc)
+
+
+def _envelope(composed: Composed) -> wire.Template:
+    """The envelope of ``composed``'s kind and provider config, encoded once: name, marks and forProvider are holes.
+
+    Made by ``envelope`` itself, with numbered holes where an MR's own values go, so the
+    bytes are always those of ``composed.manifest``.
+    """
+    labels, notes, extra = composed.marks.labels, composed.marks.annotations, composed.annotations
+    key = (composed.api_version, composed.kind, tuple(composed.provider_config_ref.items()),
+           tuple(labels), tuple(notes), tuple(extra))
+    template = _ENVELOPES.get(key)
+    if template is None:
+        holes = iter(range(2, 2 + len(labels) + len(notes) + len(extra)))
+        marks = Marks(labels=cast(Mapping[str, str], {k: wire.Hole(next(holes)) for k in labels}),
+                      annotations=cast(Mapping[str, str], {k: wire.Hole(next(holes)) for k in notes}))
+        template = wire.Template(envelope(
+            api_version=composed.api_version, kind=composed.kind, name=cast(str, wire.Hole(0)),
+            provider_config_ref=composed.provider_config_ref, for_provider=wire.Hole(1), marks=marks,
+            annotations={k: wire.Hole(next(holes)) for k in extra}))
+        if len(_ENVELOPES) < _MAX_FORMS:
+            _ENVELOPES[key] = template
+    return template
+
+
+def _manifest(composed: Composed, shape_key: ShapeKey) -> bytes:
+    """``composed.manifest``'s Struct bytes, without building it: its envelope filled, forProvider by its shape."""
+    for_provider = wire.Encoded.struct(_encode(shape_key, composed.for_provider))
+    return _envelope(composed).fill((composed.name, for_provider, *composed.marks.labels.values(),
+                                     *composed.marks.annotations.values(), *composed.annotations.values()))
 
 
 def build(plan: Plan, composite: Composite) -> Composition:
@@ -154,11 +185,11 @@ def build(plan: Plan, composite: Composite) -> Composition:
         written = resources.setdefault(set_id, [])
         shape_key = (provider.key, scope, rtype, len(record_set.rdata))
         for composed in provider.compose(record_set, scope, marks(record_set, owner, set_id, ident)):
-            name, manifest = composed.name, composed.manifest
-            structs[name] = _encode(shape_key, manifest)
-            at.kinds.add((manifest["apiVersion"], manifest["kind"]))
+            name = composed.name
+            structs[name] = _manifest(composed, shape_key)
+            at.kinds.add((composed.api_version, composed.kind))
             at.resource_names.append(name)
-            written.append(f"{manifest['kind']}/{name}")
+            written.append(f"{composed.kind}/{name}")
     for intent in plan.k8gb:
         name, manifest = k8gb_object(intent, composite)
         structs[name] = _encode(("k8gb", scope), manifest)

@@ -236,13 +236,15 @@ def encode_list(items: Iterable[Any]) -> bytes:
 
 # --- templates ------------------------------------------------------------------------
 
+_Parts = list[bytes | str]  # a compiled message's parts, in order: constant bytes, or the local holding them
+
 
 class Hole:
-    """A named place in a ``Template`` where each call puts a value (any JSON-like value)."""
+    """A named place in a ``Template`` where each call puts a value (any JSON-like value, or ``Encoded``)."""
 
     __slots__ = ("name",)
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str | int) -> None:
         self.name = name
 
     def __repr__(self) -> str:
@@ -262,16 +264,21 @@ def _has_hole(node: Any) -> bool:
 class _Compiler:
     """Turns a template into the source of one flat function, so a call is straight-line code.
 
-    Why generated code: a record's cost is then a few bytes concatenations per message on
-    the path to a hole, with no per-node calls or dispatch; an interpreter over the same
-    tree (a closure per node) was 2-3x slower. Only generated names and integer literals
-    appear in the source: hole names, keys and constant bytes are passed in ``scope``.
+    Why generated code: a record's cost is then the encoding of its holes, a few integer
+    sums and one ``bytes.join`` of the parts in order. An interpreter over the same tree (a
+    closure per node) was 2-3x slower, and joining each nested message before framing it
+    copied every hole once per level. A message's length prefix depends on what is inside,
+    so each one is summed from its parts' lengths; varints come from the table of lengths
+    below 16 KiB without a test, and a longer length raises IndexError, which the callers
+    answer with the generic encoder (the same bytes). Adjacent constant parts are joined
+    once, at compile time. Every name the code reads is a default argument (a local, the
+    cheapest load); only generated names and integer literals appear in the source: hole
+    names, keys and constant bytes are passed in ``scope``.
     """
 
     def __init__(self) -> None:
         self.lines: list[str] = []
-        self.scope: dict[str, Any] = {"_T": _VARINTS, "_N": _VARINT_TABLE_SIZE, "_slow": _varint_slow,
-                                      "_encode": encode_value, "_str": str}
+        self.scope: dict[str, Any] = {"_T": _VARINTS, "_encode": encode_value, "_str": str, "_Encoded": Encoded}
         self.count = 0
 
     def name(self, prefix: str) -> str:
@@ -283,116 +290,132 @@ class _Compiler:
         self.scope[name] = value
         return name
 
-    @staticmethod
-    def varint(expr: str) -> str:
-        return f"(_T[{expr}] if {expr} < _N else _slow({expr}))"
+    def framed(self, tag: bytes, parts: _Parts, size: str) -> tuple[_Parts, str]:
+        """``tag``, the varint of local ``size``, then ``parts``: the parts and the local holding the whole's size."""
+        prefix, total = self.name("v"), self.name("n")
+        self.lines.append(f"{prefix} = _T[{size}]")
+        self.lines.append(f"{total} = {len(tag)} + len({prefix}) + {size}")
+        return [tag, prefix, *parts], total
 
-    def framed(self, tag: bytes, body: str) -> str:
-        """A local holding ``tag``, the length of local ``body``, then ``body``."""
-        size, out = self.name("n"), self.name("f")
-        self.lines.append(f"{size} = len({body})")
-        self.lines.append(f"{out} = {self.constant(tag)} + {self.varint(size)} + {body}")
-        return out
-
-    def value(self, node: Any) -> str:
-        """Emit code for a Value holding holes; returns the local holding its bytes."""
+    def value(self, node: Any) -> tuple[_Parts, str]:
+        """Emit code for a Value holding holes: its parts and the local holding its size."""
         if isinstance(node, Hole):
-            raw, out = self.name("h"), self.name("v")
+            raw, out, size = self.name("h"), self.name("b"), self.name("n")
             source = node.name if isinstance(node, _Read) else f"values[{self.constant(node.name)}]"
             self.lines.append(f"{raw} = {source}")
             self.lines.append(f"if {raw}.__class__ is _str:")
             self.lines.append(f"    {raw} = {raw}.encode()")
-            size = self.name("n")
-            self.lines.append(f"    {size} = len({raw})")
-            self.lines.append(f"    {out} = {self.constant(_STRING)} + {self.varint(size)} + {raw}")
+            self.lines.append(f"    {out} = {self.constant(_STRING)} + _T[len({raw})] + {raw}")
+            self.lines.append(f"elif {raw}.__class__ is _Encoded:")
+            self.lines.append(f"    {out} = {raw}.value")
             self.lines.append("else:")
             self.lines.append(f"    {out} = _encode({raw})")
-            return out
+            self.lines.append(f"{size} = len({out})")
+            return [out], size
         if isinstance(node, Mapping):
-            return self.framed(_STRUCT, self.struct(node))
-        return self.framed(_LIST, self.list(node))
+            return self.framed(_STRUCT, *self.struct(node))
+        return self.framed(_LIST, *self.list_value(node))
 
-    def remember(self, node: Hole, entry: str, start: int) -> None:
+    def remember(self, node: _Read, start: int, parts: _Parts, size: str) -> tuple[_Parts, str]:
         """Wrap the code since ``start`` (which encodes ``node``'s entry) in a one-slot memo.
 
-        A leaf that holds the same str, int or bool as last time (a provider's constant
-        fields: apiVersion, kind, zone, TTL, owner...) reuses its encoded entry. The slot is
-        one tuple, replaced whole, so threads sharing the encoder never see a value paired
-        with another value's bytes. Floats are left out (``0.0 == -0.0``), and the exact
-        class is compared (``True == 1``).
+        A ``Shape`` leaf that holds the same str, int or bool as last time (a provider's
+        constant fields: apiVersion, kind, zone, TTL...) reuses its encoded entry, joined
+        once. The slot is one tuple, replaced whole, so threads sharing the encoder never
+        see a value paired with another value's bytes. Floats are left out (``0.0 == -0.0``),
+        and the exact class is compared (``True == 1``).
         """
         block = self.lines[start:]
         del self.lines[start:]
         slot, seen, leaf = self.constant([None]), self.name("t"), self.name("l")
+        entry, entry_size = self.name("e"), self.name("n")
         self.lines.append(f"{seen} = {slot}[0]")
         self.lines.append(f"{leaf} = {node.name}")
         self.lines.append(f"if {seen} is not None and {leaf}.__class__ is {seen}[0] and {leaf} == {seen}[1]:")
         self.lines.append(f"    {entry} = {seen}[2]")
         self.lines.append("else:")
         self.lines.extend(f"    {line}" for line in block)
+        self.lines.append(f"    {entry} = {self.join(parts)}")
         self.lines.append(f"    if {leaf}.__class__ in _MEMO:")
         self.lines.append(f"        {slot}[0] = ({leaf}.__class__, {leaf}, {entry})")
+        self.lines.append(f"{entry_size} = len({entry})")
+        return [entry], entry_size
 
-    def join(self, parts: list[str]) -> str:
-        out = self.name("b")
-        self.lines.append(f"{out} = b''.join(({', '.join(parts)},))" if parts else f"{out} = b''")
-        return out
-
-    def struct(self, doc: Mapping[str, Any]) -> str:
-        """Emit code for a Struct body; constant runs of entries are one pre-joined constant."""
-        parts: list[str] = []
-        constant = b""
+    def struct(self, doc: Mapping[str, Any]) -> tuple[_Parts, str]:
+        """Emit code for a Struct body: its parts and the local holding its size."""
+        parts: _Parts = []
+        terms: list[str] = []
+        fixed = 0
         for key in map_order(doc):
             prefix, node = _key_prefix(key), doc[key]
             if not _has_hole(node):
-                constant += _entry(prefix, encode_value(node))
+                constant = _entry(prefix, encode_value(node))
+                parts.append(constant)
+                fixed += len(constant)
                 continue
-            if constant:
-                parts.append(self.constant(constant))
-                constant = b""
             start = len(self.lines)
-            value = self.value(node)
-            size, entry = self.name("n"), self.name("e")
-            self.lines.append(f"{size} = len({value})")
-            self.lines.append(f"{entry} = {self.varint(size)}")
-            length = self.name("n")
-            self.lines.append(f"{length} = {len(prefix)} + len({entry}) + {size}")
-            self.lines.append(f"{entry} = {self.constant(_ENTRY)} + {self.varint(length)} + "
-                              f"{self.constant(prefix)} + {entry} + {value}")
+            value_parts, value_size = self.value(node)
+            value_prefix, body = self.name("v"), self.name("n")
+            self.lines.append(f"{value_prefix} = _T[{value_size}]")
+            self.lines.append(f"{body} = {len(prefix)} + len({value_prefix}) + {value_size}")
+            entry_parts, entry_size = self.framed(_ENTRY, [prefix, value_prefix, *value_parts], body)
             if isinstance(node, _Read):
-                self.remember(node, entry, start)
-            parts.append(entry)
-        if constant:
-            parts.append(self.constant(constant))
-        return self.join(parts)
+                entry_parts, entry_size = self.remember(node, start, entry_parts, entry_size)
+            parts.extend(entry_parts)
+            terms.append(entry_size)
+        return parts, self.sized(terms, fixed)
 
-    def list(self, items: Sequence[Any]) -> str:
-        """Emit code for a ListValue body; constant runs of items are one pre-joined constant."""
-        parts: list[str] = []
-        constant = b""
+    def list_value(self, items: Sequence[Any]) -> tuple[_Parts, str]:
+        """Emit code for a ListValue body: its parts and the local holding its size."""
+        parts: _Parts = []
+        terms: list[str] = []
+        fixed = 0
         for item in items:
             if not _has_hole(item):
                 value = encode_value(item)
-                constant += _ITEM + varint(len(value)) + value
+                constant = _ITEM + varint(len(value)) + value
+                parts.append(constant)
+                fixed += len(constant)
                 continue
-            if constant:
-                parts.append(self.constant(constant))
-                constant = b""
-            parts.append(self.framed(_ITEM, self.value(item)))
-        if constant:
-            parts.append(self.constant(constant))
-        return self.join(parts)
+            item_parts, item_size = self.framed(_ITEM, *self.value(item))
+            parts.extend(item_parts)
+            terms.append(item_size)
+        return parts, self.sized(terms, fixed)
 
-    def compile(self, doc: Mapping[str, Any], prelude: Sequence[str] = ()) -> Callable[[Mapping[str, Any]], bytes]:
-        body = self.struct(doc)
+    def sized(self, terms: list[str], fixed: int) -> str:
+        """A local holding a message body's size: its hole entries' sizes (``terms``) and its constant entries'."""
+        out = self.name("n")
+        self.lines.append(f"{out} = {' + '.join([*terms, str(fixed)])}")
+        return out
+
+    def join(self, parts: _Parts) -> str:
+        """The expression joining ``parts``, adjacent constants joined now."""
+        merged: list[str] = []
+        pending = b""
+        for part in parts:
+            if isinstance(part, bytes):
+                pending += part
+                continue
+            if pending:
+                merged.append(self.constant(pending))
+                pending = b""
+            merged.append(part)
+        if pending:
+            merged.append(self.constant(pending))
+        return f"b''.join(({', '.join(merged)},))" if merged else "b''"
+
+    def compile(self, doc: Mapping[str, Any], prelude: Sequence[str] = ()) -> Callable[[Any], bytes]:
+        parts, _ = self.struct(doc)
         lines = [*prelude, *self.lines]
-        source = "def render(values):\n" + "".join(f"    {line}\n" for line in lines) + f"    return {body}\n"
+        joined = self.join(parts)
+        bound = "".join(f", {name}={name}" for name in self.scope)
+        source = f"def render(values{bound}):\n" + "".join(f"    {line}\n" for line in lines) + f"    return {joined}\n"
         exec(compile(source, "<function.wire.Template>", "exec"), self.scope)  # only generated names: see the class doc
-        render: Callable[[Mapping[str, Any]], bytes] = self.scope["render"]
+        render: Callable[[Any], bytes] = self.scope["render"]
         return render
 
 
-def _hole_names(node: Any, out: list[str]) -> list[str]:
+def _hole_names(node: Any, out: list[str | int]) -> list[str | int]:
     if isinstance(node, Hole):
         if node.name in out:
             raise ValueError(f"hole {node.name!r} appears twice in the template; give each place its own name")
@@ -417,10 +440,11 @@ class Template:
     ``encode_struct`` would write it.
     """
 
-    __slots__ = ("_render", "holes")
+    __slots__ = ("_doc", "_render", "holes")
 
     def __init__(self, doc: Mapping[str, Any]) -> None:
-        self.holes: tuple[str, ...] = tuple(_hole_names(doc, []))
+        self.holes: tuple[str | int, ...] = tuple(_hole_names(doc, []))
+        self._doc = doc
         self._render = _Compiler().compile(doc)
 
     def __call__(self, **values: Any) -> bytes:
@@ -429,7 +453,29 @@ class Template:
             unknown = sorted(set(values) - set(self.holes))
             missing = sorted(set(self.holes) - set(values))
             raise KeyError(f"template holes: unknown {unknown}, missing {missing}")
-        return self._render(values)
+        return self.fill(values)
+
+    def fill(self, values: Sequence[Any] | Mapping[Any, Any]) -> bytes:
+        """The Struct bytes with each hole read as ``values[hole name]``, unchecked (a hot path).
+
+        Holes named by position (``Hole(0)``, ``Hole(1)``...) take a tuple, which costs less
+        to build than keyword arguments.
+        """
+        try:
+            return self._render(values)
+        except IndexError:  # a length of 16 KiB or more somewhere: the generic encoder
+            return encode_struct(_filled(self._doc, values))
+
+
+def _filled(node: Any, values: Sequence[Any] | Mapping[Any, Any]) -> Any:
+    """``node`` with every hole replaced by its value."""
+    if isinstance(node, Hole):
+        return values[node.name]  # type: ignore[index]
+    if isinstance(node, Mapping):
+        return {key: _filled(child, values) for key, child in node.items()}
+    if isinstance(node, list | tuple):
+        return [_filled(item, values) for item in node]
+    return node
 
 
 class _Read(Hole):
@@ -484,7 +530,7 @@ class Shape:
         """``encode_struct(doc)``, fast when ``doc`` has the reference's shape."""
         try:
             return self._render(doc)
-        except (KeyError, _ShapeMismatchError):
+        except (KeyError, IndexError, _ShapeMismatchError):  # another shape, or a length of 16 KiB or more
             return encode_struct(doc)
 
 

@@ -10,10 +10,12 @@ in ``components/`` read the same rules.
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from catalyst_dns import kubenames
@@ -60,10 +62,28 @@ NO_MARKS = Marks()
 
 @dataclass(frozen=True, slots=True)
 class Composed:
-    """One managed resource to compose: its key in desired state and its manifest."""
+    """One managed resource to compose: its name, its kind and what its provider writes.
+
+    Everything else in the manifest is the envelope every MR shares (``envelope``): the
+    function encodes it once per kind and provider config and fills in the name, the marks
+    and ``for_provider`` (``function.compose``), so no manifest is built as dicts on its way
+    to the wire; ``manifest`` is the whole document, for anything that wants to read it.
+    """
 
     name: str
-    manifest: dict[str, Any] = field(hash=False)
+    api_version: str
+    kind: str
+    for_provider: dict[str, Any] = field(hash=False)
+    provider_config_ref: Mapping[str, str] = field(hash=False)
+    marks: Marks = NO_MARKS
+    annotations: Mapping[str, str] = field(default_factory=dict, hash=False)  # the provider's own (Azure)
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """The managed resource as a document."""
+        return envelope(api_version=self.api_version, kind=self.kind, name=self.name,
+                        provider_config_ref=self.provider_config_ref, for_provider=self.for_provider,
+                        marks=self.marks, annotations=self.annotations)
 
 
 def record_set_id(record_set: RecordSet) -> str:
@@ -78,11 +98,12 @@ def mr_name(record_set: RecordSet, suffix: str = "") -> str:
     return kubenames.resource_name(prefix, record_set.name, *identity)
 
 
-def provider_config_ref(zone: Zone, scope: Scope) -> dict[str, str]:
-    """The ``providerConfigRef``: namespaced MRs name the kind, cluster MRs only the name."""
+@functools.lru_cache(maxsize=256)
+def provider_config_ref(zone: Zone, scope: Scope) -> Mapping[str, str]:
+    """The ``providerConfigRef``: namespaced MRs name the kind, cluster MRs only the name (shared, read-only)."""
     if scope is Scope.NAMESPACED:
-        return {"kind": zone.provider_config_kind, "name": zone.provider_config}
-    return {"name": zone.provider_config}
+        return MappingProxyType({"kind": zone.provider_config_kind, "name": zone.provider_config})
+    return MappingProxyType({"name": zone.provider_config})
 
 
 def envelope(
@@ -90,11 +111,10 @@ def envelope(
     api_version: str,
     kind: str,
     name: str,
-    record_set: RecordSet,
-    scope: Scope,
-    for_provider: dict[str, Any],
+    provider_config_ref: Mapping[str, Any],
+    for_provider: Any,
     marks: Marks,
-    annotations: Mapping[str, str] | None = None,
+    annotations: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A managed resource around ``for_provider``, with the caller's ``marks`` and the provider's annotations."""
     return {
@@ -107,7 +127,7 @@ def envelope(
         },
         "spec": {
             "forProvider": for_provider,
-            "providerConfigRef": provider_config_ref(record_set.zone, scope),
+            "providerConfigRef": dict(provider_config_ref),
         },
     }
 
@@ -170,8 +190,6 @@ class Provider(ABC):
 
     def compose(self, record_set: RecordSet, scope: Scope, marks: Marks = NO_MARKS) -> list[Composed]:
         """The managed resources that write ``record_set``: one, by default."""
-        name = mr_name(record_set)
-        return [Composed(name, envelope(api_version=self.api.of(scope), kind=self.kind_of(record_set.type),
-                                        name=name, record_set=record_set, scope=scope,
-                                        for_provider=self.for_provider(record_set), marks=marks,
-                                        annotations=self.annotations(record_set)))]
+        return [Composed(mr_name(record_set), self.api.of(scope), self.kind_of(record_set.type),
+                         self.for_provider(record_set), provider_config_ref(record_set.zone, scope), marks,
+                         self.annotations(record_set))]

@@ -13,7 +13,16 @@ from __future__ import annotations
 from typing import Any
 
 from catalyst_dns.errors import DnsInputError
-from catalyst_dns.providers.base import NO_MARKS, ApiVersions, Composed, Marks, Provider, Scope, envelope, mr_name
+from catalyst_dns.providers.base import (
+    NO_MARKS,
+    ApiVersions,
+    Composed,
+    Marks,
+    Provider,
+    Scope,
+    mr_name,
+    provider_config_ref,
+)
 from catalyst_dns.records import Address, Caa, Host, Mx, Rdata, RecordSet, RecordType, Srv, Txt, quote
 
 API = ApiVersions("dns.cloudflare.m.cloudflare.com/v1alpha1", "dns.cloudflare.crossplane.io/v1alpha1")
@@ -116,14 +125,10 @@ class Cloudflare(Provider):
         so slots of different record sets never collide.
         """
         base = self.for_provider(record_set)
-        out = []
-        for slot, rdata in enumerate(record_set.rdata):
-            name = mr_name(record_set, slot_suffix(slot))
-            for_provider = {**base, **record_fields(rdata)}
-            out.append(Composed(name, envelope(api_version=API.of(scope), kind=self.kind, name=name,
-                                               record_set=record_set, scope=scope,
-                                               for_provider=for_provider, marks=marks)))
-        return out
+        api_version, config = API.of(scope), provider_config_ref(record_set.zone, scope)
+        return [Composed(mr_name(record_set, slot_suffix(slot)), api_version, self.kind,
+                         {**base, **record_fields(rdata)}, config, marks)
+                for slot, rdata in enumerate(record_set.rdata)]
 
 
 # --- Zone-level rules, used by the Pulumi components (components/cloudflare.py) ---

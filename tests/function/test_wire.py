@@ -473,3 +473,18 @@ def test_shape_falls_back_for_other_keys_and_types() -> None:
                 {"metadata": {"name": "a", "labels": {}}, "spec": {"ttl": 60}},
                 {"metadata": {"name": "a", "labels": {"x": "1"}}, "spec": {"ttl": 60}, "extra": None}):
         assert shape(doc) == wire.encode_struct(doc)
+
+
+@pytest.mark.parametrize("size", [127, 128, 16_383 - 2, 16_383, 16_384, 20_000, 3_000_000])
+def test_compiled_encoders_take_lengths_beyond_their_varint_table(size: int) -> None:
+    # The compiled code looks varints up in a table of lengths below 16 KiB; a longer string,
+    # or a message that grows past it around a short one, goes to the generic encoder.
+    long = "x" * size
+    doc = {"metadata": {"name": long, "labels": {"a": "b"}}, "spec": {"items": [long, 1], "ttl": 60}}
+    template = wire.Template({"metadata": {"name": wire.Hole("name"), "labels": {"a": "b"}},
+                              "spec": {"items": [wire.Hole("item"), 1], "ttl": 60}})
+    assert template(name=long, item=long) == wire.encode_struct(doc)
+    assert template(name="short", item=long) == wire.encode_struct(
+        {"metadata": {"name": "short", "labels": {"a": "b"}}, "spec": {"items": [long, 1], "ttl": 60}})
+    shape = wire.Shape({"metadata": {"name": "n", "labels": {"a": "b"}}, "spec": {"items": ["i", 1], "ttl": 60}})
+    assert shape(doc) == wire.encode_struct(doc)
