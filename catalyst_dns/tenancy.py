@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from catalyst_dns import k8gb, names, registry, zones
+from catalyst_dns import k8gb, names, registry
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.settings import SovereignSettings
 
@@ -54,7 +54,12 @@ def reservations(settings: SovereignSettings) -> tuple[Reservation, ...]:
 
 
 class ReservationIndex:
-    """Reservations by name, so a check walks the name's own suffixes instead of every rule."""
+    """Reservations and tenant suffixes by name, so a check walks the name's own suffixes once.
+
+    Reserved subtrees and tenant suffixes share one table: the walk that looks for a
+    reservation above a name meets the closest tenant suffix on the way, so a name is
+    checked with one walk instead of one per rule (a 1,000-hostname claim does 1,000).
+    """
 
     def __init__(self, reserved: tuple[Reservation, ...], holders: dict[str, frozenset[str]] | None = None) -> None:
         self.all = reserved
@@ -64,20 +69,39 @@ class ReservationIndex:
         for reservation in reserved:
             table = self.subtrees if reservation.subtree else self.exact
             table.setdefault(reservation.name, reservation)
+        # suffix -> (the reserved subtree there, the namespaces holding it as a tenant suffix)
+        self.suffixes: dict[str, tuple[Reservation | None, frozenset[str] | None]] = {
+            suffix: (self.subtrees.get(suffix), self.holders.get(suffix))
+            for suffix in (*self.subtrees, *self.holders)
+        }
 
     def find(self, name: str) -> Reservation | None:
         """The reservation covering ``name``, if any (the most specific one)."""
+        return self.walk(name)[0]
+
+    def walk(self, name: str) -> tuple[Reservation | None, frozenset[str]]:
+        """The reservation covering ``name``, or none and who holds the closest tenant suffix.
+
+        The reservation is the most specific one; without one, the namespaces are those
+        holding the most specific tenant suffix that covers ``name`` (none: empty). The
+        tenant suffix follows the same rule as the closest zone (``zones.closest_in``):
+        a name's own suffixes, longest first.
+        """
         hit = self.exact.get(name)
         if hit is not None:
-            return hit
+            return hit, frozenset()
+        holders: frozenset[str] | None = None
         suffix = name
         while True:
-            hit = self.subtrees.get(suffix)
-            if hit is not None:
-                return hit
+            entry = self.suffixes.get(suffix)
+            if entry is not None:
+                if entry[0] is not None:
+                    return entry[0], frozenset()
+                if holders is None:
+                    holders = entry[1]
             _, dot, suffix = suffix.partition(".")
             if not dot:
-                return None
+                return None, holders or frozenset()
 
 
 def index(settings: SovereignSettings) -> ReservationIndex:
@@ -91,10 +115,10 @@ def check_name(settings: SovereignSettings, namespace: str | None, name: str, fi
     if registry.is_registry_name(name):
         raise DnsInputError(field, name, "is an ownership (TXT registry) name, reserved for catalyst-dns")
     reserved = reserved or index(settings)
-    reservation = reserved.find(name)
+    reservation, holders = reserved.walk(name)
     if reservation is not None:
         raise DnsInputError(field, name, f"is refused: {reservation.name} {reservation.reason}")
-    if namespace is not None and namespace in _closest_suffix_holders(reserved.holders, name):
+    if namespace is not None and namespace in holders:
         return  # the most specific suffix covering the name is the namespace's: allowed (the usual case)
     if namespace is None:
         raise DnsInputError(field, name, "is refused: the composite has no namespace or claim namespace, "
@@ -123,14 +147,6 @@ def _suffix_holders(settings: SovereignSettings) -> dict[str, frozenset[str]]:
         for suffix in tenant.suffixes:
             holders.setdefault(suffix, set()).update(tenant.namespaces)
     return {suffix: frozenset(namespaces) for suffix, namespaces in holders.items()}
-
-
-def _closest_suffix_holders(holders: dict[str, frozenset[str]], name: str) -> frozenset[str]:
-    """The namespaces holding the most specific tenant suffix that covers ``name`` (none: empty).
-
-    The same rule as the closest zone (``zones.closest_in``): a name's own suffixes, longest first.
-    """
-    return zones.closest_in(name, holders) or frozenset()
 
 
 def check_subtree(settings: SovereignSettings, namespace: str | None, subtree: str, field: str, what: str,
