@@ -18,7 +18,7 @@ reader which composite wrote what.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from catalyst_dns import names
@@ -81,19 +81,32 @@ def is_registry_name(name: str) -> bool:
     return name.startswith(PREFIX) or f".{PREFIX}" in name
 
 
+def registry_record_sets(
+    planned: Sequence[tuple[RecordSet, str]], owner: Owner, zone_for: Callable[[str], Zone | None]
+) -> list[tuple[RecordSet, str]]:
+    """The ownership record set of each planned record set, with the claim field it came from.
+
+    Every ownership record of one owner carries the same text, so its value is made once
+    and shared (a 1,000-hostname claim writes 1,000 of them).
+    """
+    rdata = (Txt((registry_text(owner),)),)
+    return [(registry_record_set(record_set, rdata, zone_for, field), field) for record_set, field in planned]
+
+
 def registry_record_set(
-    record_set: RecordSet, owner: Owner, zone_for: Callable[[str], Zone | None], field: str = "metadata"
+    record_set: RecordSet, rdata: tuple[Txt], zone_for: Callable[[str], Zone | None], field: str = "metadata"
 ) -> RecordSet:
     """The ownership record set for ``record_set``, checked like any record we write.
 
-    ``zone_for`` maps a name to its Sovereign zone (longest match). At an apex the mapped
-    name falls outside the record's own zone (``_externaldns.a-example.com``), which is
-    where ExternalDNS writes it too. The TXT record carries the TTL the guarded record is
-    written with at its provider (Cloudflare writes a proxied record with TTL 1, automatic,
-    which a TXT record may also have; the user's TTL may be below Cloudflare's 60-second
-    minimum for unproxied records), and passes the same name and provider rules: a claim
-    whose ownership record could not exist is refused up front, naming ``field`` (the
-    user's field), instead of leaving an MR that never becomes Ready.
+    ``rdata`` is the owner's registry text as TXT data. ``zone_for`` maps a name to its
+    Sovereign zone (longest match). At an apex the mapped name falls outside the record's
+    own zone (``_externaldns.a-example.com``), which is where ExternalDNS writes it too.
+    The TXT record carries the TTL the guarded record is written with at its provider
+    (Cloudflare writes a proxied record with TTL 1, automatic, which a TXT record may also
+    have; the user's TTL may be below Cloudflare's 60-second minimum for unproxied
+    records), and passes the same name and provider rules: a claim whose ownership record
+    could not exist is refused up front, naming ``field`` (the user's field), instead of
+    leaving an MR that never becomes Ready.
     """
     name = registry_name(record_set.name, record_set.type)
     try:
@@ -113,7 +126,7 @@ def registry_record_set(
                             f"has ownership record {name}, which falls outside every Sovereign zone")
     guarded = provider_for(record_set.zone.provider)
     registry = RecordSet(zone=zone, name=name, type=RecordType.TXT,
-                         ttl=guarded.written_ttl(record_set), rdata=(Txt((registry_text(owner),)),))
+                         ttl=guarded.written_ttl(record_set), rdata=rdata)
     provider = provider_for(zone.provider)
     try:
         provider.check(registry, field)

@@ -98,8 +98,7 @@ class _Planner:
     def finish(self) -> Plan:
         rules.check_record_sets(self.plan.record_sets)
         owner = registry.Owner(self.settings.owner_id, self.composite.owner)
-        self.plan.ownership = [(registry.registry_record_set(rs, owner, self.settings.zone_for, field), field)
-                               for rs, field in self.plan.record_sets]
+        self.plan.ownership = registry.registry_record_sets(self.plan.record_sets, owner, self.settings.zone_for)
         return self.plan
 
     # --- the three kinds -----------------------------------------------------------
