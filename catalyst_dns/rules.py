@@ -20,10 +20,11 @@ def check_record_sets(planned: Sequence[tuple[RecordSet, str]]) -> None:
     seen: dict[tuple[str, str, str], str] = {}
     by_name: dict[str, list[tuple[RecordSet, str]]] = {}
     for record_set, field in planned:
-        if record_set.key in seen:
+        key = record_set.key  # a property that builds its tuple: once per record set
+        if key in seen:
             raise DnsInputError(field, record_set.name,
-                                f"repeats the {record_set.type} record set already written by {seen[record_set.key]}")
-        seen[record_set.key] = field
+                                f"repeats the {record_set.type} record set already written by {seen[key]}")
+        seen[key] = field
         by_name.setdefault(record_set.name, []).append((record_set, field))
         if record_set.type is RecordType.CNAME:
             if record_set.name == record_set.zone.name:
