@@ -22,7 +22,7 @@ from catalyst_dns.providers import Scope, provider_for
 from catalyst_dns.providers.base import Composed, Marks, envelope, record_set_id
 from function import wire
 from function.claims import Composite
-from function.conflicts import Name, Probes, marks, name_id
+from function.conflicts import MARK_ANNOTATIONS, MARK_LABELS, Name, Probes, mark_values, name_id
 from function.plan import K8gbIntent, Plan
 
 READY_CONDITION = "Ready"
@@ -136,19 +136,19 @@ def _encode(key: ShapeKey, doc: dict[str, Any]) -> bytes:
 
 
 def _envelope(composed: Composed) -> wire.Template:
-    """The envelope of ``composed``'s kind and provider config, encoded once: name, marks and forProvider are holes.
+    """The envelope of ``composed``'s kind and provider config, encoded once: the MR's own values are holes.
 
-    Made by ``envelope`` itself, with numbered holes where an MR's own values go, so the
-    bytes are always those of ``composed.manifest``.
+    Made by ``envelope`` itself, with numbered holes for the name, forProvider, our marks
+    (``conflicts.mark_values``) and the provider's annotations, so the bytes are always
+    those of the manifest ``envelope`` builds.
     """
-    labels, notes, extra = composed.marks.labels, composed.marks.annotations, composed.annotations
-    key = (composed.api_version, composed.kind, tuple(composed.provider_config_ref.items()),
-           tuple(labels), tuple(notes), tuple(extra))
+    extra = composed.annotations
+    key = (composed.api_version, composed.kind, composed.provider_config_ref, tuple(extra))
     template = _ENVELOPES.get(key)
     if template is None:
-        holes = iter(range(2, 2 + len(labels) + len(notes) + len(extra)))
-        marks = Marks(labels=cast(Mapping[str, str], {k: wire.Hole(next(holes)) for k in labels}),
-                      annotations=cast(Mapping[str, str], {k: wire.Hole(next(holes)) for k in notes}))
+        holes = iter(range(2, 2 + len(MARK_LABELS) + len(MARK_ANNOTATIONS) + len(extra)))
+        marks = Marks(labels=cast(Mapping[str, str], {k: wire.Hole(next(holes)) for k in MARK_LABELS}),
+                      annotations=cast(Mapping[str, str], {k: wire.Hole(next(holes)) for k in MARK_ANNOTATIONS}))
         template = wire.Template(envelope(
             api_version=composed.api_version, kind=composed.kind, name=cast(str, wire.Hole(0)),
             provider_config_ref=composed.provider_config_ref, for_provider=wire.Hole(1), marks=marks,
@@ -158,11 +158,12 @@ def _envelope(composed: Composed) -> wire.Template:
     return template
 
 
-def _manifest(composed: Composed, shape_key: ShapeKey) -> bytes:
-    """``composed.manifest``'s Struct bytes, without building it: its envelope filled, forProvider by its shape."""
+def _manifest(composed: Composed, shape_key: ShapeKey, marks: tuple[str, ...]) -> bytes:
+    """The manifest's Struct bytes, never built as dicts: its envelope filled, forProvider by its shape."""
     for_provider = wire.Encoded.struct(_encode(shape_key, composed.for_provider))
-    return _envelope(composed).fill((composed.name, for_provider, *composed.marks.labels.values(),
-                                     *composed.marks.annotations.values(), *composed.annotations.values()))
+    extra = composed.annotations
+    values = (composed.name, for_provider, *marks, *extra.values()) if extra else (composed.name, for_provider, *marks)
+    return _envelope(composed).fill(values)
 
 
 def build(plan: Plan, composite: Composite) -> Composition:
@@ -184,9 +185,10 @@ def build(plan: Plan, composite: Composite) -> Composition:
         ids.append(set_id)
         written = resources.setdefault(set_id, [])
         shape_key = (provider.key, scope, rtype, len(record_set.rdata))
-        for composed in provider.compose(record_set, scope, marks(record_set, owner, set_id, ident)):
+        marks = mark_values(record_set, owner, set_id, ident)
+        for composed in provider.compose(record_set, scope):
             name = composed.name
-            structs[name] = _manifest(composed, shape_key)
+            structs[name] = _manifest(composed, shape_key, marks)
             at.kinds.add((composed.api_version, composed.kind))
             at.resource_names.append(name)
             written.append(f"{composed.kind}/{name}")

@@ -41,8 +41,7 @@ from google.protobuf import struct_pb2
 
 from catalyst_dns import kubenames
 from catalyst_dns.errors import DnsInputError
-from catalyst_dns.providers import Marks, Provider, Scope
-from catalyst_dns.providers.base import record_set_id
+from catalyst_dns.providers import Provider, Scope
 from catalyst_dns.records import RecordSet, RecordType
 from catalyst_dns.registry import guarded_key, is_registry_name
 from function import wire
@@ -67,18 +66,20 @@ def name_id(record_set: RecordSet) -> str:
     return kubenames.digest(record_set.zone.name, record_set.name)
 
 
-def marks(record_set: RecordSet, owner: str, set_id: str | None = None, name: str | None = None) -> Marks:
-    """The labels and annotations every MR writing ``record_set`` carries, so other composites can find it.
+# The marks every MR we compose carries, in the order ``mark_values`` gives their values.
+MARK_LABELS = (LABEL_RECORD_SET, LABEL_NAME, LABEL_TYPE)
+MARK_ANNOTATIONS = (ANNOTATION_FQDN, ANNOTATION_OWNER)
+
+
+def mark_values(record_set: RecordSet, owner: str, set_id: str, name: str) -> tuple[str, ...]:
+    """The values of ``MARK_LABELS`` then ``MARK_ANNOTATIONS`` for the MRs writing ``record_set``.
 
     Probes select by ``LABEL_NAME`` in every namespace; a writer found is told apart by its
     ``ANNOTATION_OWNER`` and ``LABEL_TYPE``; the record-set label and the FQDN annotation
-    tell a reader (and the cluster tests) what the MR writes. ``set_id`` and ``name``, when
-    given, are ``record_set_id(record_set)`` and ``name_id(record_set)`` (computed once by
-    a caller that needs them too).
+    tell a reader (and the cluster tests) what the MR writes. ``set_id`` and ``name`` are
+    ``record_set_id(record_set)`` and ``name_id(record_set)``, which the caller needs too.
     """
-    return Marks(labels={LABEL_RECORD_SET: set_id or record_set_id(record_set),
-                         LABEL_NAME: name or name_id(record_set), LABEL_TYPE: str(record_set.type).lower()},
-                 annotations={ANNOTATION_FQDN: record_set.name, ANNOTATION_OWNER: owner})
+    return (set_id, name, str(record_set.type).lower(), record_set.name, owner)
 
 
 @dataclass(frozen=True, slots=True)

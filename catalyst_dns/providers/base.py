@@ -1,7 +1,7 @@
 """What every provider translator shares: scope, the MR envelope, and the provider contract.
 
 The labels and annotations the function's conflict check reads are its own
-(``function.conflicts``): a translator receives them as ``Marks`` and puts them in place.
+(``function.conflicts``): a translator never sees them; ``envelope`` puts them in place.
 
 A provider module holds all of one provider's quirks (name form, value form, TTL range,
 limits) as plain functions, so the Crossplane translator here and the Pulumi components
@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from catalyst_dns import kubenames
 from catalyst_dns.errors import DnsInputError
@@ -50,7 +50,7 @@ class Marks:
     """Labels and annotations an MR carries for its caller's purposes, not the provider's.
 
     The function marks every MR for its cross-composite conflict check
-    (``function.conflicts.marks``); the translator only puts them in place.
+    (``function.conflicts``); ``envelope`` puts them in place.
     """
 
     labels: Mapping[str, str] = field(default_factory=dict)
@@ -58,32 +58,32 @@ class Marks:
 
 
 NO_MARKS = Marks()
+NO_ANNOTATIONS: Mapping[str, str] = MappingProxyType({})
+ConfigRef = tuple[tuple[str, str], ...]  # a providerConfigRef's fields, in order: hashable, shared
 
 
-@dataclass(frozen=True, slots=True)
-class Composed:
+class Composed(NamedTuple):
     """One managed resource to compose: its name, its kind and what its provider writes.
 
     Everything else in the manifest is the envelope every MR shares (``envelope``): the
-    function encodes it once per kind and provider config and fills in the name, the marks
+    function encodes it once per kind and provider config and fills in the name, its marks
     and ``for_provider`` (``function.compose``), so no manifest is built as dicts on its way
-    to the wire; ``manifest`` is the whole document, for anything that wants to read it.
+    to the wire; ``manifest`` is the document without the caller's marks, for reading.
     """
 
     name: str
     api_version: str
     kind: str
-    for_provider: dict[str, Any] = field(hash=False)
-    provider_config_ref: Mapping[str, str] = field(hash=False)
-    marks: Marks = NO_MARKS
-    annotations: Mapping[str, str] = field(default_factory=dict, hash=False)  # the provider's own (Azure)
+    for_provider: dict[str, Any]
+    provider_config_ref: ConfigRef
+    annotations: Mapping[str, str] = NO_ANNOTATIONS  # the provider's own (Azure: the external name)
 
     @property
     def manifest(self) -> dict[str, Any]:
-        """The managed resource as a document."""
+        """The managed resource as a document (without the caller's marks)."""
         return envelope(api_version=self.api_version, kind=self.kind, name=self.name,
                         provider_config_ref=self.provider_config_ref, for_provider=self.for_provider,
-                        marks=self.marks, annotations=self.annotations)
+                        marks=NO_MARKS, annotations=self.annotations)
 
 
 def record_set_id(record_set: RecordSet) -> str:
@@ -98,12 +98,17 @@ def mr_name(record_set: RecordSet, suffix: str = "") -> str:
     return kubenames.resource_name(prefix, record_set.name, *identity)
 
 
+def provider_config_ref(zone: Zone, scope: Scope) -> ConfigRef:
+    """The ``providerConfigRef``: namespaced MRs name the kind, cluster MRs only the name."""
+    return _config_ref(zone.provider_config_kind, zone.provider_config, scope)
+
+
 @functools.lru_cache(maxsize=256)
-def provider_config_ref(zone: Zone, scope: Scope) -> Mapping[str, str]:
-    """The ``providerConfigRef``: namespaced MRs name the kind, cluster MRs only the name (shared, read-only)."""
+def _config_ref(kind: str, name: str, scope: Scope) -> ConfigRef:
+    # Keyed by the strings, not the Zone: hashing a Zone hashes every field of it.
     if scope is Scope.NAMESPACED:
-        return MappingProxyType({"kind": zone.provider_config_kind, "name": zone.provider_config})
-    return MappingProxyType({"name": zone.provider_config})
+        return (("kind", kind), ("name", name))
+    return (("name", name),)
 
 
 def envelope(
@@ -111,7 +116,7 @@ def envelope(
     api_version: str,
     kind: str,
     name: str,
-    provider_config_ref: Mapping[str, Any],
+    provider_config_ref: ConfigRef,
     for_provider: Any,
     marks: Marks,
     annotations: Mapping[str, Any] | None = None,
@@ -180,16 +185,16 @@ class Provider(ABC):
         """The MR kind that writes records of ``rtype``."""
         return self.kind
 
-    def annotations(self, record_set: RecordSet) -> dict[str, str]:
+    def annotations(self, record_set: RecordSet) -> Mapping[str, str]:
         """Extra MR annotations (Azure names its records with the external name)."""
-        return {}
+        return NO_ANNOTATIONS
 
     @abstractmethod
     def for_provider(self, record_set: RecordSet) -> dict[str, Any]:
         """The ``spec.forProvider`` that writes the whole record set."""
 
-    def compose(self, record_set: RecordSet, scope: Scope, marks: Marks = NO_MARKS) -> list[Composed]:
+    def compose(self, record_set: RecordSet, scope: Scope) -> list[Composed]:
         """The managed resources that write ``record_set``: one, by default."""
         return [Composed(mr_name(record_set), self.api.of(scope), self.kind_of(record_set.type),
-                         self.for_provider(record_set), provider_config_ref(record_set.zone, scope), marks,
+                         self.for_provider(record_set), provider_config_ref(record_set.zone, scope),
                          self.annotations(record_set))]
