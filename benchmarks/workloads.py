@@ -40,13 +40,30 @@ class Workload:
         return key_of(self.kind, len(self.hostnames))
 
     def composite(self, variant: int | None = None) -> dict[str, Any]:
-        """The composite; a ``variant`` number gives a distinct XR (another name) of the same shape."""
-        name = f"bench-{self.name}" if variant is None else f"bench-{self.name}-{variant}"
-        return xr(self.kind, self.spec, name=name)
+        """The composite; a ``variant`` number gives a distinct XR of the same shape.
+
+        A distinct XR has another name and other DNS names too (``app0001.v3.acme...``), as
+        the claims Crossplane composes at once after a restart do: nothing cached per name
+        (a hash, a checked name) can answer for it either.
+        """
+        if variant is None:
+            return xr(self.kind, self.spec, name=f"bench-{self.name}")
+        spec = dict(self.spec)
+        if "hostnames" in spec:
+            spec["hostnames"] = [variant_name(host, variant) for host in spec["hostnames"]]
+        else:
+            spec["name"] = variant_name(spec["name"], variant)
+        return xr(self.kind, spec, name=f"bench-{self.name}-{variant}")
 
     def request(self, variant: int | None = None) -> fnv1.RunFunctionRequest:
         """The request ours and the floor get (v1 protocol)."""
         return request(self.composite(variant), fn_input=self.fn_input)
+
+
+def variant_name(name: str, variant: int) -> str:
+    """``name`` with a label for ``variant`` after its first: ``app0001.v3.acme.omantel.example``."""
+    first, _, rest = name.partition(".")
+    return f"{first}.v{variant}.{rest}"
 
 
 def key_of(kind: str, hostnames: int) -> tuple[str, int]:
