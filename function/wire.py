@@ -294,7 +294,7 @@ class _Compiler:
         """``tag``, the varint of local ``size``, then ``parts``: the parts and the local holding the whole's size."""
         prefix, total = self.name("v"), self.name("n")
         self.lines.append(f"{prefix} = _T[{size}]")
-        self.lines.append(f"{total} = {len(tag)} + len({prefix}) + {size}")
+        self.lines.append(f"{total} = {len(tag) + 1} + {size} + ({size} > 127)")  # a varint below 16 KiB: 1 or 2 bytes
         return [tag, prefix, *parts], total
 
     def value(self, node: Any) -> tuple[_Parts, str]:
@@ -357,7 +357,7 @@ class _Compiler:
             value_parts, value_size = self.value(node)
             value_prefix, body = self.name("v"), self.name("n")
             self.lines.append(f"{value_prefix} = _T[{value_size}]")
-            self.lines.append(f"{body} = {len(prefix)} + len({value_prefix}) + {value_size}")
+            self.lines.append(f"{body} = {len(prefix) + 1} + {value_size} + ({value_size} > 127)")
             entry_parts, entry_size = self.framed(_ENTRY, [prefix, value_prefix, *value_parts], body)
             if isinstance(node, _Read):
                 entry_parts, entry_size = self.remember(node, start, entry_parts, entry_size)
