@@ -20,6 +20,7 @@ from google.protobuf import struct_pb2
 from catalyst_dns import kubenames
 from catalyst_dns.providers import Scope, provider_for
 from catalyst_dns.providers.base import Composed, Marks, envelope, record_set_id
+from catalyst_dns.records import RecordSet
 from function import wire
 from function.claims import Composite
 from function.conflicts import MARK_ANNOTATIONS, MARK_LABELS, Name, Probes, mark_values, name_id
@@ -77,24 +78,23 @@ class Composition:
         return 2 * len(self.pending) + len(self.status) + 400 * len(self.probes) + 100 * len(self.names)
 
 
-def status(plan: Plan, resources: dict[str, list[str]], ids: list[str] | None = None) -> dict[str, Any]:
+def status(plan: Plan, records: list[wire.Encoded]) -> dict[str, Any]:
     """The composite's status: the names it owns and the provider records behind them.
 
-    ``resources`` maps a record-set id to the ``kind/name`` of the MRs that write it;
-    ``ids``, when given, are the ids of ``plan.record_sets`` in order (else computed). Each
-    record is encoded as it is made (one compiled ``Shape`` for them all) and spliced.
+    ``records`` are the status records of ``plan.record_sets`` in order (``status_record``),
+    encoded as the record sets are translated.
     """
-    ids = ids if ids is not None else [record_set_id(rs) for rs, _ in plan.record_sets]
-    records = [
-        wire.Encoded.struct(_STATUS_RECORD(
-            {"name": rs.name, "type": str(rs.type), "zone": rs.zone.name, "provider": rs.zone.provider,
-             "resource": ", ".join(resources.get(set_id, ()))}))
-        for (rs, _), set_id in zip(plan.record_sets, ids, strict=True)
-    ]
     out: dict[str, Any] = {"fqdns": sorted({rs.name for rs, _ in plan.record_sets}), "records": records}
     if plan.gslb_names:
         out["gslbNames"] = list(plan.gslb_names)
     return out
+
+
+def status_record(record_set: RecordSet, resources: list[str]) -> wire.Encoded:
+    """One record of the status: a record set and the ``kind/name`` of the MRs that write it."""
+    return wire.Encoded.struct(_STATUS_RECORD(
+        {"name": record_set.name, "type": str(record_set.type), "zone": record_set.zone.name,
+         "provider": record_set.zone.provider, "resource": ", ".join(resources)}))
 
 
 _STATUS_RECORD = wire.Shape({"name": "", "type": "", "zone": "", "provider": "", "resource": ""})
@@ -171,9 +171,9 @@ def build(plan: Plan, composite: Composite) -> Composition:
     scope, owner = composite.scope, composite.owner
     structs: dict[str, bytes] = {}
     at_names: dict[str, Name] = {}
-    resources: dict[str, list[str]] = {}
-    ids: list[str] = []  # record_set_id of each record set, in order (the user's first)
-    for record_set, field in (*plan.record_sets, *plan.ownership):
+    records: list[wire.Encoded] = []  # the status record of each of the user's record sets
+    users = len(plan.record_sets)
+    for index, (record_set, field) in enumerate((*plan.record_sets, *plan.ownership)):
         provider = provider_for(record_set.zone.provider)
         ident = name_id(record_set)
         at = at_names.get(ident)
@@ -181,17 +181,17 @@ def build(plan: Plan, composite: Composite) -> Composition:
             at = at_names[ident] = Name(ident, field, record_set.name, provider)
         rtype = str(record_set.type)
         at.types.add(rtype.lower())
-        set_id = record_set_id(record_set)
-        ids.append(set_id)
-        written = resources.setdefault(set_id, [])
         shape_key = (provider.key, scope, rtype, len(record_set.rdata))
-        marks = mark_values(record_set, owner, set_id, ident)
+        marks = mark_values(record_set, owner, record_set_id(record_set), ident)
+        written: list[str] = []
         for composed in provider.compose(record_set, scope):
             name = composed.name
             structs[name] = _manifest(composed, shape_key, marks)
             at.kinds.add((composed.api_version, composed.kind))
             at.resource_names.append(name)
             written.append(f"{composed.kind}/{name}")
+        if index < users:
+            records.append(status_record(record_set, written))
     for intent in plan.k8gb:
         name, manifest = k8gb_object(intent, composite)
         structs[name] = _encode(("k8gb", scope), manifest)
@@ -202,7 +202,7 @@ def build(plan: Plan, composite: Composite) -> Composition:
     for entry in entries:
         end += len(entry)
         ready_at.append(end - 1)
-    composite_status = wire.encode_struct(status(plan, resources, ids[:len(plan.record_sets)]))
+    composite_status = wire.encode_struct(status(plan, records))
     return Composition(names, pending, tuple(ready_at), composite_status, Probes(at_names.values(), scope))
 
 
