@@ -81,6 +81,20 @@ def is_registry_name(name: str) -> bool:
     return name.startswith(PREFIX) or f".{PREFIX}" in name
 
 
+def _is_valid_registry_name(name: str) -> bool:
+    """Whether ``registry_name`` of a name in normal form is a valid name (``names.normalise`` accepts it).
+
+    Every label after the prefix is the guarded name's own, already read when the claim was
+    (a RecordSet's name is in normal form), and the first of them, ``<type>-`` before a valid
+    label or ``wildcard``, has only valid characters and a letter in front. So only the
+    lengths can break: measuring them is the whole check, without reading every label of
+    every ownership name again (a claim's names are new to the normaliser's cache the first
+    time it is composed).
+    """
+    first_label = name.partition(".")[2].partition(".")[0]
+    return len(first_label) <= names.MAX_LABEL_OCTETS and len(name) <= names.MAX_NAME_OCTETS
+
+
 def registry_record_sets(
     planned: Sequence[tuple[RecordSet, str]], owner: Owner, zone_for: Callable[[str], Zone | None]
 ) -> list[tuple[RecordSet, str]]:
@@ -109,9 +123,7 @@ def registry_record_set(
     leaving an MR that never becomes Ready.
     """
     name = registry_name(record_set.name, record_set.type)
-    try:
-        names.normalise(name, field, underscore=True)
-    except DnsInputError:
+    if not _is_valid_registry_name(name):
         label_growth = len(str(record_set.type)) + 1  # "<type>-" in front of the first label
         raise DnsInputError(field, record_set.name,
                             f"needs the ownership record {name!r}, which cannot exist: a DNS label is at most "
