@@ -1,0 +1,78 @@
+"""The compiled MR forms write exactly the manifest the providers and ``envelope`` describe.
+
+``compose`` never builds a manifest as dicts: it fills an envelope encoded once per kind
+and provider config, and encodes ``forProvider`` through a shape compiled per provider,
+type and value count. Here every provider, scope and record type is encoded both ways —
+the fast path, and the plain document (``envelope`` with the marks as a ``Marks``) through
+protobuf's own ``Struct`` — and the two must parse to the same message, byte for byte
+after deterministic serialisation; so must forms reused across record sets of one shape.
+"""
+
+from __future__ import annotations
+
+import pytest
+from google.protobuf import struct_pb2
+
+from catalyst_dns.providers import PROVIDERS, Scope
+from catalyst_dns.providers.base import Marks, envelope
+from catalyst_dns.records import RecordType
+from function import compose
+from function.conflicts import MARK_ANNOTATIONS, MARK_LABELS, mark_values
+from tests.core.test_providers import ZONES, rs
+
+VALUES = {
+    RecordType.A: ("203.0.113.1", "203.0.113.2"),
+    RecordType.AAAA: ("2001:db8::1",),
+    RecordType.CNAME: ("lb.example.com",),
+    RecordType.TXT: ("v=spf1 -all", 'say "hi" \\ there', "k=" + "A" * 300),
+    RecordType.MX: ("10 mail.example.com.", "20 backup.example.com."),
+    RecordType.SRV: ("1 2 443 sip.example.com.",),
+    RecordType.CAA: ('0 issue "letsencrypt.org"',),
+}
+
+
+def protobuf_bytes(document: dict) -> bytes:
+    message = struct_pb2.Struct()
+    message.update(document)
+    serialized: bytes = message.SerializeToString(deterministic=True)
+    return serialized
+
+
+@pytest.mark.parametrize("scope", list(Scope))
+@pytest.mark.parametrize("provider", sorted(ZONES))
+@pytest.mark.parametrize("rtype", list(VALUES))
+def test_compiled_form_is_the_documented_manifest(provider: str, scope: Scope, rtype: RecordType) -> None:
+    # Two record sets of one shape (the form is compiled on the first, reused on the second),
+    # and one of another value count.
+    values = VALUES[rtype]
+    record_sets = [rs(provider, rtype, "first", *values), rs(provider, rtype, "second", *values, ttl=600)]
+    if len(values) > 1:
+        record_sets.append(rs(provider, rtype, "third", values[0]))
+    for record_set in record_sets:
+        owner = f"gslb/tenant-{provider}/claim"
+        marks = mark_values(record_set, owner, f"set-{record_set.name}", f"name-{record_set.name}")
+        shape_key = (provider, scope, str(rtype), len(record_set.rdata))
+        for composed in PROVIDERS[provider].compose(record_set, scope):
+            documented = envelope(
+                api_version=composed.api_version, kind=composed.kind, name=composed.name,
+                provider_config_ref=composed.provider_config_ref, for_provider=composed.for_provider,
+                marks=Marks(labels=dict(zip(MARK_LABELS, marks, strict=False)),
+                            annotations=dict(zip(MARK_ANNOTATIONS, marks[len(MARK_LABELS):], strict=True))),
+                annotations=composed.annotations)
+            fast = struct_pb2.Struct()
+            fast.ParseFromString(compose._manifest(composed, shape_key, marks))
+            assert fast.SerializeToString(deterministic=True) == protobuf_bytes(documented)
+
+
+def test_the_marks_land_where_the_conflict_check_reads_them() -> None:
+    record_set = rs("azuredns", RecordType.TXT, "x", "hello")
+    (composed,) = PROVIDERS["azuredns"].compose(record_set, Scope.NAMESPACED)
+    marks = mark_values(record_set, "dnsrecord/ns/a", "set-id", "name-id")
+    fast = struct_pb2.Struct()
+    fast.ParseFromString(compose._manifest(composed, ("azuredns", Scope.NAMESPACED, "TXT", 1), marks))
+    metadata = fast["metadata"]
+    assert dict(metadata["labels"]) == {"dns.openova.io/record-set": "set-id", "dns.openova.io/name": "name-id",
+                                        "dns.openova.io/type": "txt"}
+    assert dict(metadata["annotations"]) == {"dns.openova.io/fqdn": "x.az.omantel.example",
+                                             "dns.openova.io/owner": "dnsrecord/ns/a",
+                                             "crossplane.io/external-name": "x"}
