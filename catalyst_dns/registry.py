@@ -18,7 +18,7 @@ reader which composite wrote what.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from catalyst_dns import names
@@ -26,6 +26,7 @@ from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import provider_for
 from catalyst_dns.records import RecordSet, RecordType, Txt
 from catalyst_dns.settings import Zone
+from catalyst_dns.zones import closest_in
 
 PREFIX = "_externaldns."
 HERITAGE = "external-dns"
@@ -95,8 +96,26 @@ def _is_valid_registry_name(name: str) -> bool:
     return len(first_label) <= names.MAX_LABEL_OCTETS and len(name) <= names.MAX_NAME_OCTETS
 
 
+def _registry_zone(name: str, record_set: RecordSet, zones: Mapping[str, Zone]) -> Zone | None:
+    """The closest zone of ``record_set``'s ownership name ``name``, the guarded record's zone reused.
+
+    ``name`` is ``_externaldns.<type>-<first>.<rest>`` beside the guarded ``<first>.<rest>``,
+    which sits in its closest zone (planning puts it there). Past the ownership name's own
+    two names, the suffix walk is the guarded name's from ``rest`` on, and the closest zone
+    from there is the guarded record's, unless that record is its zone's apex: only the two
+    new names need a look-up (``zones.closest_in(name, zones)`` would walk them all again).
+    """
+    typed = name.partition(".")[2]
+    zone = zones.get(name) or zones.get(typed)
+    if zone is not None:
+        return zone
+    if record_set.name != record_set.zone.name:
+        return record_set.zone
+    return closest_in(typed.partition(".")[2], zones)
+
+
 def registry_record_sets(
-    planned: Sequence[tuple[RecordSet, str]], owner: Owner, zone_for: Callable[[str], Zone | None]
+    planned: Sequence[tuple[RecordSet, str]], owner: Owner, zones: Mapping[str, Zone]
 ) -> list[tuple[RecordSet, str]]:
     """The ownership record set of each planned record set, with the claim field it came from.
 
@@ -104,17 +123,18 @@ def registry_record_sets(
     and shared (a 1,000-hostname claim writes 1,000 of them).
     """
     rdata = (Txt((registry_text(owner),)),)
-    return [(registry_record_set(record_set, rdata, zone_for, field), field) for record_set, field in planned]
+    return [(registry_record_set(record_set, rdata, zones, field), field) for record_set, field in planned]
 
 
 def registry_record_set(
-    record_set: RecordSet, rdata: tuple[Txt], zone_for: Callable[[str], Zone | None], field: str = "metadata"
+    record_set: RecordSet, rdata: tuple[Txt], zones: Mapping[str, Zone], field: str = "metadata"
 ) -> RecordSet:
     """The ownership record set for ``record_set``, checked like any record we write.
 
-    ``rdata`` is the owner's registry text as TXT data. ``zone_for`` maps a name to its
-    Sovereign zone (longest match). At an apex the mapped name falls outside the record's
-    own zone (``_externaldns.a-example.com``), which is where ExternalDNS writes it too.
+    ``rdata`` is the owner's registry text as TXT data; ``zones`` are the Sovereign's zones
+    by name, ``record_set`` in the closest of them. The ownership record goes to the closest
+    zone of its own name: at an apex that name falls outside the record's own zone
+    (``_externaldns.a-example.com``), which is where ExternalDNS writes it too.
     The TXT record carries the TTL the guarded record is written with at its provider
     (Cloudflare writes a proxied record with TTL 1, automatic, which a TXT record may also
     have; the user's TTL may be below Cloudflare's 60-second minimum for unproxied
@@ -132,7 +152,7 @@ def registry_record_set(
                             f"{len(PREFIX) + label_growth} to the name, so keep the first label within "
                             f"{names.MAX_LABEL_OCTETS - label_growth} and the name within "
                             f"{names.MAX_NAME_OCTETS - len(PREFIX) - label_growth} octets") from None
-    zone = zone_for(name)
+    zone = _registry_zone(name, record_set, zones)
     if zone is None:
         raise DnsInputError(field, record_set.name,
                             f"has ownership record {name}, which falls outside every Sovereign zone")

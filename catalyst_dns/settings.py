@@ -116,6 +116,11 @@ class SovereignSettings:
             by_name.setdefault(zone.name, zone)
         object.__setattr__(self, "_by_name", by_name)
 
+    @property
+    def zones_by_name(self) -> Mapping[str, Zone]:
+        """The zones by name: what ``zone_for`` walks a name's suffixes in."""
+        return self._by_name
+
     def zone_for(self, name: str) -> Zone | None:
         """The longest Sovereign zone that contains ``name`` (normal form), if any (DESIGN.md §4)."""
         return closest_in(name, self._by_name)

@@ -98,7 +98,8 @@ class _Planner:
     def finish(self) -> Plan:
         rules.check_record_sets(self.plan.record_sets)
         owner = registry.Owner(self.settings.owner_id, self.composite.owner)
-        self.plan.ownership = registry.registry_record_sets(self.plan.record_sets, owner, self.settings.zone_for)
+        self.plan.ownership = registry.registry_record_sets(self.plan.record_sets, owner,
+                                                             self.settings.zones_by_name)
         return self.plan
 
     # --- the three kinds -----------------------------------------------------------
