@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -146,9 +145,13 @@ def quote(text: str, *, octal: bool = False) -> str:
     return '"' + escape(text, octal=octal) + '"'
 
 
-@dataclass(frozen=True, slots=True)
-class RecordSet:
-    """One (name, type) record set in one zone."""
+class RecordSet(NamedTuple):
+    """One (name, type) record set in one zone.
+
+    A NamedTuple, like the rdata, not a frozen dataclass: a claim makes two per hostname
+    (the record set and its ownership record), and a frozen dataclass is built field by
+    field through ``object.__setattr__``, a tuple in one step.
+    """
 
     zone: Zone
     name: str
