@@ -8,7 +8,6 @@ Kubernetes (DESIGN.md §6).
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 
@@ -19,9 +18,13 @@ _HASH_CHARS = 10
 _UNSAFE = re.compile(r"[^a-z0-9-]+")
 
 
-@functools.lru_cache(maxsize=65536)
 def digest(*parts: str, length: int = _HASH_CHARS) -> str:
-    """A short stable hex digest of ``parts``."""
+    """A short stable hex digest of ``parts``.
+
+    Not memoised: its callers hash names (a record set's, a hostname's), which are new the
+    first time a claim is composed, and a cache miss (the key, the insert, an eviction) cost
+    about three times the hash itself; a claim composed again is answered from the memo.
+    """
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:length]
 
 
