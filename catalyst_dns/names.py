@@ -86,10 +86,6 @@ def _check_a_label(label: str) -> None:
 
 @functools.lru_cache(maxsize=65536)
 def _normalise(raw: str, underscore: bool, wildcard: bool) -> str:
-    if len(raw) <= MAX_NAME_OCTETS and "xn--" not in raw and _PLAIN_NAME.fullmatch(raw):
-        # Already the normal form and valid under every flag: the label-by-label reading below
-        # would return it unchanged. One match instead (most names; a new claim's are all cold).
-        return raw
     if "\x00" in raw:
         raise _NameRuleError("contains a NUL byte")
     name = raw[:-1] if raw.endswith(".") else raw
@@ -143,6 +139,11 @@ def normalise(raw: object, field: str, *, underscore: bool = False, wildcard: bo
     """
     if not isinstance(raw, str):
         raise DnsInputError(field, raw, f"must be a string, not {kind_of(raw)}")
+    if type(raw) is str and len(raw) <= MAX_NAME_OCTETS and "xn--" not in raw and _PLAIN_NAME.fullmatch(raw):
+        # Already the normal form and valid under every flag: the label-by-label reading would
+        # return it unchanged. One match instead, before the cache: most names are plain, and
+        # a new claim's are not in the cache (a miss costs more than the match).
+        return raw
     try:
         return _normalise(raw, underscore, wildcard)
     except _NameRuleError as exc:
