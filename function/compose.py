@@ -100,8 +100,13 @@ def status_record(record_set: RecordSet, resources: list[str]) -> wire.Encoded:
 _STATUS_RECORD = wire.Shape({"name": "", "type": "", "zone": "", "provider": "", "resource": ""})
 
 
-def k8gb_object(intent: K8gbIntent, composite: Composite) -> tuple[str, dict[str, Any]]:
-    """The provider-kubernetes ``Object`` that places a k8gb ``Gslb`` in its region's cluster."""
+def k8gb_object(intent: K8gbIntent, composite: Composite,
+                manifest: dict[str, Any] | wire.Encoded | None = None) -> tuple[str, dict[str, Any]]:
+    """The provider-kubernetes ``Object`` that places a k8gb ``Gslb`` in its region's cluster.
+
+    ``manifest`` is the Gslb (``intent.manifest`` unless given; ``build`` passes it encoded,
+    once for every region, whose Gslbs are the same).
+    """
     name = kubenames.resource_name(f"k8gb-{intent.geotag}", composite.name, composite.owner, intent.geotag)
     provider_ref: dict[str, str] = {"name": intent.provider_config}
     if composite.scope is Scope.NAMESPACED:
@@ -110,7 +115,8 @@ def k8gb_object(intent: K8gbIntent, composite: Composite) -> tuple[str, dict[str
         "apiVersion": KUBERNETES_OBJECT[composite.scope],
         "kind": "Object",
         "metadata": {"name": name, "labels": {"dns.openova.io/region": intent.geotag}},
-        "spec": {"forProvider": {"manifest": intent.manifest}, "providerConfigRef": provider_ref},
+        "spec": {"forProvider": {"manifest": intent.manifest if manifest is None else manifest},
+                 "providerConfigRef": provider_ref},
     }
 
 
@@ -192,8 +198,11 @@ def build(plan: Plan, composite: Composite) -> Composition:
             written.append(f"{composed.kind}/{name}")
         if index < users:
             records.append(status_record(record_set, written))
+    gslb: tuple[dict[str, Any], wire.Encoded] | None = None  # the last Gslb, encoded: regions share it
     for intent in plan.k8gb:
-        name, manifest = k8gb_object(intent, composite)
+        if gslb is None or gslb[0] != intent.manifest:
+            gslb = (intent.manifest, wire.Encoded.struct(wire.encode_struct(intent.manifest)))
+        name, manifest = k8gb_object(intent, composite, gslb[1])
         structs[name] = _encode(("k8gb", scope), manifest)
     names = tuple(wire.map_order(structs))
     entries = [wire.resource_entry(n, structs[n], wire.READY_FALSE) for n in names]
