@@ -42,8 +42,8 @@ def resource_name(prefix: str, readable: str, *identity: str, max_len: int = MAX
     return f"{prefix}-{body}-{tail}" if body else f"{prefix}-{tail}"
 
 
-_SUBDOMAIN = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")
-_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_SUBDOMAIN = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\Z")
+_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\Z")
 
 
 def check_object_name(value: object, field: str) -> str:

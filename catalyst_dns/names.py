@@ -23,9 +23,9 @@ from catalyst_dns.errors import DnsInputError, kind_of
 MAX_NAME_OCTETS = 253
 MAX_LABEL_OCTETS = 63
 
-_HOST_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_HOST_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
 # Record owner names may carry underscore labels (_dmarc, _sip._tcp, DKIM selectors).
-_OWNER_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
+_OWNER_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\Z")
 # A name already in normal form with plain host labels only: lower-case ASCII, no wildcard,
 # no underscore, no A-label ("xn--" is left to the full reading), no trailing dot.
 _PLAIN_NAME = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")

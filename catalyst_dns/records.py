@@ -173,8 +173,8 @@ class RecordSet(NamedTuple):
 
 # --- parsing -------------------------------------------------------------------------
 
-_INT = re.compile(r"^[0-9]{1,10}$")
-_CAA = re.compile(r'^\s*([0-9]{1,3})\s+([A-Za-z0-9]{1,15})\s+("(?:[^"\\]|\\.)*"|[^\s"]+)\s*$')
+_INT = re.compile(r"^[0-9]{1,10}\Z")
+_CAA = re.compile(r'^\s*([0-9]{1,3})\s+([A-Za-z0-9]{1,15})\s+("(?:[^"\\]|\\.)*"|[^\s"]+)\s*\Z')
 _TXT_STRINGS = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _CAA_PROPERTY_TAGS = frozenset({"issue", "issuewild", "iodef", "issuemail", "issuevmc", "contactemail", "contactphone"})
 
@@ -310,7 +310,7 @@ def parse_rdata(rtype: RecordType, value: object, field: str) -> Rdata:
     raise AssertionError(rtype)  # pragma: no cover
 
 
-_HEX = re.compile(r"^[0-9A-Fa-f]+$")
+_HEX = re.compile(r"^[0-9A-Fa-f]+\Z")
 
 
 def _ds(tokens: list[str], field: str, value: str) -> Ds:

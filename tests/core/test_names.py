@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from catalyst_dns import names
+from catalyst_dns import kubenames, names
 from catalyst_dns.errors import DnsInputError
 
 LDH = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=63).filter(
@@ -48,6 +48,10 @@ def test_normalise_never_raises_anything_but_input_error(raw: str) -> None:
         ("ｓｈｏｐ.example", "not a valid IDNA2008 label"),
         ("pаypal.example", "mixes scripts"),  # Cyrillic 'а' among Latin letters
         ("xn--zz.example", "not a valid IDNA A-label"),
+        # `$` also matches before a final newline: every anchored pattern must end at the end.
+        ("app.example\n", "not a valid DNS label"),
+        ("app\n.example", "not a valid DNS label"),
+        ("app.example.\n", "not a valid DNS label"),
     ],
 )
 def test_invalid_names_name_their_rule(raw: str, rule: str) -> None:
@@ -82,3 +86,13 @@ def test_relative_and_within() -> None:
     assert names.relative("a.b.omantel.example", "omantel.example") == "a.b"
     assert names.is_within("a.omantel.example", "omantel.example")
     assert not names.is_within("evilomantel.example", "omantel.example")
+
+
+@pytest.mark.parametrize("raw", ["acme\n", "acme-prod\n", "\nacme"])
+def test_kubernetes_names_end_at_the_end(raw: str) -> None:
+    # A namespace or object name with a newline would reach annotations and ownership records.
+    with pytest.raises(DnsInputError, match="DNS-1123 label"):
+        kubenames.check_namespace(raw, "metadata.namespace")
+    with pytest.raises(DnsInputError, match="DNS-1123 subdomain"):
+        kubenames.check_object_name(raw, "metadata.name")
+
