@@ -75,10 +75,6 @@ class ReservationIndex:
             for suffix in (*self.subtrees, *self.holders)
         }
 
-    def find(self, name: str) -> Reservation | None:
-        """The reservation covering ``name``, if any (the most specific one)."""
-        return self.walk(name)[0]
-
     def walk(self, name: str) -> tuple[Reservation | None, frozenset[str]]:
         """The reservation covering ``name``, or none and who holds the closest tenant suffix.
 
