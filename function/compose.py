@@ -122,16 +122,15 @@ def k8gb_object(intent: K8gbIntent, composite: Composite,
 
 ShapeKey = tuple[Hashable, ...]
 _SHAPES: dict[ShapeKey, wire.Shape] = {}
-_ENVELOPES: dict[Hashable, wire.Template] = {}
+_FORMS: dict[Hashable, wire.Template] = {}
 _MAX_FORMS = 1024  # providers x scopes x types x value counts x configs: a few dozen in practice; bounded
 
 
 def _encode(key: ShapeKey, doc: dict[str, Any]) -> bytes:
-    """``doc``'s Struct bytes, through the encoder compiled for its provider, scope, type and value count.
+    """``doc``'s Struct bytes, through the ``Shape`` compiled for documents like it (the k8gb Objects).
 
-    A provider's MRs of one record type and number of values share their keys and list
-    lengths, so one compiled ``Shape`` serves them all (a document of another shape falls
-    back to the generic encoder: the bytes are the same).
+    Documents of one key share their keys and list lengths, so one compiled ``Shape`` serves
+    them all (a document of another shape falls back to the generic encoder: the same bytes).
     """
     shape = _SHAPES.get(key)
     if shape is None:
@@ -141,41 +140,43 @@ def _encode(key: ShapeKey, doc: dict[str, Any]) -> bytes:
     return shape(doc)
 
 
-def _envelope(composed: Composed) -> wire.Template:
-    """The envelope of ``composed``'s kind and provider config, encoded once: the MR's own values are holes.
+def _form(composed: Composed, shape_key: ShapeKey) -> wire.Template:
+    """The compiled form of MRs like ``composed``: their whole ``desired.resources`` entry, pending.
 
-    Made by ``envelope`` itself, with numbered holes for the name, forProvider, our marks
-    (``conflicts.mark_values``) and the provider's annotations, so the bytes are always
-    those of the manifest ``envelope`` builds.
+    Made by ``envelope`` itself, with numbered holes for the name, our marks
+    (``conflicts.mark_values``) and the provider's annotations, and the forProvider read in
+    place as a document of this MR's shape (provider, scope, type and value count): so the
+    bytes are always those of the manifest ``envelope`` builds, and a record costs one call.
     """
     extra = composed.annotations
-    key = (composed.api_version, composed.kind, composed.provider_config_ref, tuple(extra))
-    template = _ENVELOPES.get(key)
-    if template is None:
+    key = (shape_key, composed.api_version, composed.kind, composed.provider_config_ref, tuple(extra))
+    form = _FORMS.get(key)
+    if form is None:
         holes = iter(range(2, 2 + len(MARK_LABELS) + len(MARK_ANNOTATIONS) + len(extra)))
         marks = Marks(labels=cast(Mapping[str, str], {k: wire.Hole(next(holes)) for k in MARK_LABELS}),
                       annotations=cast(Mapping[str, str], {k: wire.Hole(next(holes)) for k in MARK_ANNOTATIONS}))
-        template = wire.Template(envelope(
+        form = wire.Template(envelope(
             api_version=composed.api_version, kind=composed.kind, name=cast(str, wire.Hole(0)),
-            provider_config_ref=composed.provider_config_ref, for_provider=wire.Hole(1), marks=marks,
-            annotations={k: wire.Hole(next(holes)) for k in extra}))
-        if len(_ENVELOPES) < _MAX_FORMS:
-            _ENVELOPES[key] = template
-    return template
+            provider_config_ref=composed.provider_config_ref,
+            for_provider=wire.Shaped(1, composed.for_provider), marks=marks,
+            annotations={k: wire.Hole(next(holes)) for k in extra}), entry=(0, wire.READY_FALSE))
+        if len(_FORMS) < _MAX_FORMS:
+            _FORMS[key] = form
+    return form
 
 
-def _manifest(composed: Composed, shape_key: ShapeKey, marks: tuple[str, ...]) -> bytes:
-    """The manifest's Struct bytes, never built as dicts: its envelope filled, forProvider by its shape."""
-    for_provider = wire.Encoded.struct(_encode(shape_key, composed.for_provider))
+def resource_entry(composed: Composed, shape_key: ShapeKey, marks: tuple[str, ...]) -> bytes:
+    """The MR's ``desired.resources`` entry, pending, never built as dicts (its form filled)."""
     extra = composed.annotations
-    values = (composed.name, for_provider, *marks, *extra.values()) if extra else (composed.name, for_provider, *marks)
-    return _envelope(composed).fill(values)
+    values = (composed.name, composed.for_provider, *marks, *extra.values()) if extra else (
+        composed.name, composed.for_provider, *marks)
+    return _form(composed, shape_key).fill(values)
 
 
 def build(plan: Plan, composite: Composite) -> Composition:
     """Translate a checked plan into its composition."""
     scope, owner = composite.scope, composite.owner
-    structs: dict[str, bytes] = {}
+    entries: dict[str, bytes] = {}  # each composed resource's desired.resources entry, pending
     at_names: dict[str, Name] = {}
     records: list[wire.Encoded] = []  # the status record of each of the user's record sets
     users = len(plan.record_sets)
@@ -192,7 +193,7 @@ def build(plan: Plan, composite: Composite) -> Composition:
         written: list[str] = []
         for composed in provider.compose(record_set, scope):
             name = composed.name
-            structs[name] = _manifest(composed, shape_key, marks)
+            entries[name] = resource_entry(composed, shape_key, marks)
             at.kinds.add((composed.api_version, composed.kind))
             at.resource_names.append(name)
             written.append(f"{composed.kind}/{name}")
@@ -203,12 +204,12 @@ def build(plan: Plan, composite: Composite) -> Composition:
         if gslb is None or gslb[0] != intent.manifest:
             gslb = (intent.manifest, wire.Encoded.struct(wire.encode_struct(intent.manifest)))
         name, manifest = k8gb_object(intent, composite, gslb[1])
-        structs[name] = _encode(("k8gb", scope), manifest)
-    names = tuple(wire.map_order(structs))
-    entries = [wire.resource_entry(n, structs[n], wire.READY_FALSE) for n in names]
-    pending = wire.desired(None, entries)
-    ready_at, end = [], len(pending) - sum(len(e) for e in entries)  # after the field's tag and length
-    for entry in entries:
+        entries[name] = wire.resource_entry(name, _encode(("k8gb", scope), manifest), wire.READY_FALSE)
+    names = tuple(wire.map_order(entries))
+    ordered = [entries[n] for n in names]
+    pending = wire.desired(None, ordered)
+    ready_at, end = [], len(pending) - sum(len(e) for e in ordered)  # after the field's tag and length
+    for entry in ordered:
         end += len(entry)
         ready_at.append(end - 1)
     composite_status = wire.encode_struct(status(plan, records))

@@ -251,6 +251,24 @@ class Hole:
         return f"Hole({self.name!r})"
 
 
+class Shaped(Hole):
+    """A ``Hole`` filled with a document of ``reference``'s shape, read leaf by leaf as a ``Shape`` reads.
+
+    Why: a managed resource is an envelope around its provider's ``forProvider``; with the
+    forProvider read in place, one compiled function writes the whole resource (its constant
+    leaves' entries reused), instead of encoding the inner document and splicing it. A value
+    of another shape is still encoded right (the generic encoder takes over), only slower.
+    """
+
+    __slots__ = ("reference",)
+
+    def __init__(self, name: str | int, reference: Mapping[str, Any]) -> None:
+        super().__init__(name)
+        if reference.__class__ is not dict:
+            raise TypeError("a Shaped hole is compiled from a dict")
+        self.reference = reference
+
+
 def _has_hole(node: Any) -> bool:
     if isinstance(node, Hole):
         return True
@@ -277,6 +295,7 @@ class _Compiler:
     """
 
     def __init__(self) -> None:
+        self.prelude: list[str] = []
         self.lines: list[str] = []
         self.scope: dict[str, Any] = {"_T": _VARINTS, "_encode": encode_value, "_str": str, "_Encoded": Encoded}
         self.count = 0
@@ -382,6 +401,27 @@ class _Compiler:
             terms.append(item_size)
         return parts, self.sized(terms, fixed)
 
+    def resource_entry(self, entry: tuple[str | int, int], parts: _Parts, size: str) -> _Parts:
+        """``parts`` (a Struct of ``size``) framed as ``resource_entry(values[key], struct, ready)``."""
+        key, ready = entry
+        raw, n = self.name("k"), self.name("n")
+        self.lines.append(f"{raw} = values[{self.constant(key)}].encode()")
+        ready_bytes = _READY_BYTES[ready]
+        resource = [b"\x0a", *self.framed_body(size), *parts, ready_bytes]
+        resource_size = self.name("n")
+        self.lines.append(f"{resource_size} = {1 + len(ready_bytes)} + {size} + ({size} > 127) + 1")
+        key_size = self.name("n")
+        self.lines.append(f"{key_size} = len({raw})")
+        body = [b"\x0a", *self.framed_body(key_size), raw, b"\x12", *self.framed_body(resource_size), *resource]
+        self.lines.append(f"{n} = 2 + {key_size} + ({key_size} > 127) + 2 + {resource_size} + ({resource_size} > 127)")
+        return [b"\x12", *self.framed_body(n), *body]
+
+    def framed_body(self, size: str) -> _Parts:
+        """The varint of local ``size``, as a part."""
+        prefix = self.name("v")
+        self.lines.append(f"{prefix} = _T[{size}]")
+        return [prefix]
+
     def sized(self, terms: list[str], fixed: int) -> str:
         """A local holding a message body's size: its hole entries' sizes (``terms``) and its constant entries'."""
         out = self.name("n")
@@ -404,9 +444,52 @@ class _Compiler:
             merged.append(self.constant(pending))
         return f"b''.join(({', '.join(merged)},))" if merged else "b''"
 
-    def compile(self, doc: Mapping[str, Any], prelude: Sequence[str] = ()) -> Callable[[Any], bytes]:
-        parts, _ = self.struct(doc)
-        lines = [*prelude, *self.lines]
+    def read(self, node: Any, access: str) -> Any:
+        """``node`` with every leaf a ``_Read`` of its place under ``access``; checks that containers match.
+
+        The checks (same container type and length at every level) go in ``prelude``, ahead
+        of the encoding: a document of another shape raises ``_Mismatch`` (or ``KeyError``).
+        """
+        if not node or node.__class__ not in (dict, list, tuple):
+            return _Read(access)
+        local = self.name("d")
+        self.prelude.append(f"{local} = {access}")
+        self.prelude.append(self.check(local, node.__class__, len(node)))
+        if node.__class__ is dict:
+            return {key: self.read(child, f"{local}[{self.constant(key)}]") for key, child in node.items()}
+        return [self.read(item, f"{local}[{index}]") for index, item in enumerate(node)]
+
+    def check(self, local: str, cls: type, size: int) -> str:
+        self.scope.setdefault("_Mismatch", _ShapeMismatchError)
+        self.scope.setdefault("_MEMO", frozenset({str, int, bool}))
+        return f"if {local}.__class__ is not {self.constant(cls)} or len({local}) != {size}: raise _Mismatch"
+
+    def expand(self, node: Any) -> Any:
+        """``node`` with every ``Shaped`` hole replaced by the reads of its reference."""
+        if isinstance(node, Shaped):
+            access = f"values[{self.constant(node.name)}]"
+            if not node.reference:  # an empty document: only another empty one has its shape
+                self.prelude.append(self.check(access, dict, 0))
+                return {}
+            return self.read(node.reference, access)
+        if isinstance(node, Hole):
+            return node
+        if isinstance(node, Mapping):
+            return {key: self.expand(child) for key, child in node.items()}
+        if isinstance(node, list | tuple):
+            return [self.expand(item) for item in node]
+        return node
+
+    def compile(self, doc: Mapping[str, Any], entry: tuple[str | int, int] | None = None) -> Callable[[Any], bytes]:
+        """The render function.
+
+        With ``entry`` (a hole's name and a readiness) it returns the ``State.resources`` map
+        entry keyed by that hole's value (``resource_entry``'s bytes), not the bare Struct.
+        """
+        parts, size = self.struct(self.expand(doc))
+        if entry is not None:
+            parts = self.resource_entry(entry, parts, size)
+        lines = [*self.prelude, *self.lines]
         joined = self.join(parts)
         bound = "".join(f", {name}={name}" for name in self.scope)
         source = f"def render(values{bound}):\n" + "".join(f"    {line}\n" for line in lines) + f"    return {joined}\n"
@@ -440,12 +523,20 @@ class Template:
     ``encode_struct`` would write it.
     """
 
-    __slots__ = ("_doc", "_render", "holes")
+    __slots__ = ("_doc", "_entry", "_render", "holes")
 
-    def __init__(self, doc: Mapping[str, Any]) -> None:
+    def __init__(self, doc: Mapping[str, Any], *, entry: tuple[str | int, int] | None = None) -> None:
+        """Compile ``doc``.
+
+        ``entry=(hole, ready)``: render the ``State.resources`` map entry keyed by that hole's
+        value (a string), with that readiness (``resource_entry``'s bytes), not the bare Struct.
+        """
         self.holes: tuple[str | int, ...] = tuple(_hole_names(doc, []))
+        if entry is not None and entry[0] not in self.holes:
+            raise KeyError(f"the entry's key {entry[0]!r} is not a hole of the template")
         self._doc = doc
-        self._render = _Compiler().compile(doc)
+        self._entry = entry
+        self._render = _Compiler().compile(doc, entry)
 
     def __call__(self, **values: Any) -> bytes:
         """The Struct bytes with every hole filled; a missing or unknown hole raises KeyError."""
@@ -456,15 +547,19 @@ class Template:
         return self.fill(values)
 
     def fill(self, values: Sequence[Any] | Mapping[Any, Any]) -> bytes:
-        """The Struct bytes with each hole read as ``values[hole name]``, unchecked (a hot path).
+        """The bytes with each hole read as ``values[hole name]``, unchecked (a hot path).
 
         Holes named by position (``Hole(0)``, ``Hole(1)``...) take a tuple, which costs less
         to build than keyword arguments.
         """
         try:
             return self._render(values)
-        except IndexError:  # a length of 16 KiB or more somewhere: the generic encoder
-            return encode_struct(_filled(self._doc, values))
+        except (KeyError, IndexError, _ShapeMismatchError):  # another shape, or a length of 16 KiB or more
+            struct = encode_struct(_filled(self._doc, values))
+            if self._entry is None:
+                return struct
+            key, ready = self._entry
+            return resource_entry(values[key], struct, ready)  # type: ignore[index]
 
 
 def _filled(node: Any, values: Sequence[Any] | Mapping[Any, Any]) -> Any:
@@ -503,28 +598,15 @@ class Shape:
     __slots__ = ("_render",)
 
     def __init__(self, reference: Mapping[str, Any]) -> None:
-        compiler = _Compiler()
-        compiler.scope["_Mismatch"] = _ShapeMismatchError
-        compiler.scope["_MEMO"] = frozenset({str, int, bool})
-        check = "if {0}.__class__ is not {1} or len({0}) != {2}: raise _Mismatch"
-        prelude: list[str] = []
-
-        def read(node: Any, access: str) -> Any:
-            """``node`` with every leaf a ``_Read`` of its place; checks that containers match."""
-            if not node or node.__class__ not in (dict, list, tuple):
-                return _Read(access)
-            local = compiler.name("d")
-            prelude.append(f"{local} = {access}")
-            prelude.append(check.format(local, compiler.constant(node.__class__), len(node)))
-            if node.__class__ is dict:
-                return {key: read(child, f"{local}[{compiler.constant(key)}]") for key, child in node.items()}
-            return [read(item, f"{local}[{index}]") for index, item in enumerate(node)]
-
         if reference.__class__ is not dict:
             raise TypeError("a Shape is compiled from a dict")
-        if not reference:  # an empty document: only another empty one has its shape
-            prelude.append(check.format("values", compiler.constant(dict), 0))
-        self._render = compiler.compile(read(reference, "values") if reference else {}, prelude)
+        compiler = _Compiler()
+        if reference:
+            doc = compiler.read(reference, "values")
+        else:  # an empty document: only another empty one has its shape
+            compiler.prelude.append(compiler.check("values", dict, 0))
+            doc = {}
+        self._render = compiler.compile(doc)
 
     def __call__(self, doc: Mapping[str, Any]) -> bytes:
         """``encode_struct(doc)``, fast when ``doc`` has the reference's shape."""
@@ -692,6 +774,7 @@ __all__ = [
     "Encoded",
     "Hole",
     "Shape",
+    "Shaped",
     "Template",
     "desired",
     "encode_list",

@@ -2,21 +2,23 @@
 
 ``compose`` never builds a manifest as dicts: it fills an envelope encoded once per kind
 and provider config, and encodes ``forProvider`` through a shape compiled per provider,
-type and value count. Here every provider, scope and record type is encoded both ways —
-the fast path, and the plain document (``envelope`` with the marks as a ``Marks``) through
-protobuf's own ``Struct`` — and the two must parse to the same message, byte for byte
-after deterministic serialisation; so must forms reused across record sets of one shape.
+type and value count, read in place: one compiled call writes the MR's whole
+``desired.resources`` entry. Here every provider, scope and record type is encoded both
+ways — the fast path, and the plain document (``envelope`` with the marks as a ``Marks``)
+through the generic encoder and protobuf's own ``Struct`` — and they must agree byte for
+byte; so must forms reused across record sets of one shape.
 """
 
 from __future__ import annotations
 
 import pytest
+from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 from google.protobuf import struct_pb2
 
 from catalyst_dns.providers import PROVIDERS, Scope
 from catalyst_dns.providers.base import Marks, envelope
 from catalyst_dns.records import RecordType
-from function import compose
+from function import compose, wire
 from function.conflicts import MARK_ANNOTATIONS, MARK_LABELS, mark_values
 from tests.core.test_providers import ZONES, rs
 
@@ -59,8 +61,12 @@ def test_compiled_form_is_the_documented_manifest(provider: str, scope: Scope, r
                 marks=Marks(labels=dict(zip(MARK_LABELS, marks, strict=False)),
                             annotations=dict(zip(MARK_ANNOTATIONS, marks[len(MARK_LABELS):], strict=True))),
                 annotations=composed.annotations)
-            fast = struct_pb2.Struct()
-            fast.ParseFromString(compose._manifest(composed, shape_key, marks))
+            entry = compose.resource_entry(composed, shape_key, marks)
+            assert entry == wire.resource_entry(composed.name, wire.encode_struct(documented), wire.READY_FALSE)
+            state = fnv1.State()
+            state.ParseFromString(entry)
+            assert state.resources[composed.name].ready == fnv1.READY_FALSE
+            fast = state.resources[composed.name].resource
             assert fast.SerializeToString(deterministic=True) == protobuf_bytes(documented)
 
 
@@ -68,9 +74,9 @@ def test_the_marks_land_where_the_conflict_check_reads_them() -> None:
     record_set = rs("azuredns", RecordType.TXT, "x", "hello")
     (composed,) = PROVIDERS["azuredns"].compose(record_set, Scope.NAMESPACED)
     marks = mark_values(record_set, "dnsrecord/ns/a", "set-id", "name-id")
-    fast = struct_pb2.Struct()
-    fast.ParseFromString(compose._manifest(composed, ("azuredns", Scope.NAMESPACED, "TXT", 1), marks))
-    metadata = fast["metadata"]
+    state = fnv1.State()
+    state.ParseFromString(compose.resource_entry(composed, ("azuredns", Scope.NAMESPACED, "TXT", 1), marks))
+    metadata = state.resources[composed.name].resource["metadata"]
     assert dict(metadata["labels"]) == {"dns.openova.io/record-set": "set-id", "dns.openova.io/name": "name-id",
                                         "dns.openova.io/type": "txt"}
     assert dict(metadata["annotations"]) == {"dns.openova.io/fqdn": "x.az.omantel.example",

@@ -488,3 +488,30 @@ def test_compiled_encoders_take_lengths_beyond_their_varint_table(size: int) -> 
         {"metadata": {"name": "short", "labels": {"a": "b"}}, "spec": {"items": [long, 1], "ttl": 60}})
     shape = wire.Shape({"metadata": {"name": "n", "labels": {"a": "b"}}, "spec": {"items": ["i", 1], "ttl": 60}})
     assert shape(doc) == wire.encode_struct(doc)
+
+
+# --- Shaped holes and resource-entry forms -----------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(DOCS, DOCS, DOCS, st.sampled_from([wire.READY_FALSE, wire.READY_TRUE, wire.READY_UNSPECIFIED]), TEXT)
+def test_shaped_hole_and_entry_form_write_the_filled_document(outer: dict[str, Any], inner_reference: dict[str, Any],
+                                                              inner: dict[str, Any], ready: int, name: str) -> None:
+    # A Shaped hole compiled from one document and filled with another of any shape (its own
+    # or not): the bytes are the filled document's, bare or framed as a resource entry.
+    doc = {**outer, "name": wire.Hole("name"), "spec": {"forProvider": wire.Shaped("fp", inner_reference)}}
+    for value in (inner_reference, inner):
+        filled = {**outer, "name": name, "spec": {"forProvider": value}}
+        assert wire.Template(doc)(name=name, fp=value) == wire.encode_struct(filled)
+        form = wire.Template(doc, entry=("name", ready))
+        assert form(name=name, fp=value) == wire.resource_entry(name, wire.encode_struct(filled), ready)
+
+
+def test_entry_form_past_the_varint_table_and_its_key() -> None:
+    form = wire.Template({"metadata": {"name": wire.Hole(0)}, "spec": wire.Shaped(1, {"v": "x"})},
+                         entry=(0, wire.READY_FALSE))
+    for name, value in (("n" * 20_000, "v"), ("n", "v" * 20_000), ("n", 1)):
+        expected = wire.encode_struct({"metadata": {"name": name}, "spec": {"v": value}})
+        assert form.fill((name, {"v": value})) == wire.resource_entry(name, expected, wire.READY_FALSE)
+    with pytest.raises(KeyError, match="not a hole"):
+        wire.Template({"a": wire.Hole("a")}, entry=("b", wire.READY_FALSE))
