@@ -311,8 +311,7 @@ class _Compiler:
 
     def framed(self, tag: bytes, parts: _Parts, size: str) -> tuple[_Parts, str]:
         """``tag``, the varint of local ``size``, then ``parts``: the parts and the local holding the whole's size."""
-        prefix, total = self.name("v"), self.name("n")
-        self.lines.append(f"{prefix} = _T[{size}]")
+        prefix, total = self.varint_of(size), self.name("n")
         self.lines.append(f"{total} = {len(tag) + 1} + {size} + ({size} > 127)")  # a varint below 16 KiB: 1 or 2 bytes
         return [tag, prefix, *parts], total
 
@@ -335,8 +334,8 @@ class _Compiler:
             return self.framed(_STRUCT, *self.struct(node))
         return self.framed(_LIST, *self.list_value(node))
 
-    def remember(self, node: _Read, start: int, parts: _Parts, size: str) -> tuple[_Parts, str]:
-        """Wrap the code since ``start`` (which encodes ``node``'s entry) in a one-slot memo.
+    def remember(self, leaf: str, start: int, parts: _Parts) -> tuple[_Parts, str]:
+        """Wrap the code since ``start`` (which encodes local ``leaf``'s entry as ``parts``) in a one-slot memo.
 
         A ``Shape`` leaf that holds the same str, int or bool as last time (a provider's
         constant fields: apiVersion, kind, zone, TTL...) reuses its encoded entry, joined
@@ -346,10 +345,9 @@ class _Compiler:
         """
         block = self.lines[start:]
         del self.lines[start:]
-        slot, seen, leaf = self.constant([None]), self.name("t"), self.name("l")
+        slot, seen = self.constant([None]), self.name("t")
         entry, entry_size = self.name("e"), self.name("n")
         self.lines.append(f"{seen} = {slot}[0]")
-        self.lines.append(f"{leaf} = {node.name}")
         self.lines.append(f"if {seen} is not None and {leaf}.__class__ is {seen}[0] and {leaf} == {seen}[1]:")
         self.lines.append(f"    {entry} = {seen}[2]")
         self.lines.append("else:")
@@ -359,6 +357,12 @@ class _Compiler:
         self.lines.append(f"        {slot}[0] = ({leaf}.__class__, {leaf}, {entry})")
         self.lines.append(f"{entry_size} = len({entry})")
         return [entry], entry_size
+
+    def varint_of(self, size: str) -> str:
+        """A local holding the varint of local ``size``."""
+        prefix = self.name("v")
+        self.lines.append(f"{prefix} = _T[{size}]")
+        return prefix
 
     def struct(self, doc: Mapping[str, Any]) -> tuple[_Parts, str]:
         """Emit code for a Struct body: its parts and the local holding its size."""
@@ -372,14 +376,20 @@ class _Compiler:
                 parts.append(constant)
                 fixed += len(constant)
                 continue
+            read = isinstance(node, _Read)
+            if read:  # a Shape's leaf: read once, into a local the memo and the encoding share
+                leaf = self.name("l")
+                self.lines.append(f"{leaf} = {node.name}")
+                node = _Read(leaf)
             start = len(self.lines)
             value_parts, value_size = self.value(node)
-            value_prefix, body = self.name("v"), self.name("n")
-            self.lines.append(f"{value_prefix} = _T[{value_size}]")
+            value_prefix, body = self.varint_of(value_size), self.name("n")
             self.lines.append(f"{body} = {len(prefix) + 1} + {value_size} + ({value_size} > 127)")
-            entry_parts, entry_size = self.framed(_ENTRY, [prefix, value_prefix, *value_parts], body)
-            if isinstance(node, _Read):
-                entry_parts, entry_size = self.remember(node, start, entry_parts, entry_size)
+            if read:
+                entry_parts, entry_size = self.remember(node.name, start, [_ENTRY, self.varint_of(body), prefix,
+                                                                           value_prefix, *value_parts])
+            else:
+                entry_parts, entry_size = self.framed(_ENTRY, [prefix, value_prefix, *value_parts], body)
             parts.extend(entry_parts)
             terms.append(entry_size)
         return parts, self.sized(terms, fixed)
@@ -407,20 +417,14 @@ class _Compiler:
         raw, n = self.name("k"), self.name("n")
         self.lines.append(f"{raw} = values[{self.constant(key)}].encode()")
         ready_bytes = _READY_BYTES[ready]
-        resource = [b"\x0a", *self.framed_body(size), *parts, ready_bytes]
+        resource = [b"\x0a", self.varint_of(size), *parts, ready_bytes]
         resource_size = self.name("n")
         self.lines.append(f"{resource_size} = {1 + len(ready_bytes)} + {size} + ({size} > 127) + 1")
         key_size = self.name("n")
         self.lines.append(f"{key_size} = len({raw})")
-        body = [b"\x0a", *self.framed_body(key_size), raw, b"\x12", *self.framed_body(resource_size), *resource]
+        body = [b"\x0a", self.varint_of(key_size), raw, b"\x12", self.varint_of(resource_size), *resource]
         self.lines.append(f"{n} = 2 + {key_size} + ({key_size} > 127) + 2 + {resource_size} + ({resource_size} > 127)")
-        return [b"\x12", *self.framed_body(n), *body]
-
-    def framed_body(self, size: str) -> _Parts:
-        """The varint of local ``size``, as a part."""
-        prefix = self.name("v")
-        self.lines.append(f"{prefix} = _T[{size}]")
-        return [prefix]
+        return [b"\x12", self.varint_of(n), *body]
 
     def sized(self, terms: list[str], fixed: int) -> str:
         """A local holding a message body's size: its hole entries' sizes (``terms``) and its constant entries'."""
