@@ -42,6 +42,8 @@ class Channel(Enum):
     REQUIRED = "required_resources"  # requirements.resources -> required_resources
     EXTRA = "extra_resources"  # requirements.extra_resources -> extra_resources (deprecated)
 
+    __hash__ = object.__hash__  # a singleton's identity (Enum's own hashes its name, in Python; a probe key)
+
     def selectors(self, rsp: fnv1.RunFunctionResponse) -> MutableMapping[str, fnv1.ResourceSelector]:
         """The response map requirements are written into."""
         selectors = rsp.requirements.resources if self is Channel.REQUIRED else rsp.requirements.extra_resources

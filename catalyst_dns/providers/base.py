@@ -32,6 +32,10 @@ class Scope(Enum):
     NAMESPACED = "Namespaced"
     CLUSTER = "Cluster"
 
+    # Members are singletons compared by identity, so the identity hash agrees with equality;
+    # Enum's own hashes the member's name in Python, and scopes key every compiled form.
+    __hash__ = object.__hash__
+
 
 @dataclass(frozen=True, slots=True)
 class ApiVersions:
