@@ -115,8 +115,11 @@ class DnsRecordSpec:
 Spec = GslbSpec | DnsRouteSpec | DnsRecordSpec
 
 
+IDENTITY_METADATA = ("name", "namespace", "labels")  # the metadata keys a composite's identity is read from
+
+
 def read_composite(xr: Mapping[str, Any]) -> Composite:
-    """The composite's identity from its apiVersion, kind and metadata."""
+    """The composite's identity from its apiVersion, kind and metadata (``IDENTITY_METADATA``)."""
     api_version = xr.get("apiVersion")
     if not isinstance(api_version, str) or api_version.split("/", 1)[0] != GROUP:
         raise DnsInputError("apiVersion", api_version, f"is not in the {GROUP} API group")

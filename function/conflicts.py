@@ -102,8 +102,13 @@ class Kind:
 
     @property
     def requirement(self) -> str:
-        """The requirement name that asks for this kind's CRD."""
-        return f"{CRD_PREFIX}{kubenames.digest(self.api_version, self.kind, length=10)}"
+        """The requirement name that asks for this kind's CRD (asked on every call: memoised)."""
+        return _crd_requirement(self.api_version, self.kind)
+
+
+@functools.lru_cache(maxsize=256)
+def _crd_requirement(api_version: str, kind: str) -> str:
+    return f"{CRD_PREFIX}{kubenames.digest(api_version, kind, length=10)}"
 
 
 @dataclass(frozen=True, slots=True)

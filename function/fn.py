@@ -132,9 +132,17 @@ def _emit(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, compositi
 
 
 def _read_identity(req: fnv1.RunFunctionRequest) -> claims.Composite:
-    """The composite's identity, without converting its (possibly large) spec."""
+    """The composite's identity, converting only what it is read from (not the spec, nor managedFields)."""
     fields = req.observed.composite.resource.fields
-    head = {name: to_python(fields[name], name) for name in ("apiVersion", "kind", "metadata") if name in fields}
+    head = {name: to_python(fields[name], name) for name in ("apiVersion", "kind") if name in fields}
+    if "metadata" in fields:
+        metadata = fields["metadata"]
+        if metadata.WhichOneof("kind") == "struct_value":
+            known = metadata.struct_value.fields
+            head["metadata"] = {key: to_python(known[key], f"metadata.{key}")
+                                for key in claims.IDENTITY_METADATA if key in known}
+        else:  # not an object: converted whole, for read_composite's refusal
+            head["metadata"] = to_python(metadata, "metadata")
     return claims.read_composite(head)
 
 

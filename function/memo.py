@@ -16,6 +16,7 @@ from collections import OrderedDict
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 from google.protobuf import struct_pb2
 
+from function.claims import IDENTITY_METADATA
 from function.compose import Composition
 
 Outcome = Composition | str  # a composition, or the message of a refusal
@@ -23,7 +24,7 @@ Outcome = Composition | str  # a composition, or the message of a refusal
 # What of the composite a composition depends on: the rest (status, resourceVersion,
 # managedFields...) changes between calls without changing the output.
 _COMPOSITE_KEYS = ("apiVersion", "kind", "spec")
-_METADATA_KEYS = ("name", "namespace", "labels")
+_METADATA_KEYS = IDENTITY_METADATA
 
 
 def key(req: fnv1.RunFunctionRequest, settings: bytes) -> bytes:
