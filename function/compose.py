@@ -199,9 +199,9 @@ def build(plan: Plan, composite: Composite) -> Composition:
             written.append(f"{composed.kind}/{name}")
         if index < users:
             records.append(status_record(record_set, written))
-    gslb: tuple[dict[str, Any], wire.Encoded] | None = None  # the last Gslb, encoded: regions share it
+    gslb: tuple[dict[str, Any], wire.Encoded] | None = None  # the last Gslb, encoded
     for intent in plan.k8gb:
-        if gslb is None or gslb[0] != intent.manifest:
+        if gslb is None or gslb[0] is not intent.manifest:  # planning shares one Gslb between regions
             gslb = (intent.manifest, wire.Encoded.struct(wire.encode_struct(intent.manifest)))
         name, manifest = k8gb_object(intent, composite, gslb[1])
         entries[name] = wire.resource_entry(name, _encode(("k8gb", scope), manifest), wire.READY_FALSE)

@@ -115,8 +115,12 @@ class _Planner:
             self.add(zone, host, RecordType.CNAME, ttl, [Host(target)], path)
             self.plan.gslb_names.append(target)
         if fn_input.k8gb_enabled:
+            manifest: dict[str, Any] | None = None  # one Gslb, the same in every region
             for region in regions:
-                self.plan.k8gb.append(self.k8gb_intent(spec, region.geotag, region.kubernetes_provider_config))
+                provider_config = self.k8gb_provider_config(region)
+                if manifest is None:
+                    manifest = self.k8gb_manifest(spec)
+                self.plan.k8gb.append(K8gbIntent(region.geotag, provider_config, manifest))
 
     def region(self, geotag: str, field: str) -> Region:
         region = self.settings.region(geotag)
@@ -137,10 +141,16 @@ class _Planner:
         readable = readable[: names.MAX_LABEL_OCTETS - GSLB_HASH_CHARS - 1].rstrip("-")
         return f"{readable}-{tail}.{self.settings.gslb_zone}"
 
-    def k8gb_intent(self, spec: GslbSpec, geotag: str, provider_config: str | None) -> K8gbIntent:
-        if not provider_config:
-            raise DnsInputError(f"settings.regions[{geotag}].kubernetesProviderConfig", None,
+    @staticmethod
+    def k8gb_provider_config(region: Region) -> str:
+        """The ProviderConfig that places k8gb resources in ``region``'s cluster."""
+        if not region.kubernetes_provider_config:
+            raise DnsInputError(f"settings.regions[{region.geotag}].kubernetesProviderConfig", None,
                                 "is required to place k8gb Gslb resources in that region")
+        return region.kubernetes_provider_config
+
+    def k8gb_manifest(self, spec: GslbSpec) -> dict[str, Any]:
+        """The k8gb ``Gslb`` every region gets, its backend checked against the tenant's namespaces."""
         namespace = self.composite.namespace
         if namespace is None:
             raise DnsInputError("spec.backendRef.namespace", None,
@@ -160,12 +170,11 @@ class _Planner:
             strategy["weight"] = dict(spec.strategy.weights)
         resource_ref: dict[str, Any] = {"apiVersion": spec.backend.api_version, "kind": spec.backend.kind,
                                         "name": spec.backend.name, "namespace": namespace}
-        manifest = k8gb.gslb_manifest(
+        return k8gb.gslb_manifest(
             name=kubenames.resource_name("gslb", self.composite.name, self.composite.owner, max_len=63),
             namespace=namespace, strategy=strategy, resource_ref=resource_ref,
             labels={"app.kubernetes.io/managed-by": "catalyst-dns"},
         )
-        return K8gbIntent(geotag, provider_config, manifest)
 
     def dns_route(self, spec: DnsRouteSpec) -> None:
         ttl = spec.ttl or self.settings.default_ttl
