@@ -13,9 +13,11 @@ Three layers, from general to fast:
 * ``encode_struct`` / ``encode_value`` / ``encode_list``: any JSON-like document (dict,
   list/tuple, str, int, float, bool, None) to the wire bytes of a Struct / Value /
   ListValue. ``Encoded`` marks a value already encoded, spliced as it is.
-* ``Template``: a document with holes (``Hole``), compiled once; each call encodes only the
-  holes and re-frames the few messages that contain them (a length prefix depends on
-  what is inside), so a record costs a handful of joins.
+* ``Template``: a document with holes (``Hole``), compiled once into straight-line code;
+  each call encodes only the holes, sums the lengths of the messages that contain them (a
+  length prefix depends on what is inside) and joins the parts once. A ``Shaped`` hole takes
+  a nested document of a known shape, read leaf by leaf (as ``Shape`` reads a whole one);
+  ``entry=`` makes the template write a whole ``desired.resources`` entry.
 * Framing for ``RunFunctionResponse``: a ``Struct`` as ``desired.resources[name]`` with
   its ``ready`` state, the composite's desired state, and ``requirements.resources``
   selectors (the ownership probes), so a whole response can be assembled from bytes.
