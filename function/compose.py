@@ -127,7 +127,7 @@ _MAX_FORMS = 1024  # providers x scopes x types x value counts x configs: a few 
 
 
 def _encode(key: ShapeKey, doc: dict[str, Any]) -> bytes:
-    """``doc``'s Struct bytes, through the ``Shape`` compiled for documents like it (the k8gb Objects).
+    """``doc``'s Struct bytes, through the ``Shape`` compiled for documents like it (k8gb Objects, Gslbs).
 
     Documents of one key share their keys and list lengths, so one compiled ``Shape`` serves
     them all (a document of another shape falls back to the generic encoder: the same bytes).
@@ -202,7 +202,7 @@ def build(plan: Plan, composite: Composite) -> Composition:
     gslb: tuple[dict[str, Any], wire.Encoded] | None = None  # the last Gslb, encoded
     for intent in plan.k8gb:
         if gslb is None or gslb[0] is not intent.manifest:  # planning shares one Gslb between regions
-            gslb = (intent.manifest, wire.Encoded.struct(wire.encode_struct(intent.manifest)))
+            gslb = (intent.manifest, wire.Encoded.struct(_encode(("k8gb-gslb",), intent.manifest)))
         name, manifest = k8gb_object(intent, composite, gslb[1])
         entries[name] = wire.resource_entry(name, _encode(("k8gb", scope), manifest), wire.READY_FALSE)
     names = tuple(wire.map_order(entries))
