@@ -76,8 +76,8 @@ CHANGES = [
     "  half is translating and encoding the MRs (each MR's compiled entry about 7 us, its provider's forProvider",
     "  and name about 6 us), a fifth planning, the rest hashes, status and probes. A hand-written join of one",
     "  MR envelope's parts, with every length assumed to fit one byte, measured about 1 us against about 3 us",
-    "  for the compiled form: the encoding has no factor of 3 left to give, and 4x the floor (45 ms in the",
-    "  run below) would need the whole first composition at about half its cost. Not met; see the profile.",
+    "  for the compiled form: the encoding has no factor of 3 left to give, and 4x the floor would need the",
+    "  whole first composition at about half its cost. Not met; see the profile.",
 ]
 STREAMS = (1, 16)
 # Distinct XRs (another name and other DNS names each) for the "cold" rows: a cache keyed by the claim cannot help.
