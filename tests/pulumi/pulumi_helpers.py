@@ -10,6 +10,8 @@ that every input is a real argument of the SDK resource.
 from __future__ import annotations
 
 import importlib
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +24,19 @@ RECORD_TYPES = {
     "azuredns": "azure-native:dns:RecordSet",
     "hetzner": "hcloud:index/zoneRrset:ZoneRrset",
 }
+def cli_config(config: Mapping[str, Any]) -> dict[str, str]:
+    """Stack config as the Pulumi CLI hands it to a program: every value a string, lists and objects as JSON."""
+    out: dict[str, str] = {}
+    for key, value in config.items():
+        if isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        elif isinstance(value, list | dict):
+            out[key] = json.dumps(value)
+        else:
+            out[key] = str(value)
+    return out
+
+
 ZONE_TYPES = {
     "cloudflare": "cloudflare:index/zone:Zone",
     "route53": "aws:route53/zone:Zone",

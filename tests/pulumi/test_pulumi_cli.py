@@ -42,6 +42,7 @@ import yaml
 from conftest import PulumiEnv
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, resource_pb2, resource_pb2_grpc
+from pulumi_helpers import cli_config
 
 from components.config import REQUIRED_KEYS, SECRET_KEYS
 
@@ -186,16 +187,8 @@ STACKS = {f"{p}-{role}": provider_stack(p, role) for p in PROVIDERS for role in 
 
 
 def as_program_config(stack_config: dict[str, Any], secrets: dict[str, str]) -> dict[str, str]:
-    """A stack's config as the CLI hands it to the program: strings, lists and objects as JSON."""
-    out: dict[str, str] = {}
-    for key, value in {**stack_config, **secrets}.items():
-        if isinstance(value, bool):
-            out[key] = "true" if value else "false"
-        elif isinstance(value, list | dict):
-            out[key] = json.dumps(value)
-        else:
-            out[key] = str(value)
-    return out
+    """A stack's config and secrets as the CLI hands them to the program."""
+    return cli_config({**stack_config, **secrets})
 
 
 # --- Pulumi.example.yaml, exactly as docs/pulumi.md runs it -------------------------------------

@@ -23,6 +23,7 @@ from pulumi_helpers import (
     RECORD_TYPES,
     ZONE_TYPES,
     assert_sdk_inputs,
+    cli_config,
     duplicate_urns,
     record_sets,
 )
@@ -46,16 +47,7 @@ PACKAGE_OF = {"cloudflare": "pulumi_cloudflare", "route53": "pulumi_aws", "cloud
 
 def stack_file(path: Path) -> dict[str, Any]:
     """A stack file's config as the Pulumi CLI hands it to a program: strings, objects as JSON."""
-    doc = yaml.safe_load(path.read_text())
-    out: dict[str, Any] = {}
-    for key, value in doc["config"].items():
-        if isinstance(value, bool):
-            out[key] = "true" if value else "false"
-        elif isinstance(value, list | dict):
-            out[key] = json.dumps(value)
-        else:
-            out[key] = str(value)
-    return out
+    return cli_config(yaml.safe_load(path.read_text())["config"])
 
 
 def example_config() -> dict[str, Any]:
