@@ -44,6 +44,7 @@ class Composition:
     at ``ready_at``: readiness is a byte flip, never a re-encoding.
     """
 
+    owner: str  # the composite's owner (``Composite.owner``): its identity is part of the memo key
     names: tuple[str, ...]  # the composed resources, in the order of the entries
     pending: bytes
     ready_at: tuple[int, ...]  # where each entry's ready value sits in ``pending``
@@ -213,7 +214,7 @@ def build(plan: Plan, composite: Composite) -> Composition:
         end += len(entry)
         ready_at.append(end - 1)
     composite_status = wire.encode_struct(status(plan, records))
-    return Composition(names, pending, tuple(ready_at), composite_status, Probes(at_names.values(), scope))
+    return Composition(owner, names, pending, tuple(ready_at), composite_status, Probes(at_names.values(), scope))
 
 
 def is_ready(observed: fnv1.Resource) -> bool:

@@ -92,7 +92,7 @@ def _run(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, memo: Memo
     kinds = composition.probes.other_kinds()
     conflicts.ask_crds(channel.selectors(rsp), kinds)
     probes = composition.probes.requirements(channel, conflicts.served_kinds(answers, kinds))
-    losses = conflicts.decide(answers, composition.probes, _read_identity(req).owner)  # Fatal if not ours
+    losses = conflicts.decide(answers, composition.probes, composition.owner)  # Fatal if not ours
 
     # Emit, with readiness from what Crossplane observed, merged with what earlier steps composed.
     return [*_emit(req, rsp, composition, losses), probes]
@@ -131,23 +131,22 @@ def _emit(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, compositi
     return [status, composition.mixed(ready)]
 
 
-def _read_identity(req: fnv1.RunFunctionRequest) -> claims.Composite:
-    """The composite's identity, converting only what it is read from (not the spec, nor managedFields)."""
+def _parse_claim(req: fnv1.RunFunctionRequest) -> tuple[claims.Composite, claims.Spec]:
+    """The composite's identity and spec, converting only what they are read from.
+
+    Not its status (on a large claim, the records we reported last time), nor managedFields:
+    the memo key leaves them out too, so they never decide anything.
+    """
     fields = req.observed.composite.resource.fields
-    head = {name: to_python(fields[name], name) for name in ("apiVersion", "kind") if name in fields}
+    xr = {name: to_python(fields[name], name) for name in ("apiVersion", "kind", "spec") if name in fields}
     if "metadata" in fields:
         metadata = fields["metadata"]
         if metadata.WhichOneof("kind") == "struct_value":
             known = metadata.struct_value.fields
-            head["metadata"] = {key: to_python(known[key], f"metadata.{key}")
-                                for key in claims.IDENTITY_METADATA if key in known}
+            xr["metadata"] = {key: to_python(known[key], f"metadata.{key}")
+                              for key in claims.IDENTITY_METADATA if key in known}
         else:  # not an object: converted whole, for read_composite's refusal
-            head["metadata"] = to_python(metadata, "metadata")
-    return claims.read_composite(head)
-
-
-def _parse_claim(req: fnv1.RunFunctionRequest) -> tuple[claims.Composite, claims.Spec]:
-    xr = struct_to_python(req.observed.composite.resource)
+            xr["metadata"] = to_python(metadata, "metadata")
     composite = claims.read_composite(xr)
     return composite, claims.read_spec(composite.kind, xr)
 

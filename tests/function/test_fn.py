@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from function.fn import SETTINGS_REQUIREMENT, run
+from function.memo import key as memo_key
 from tests.function.engine import answer_crds
 from tests.function.requests import SETTINGS, desired, fatal, request, xr
 
@@ -369,3 +370,29 @@ def test_ns_delegation_over_another_tenant_is_refused() -> None:
 def test_wildcard_inside_own_suffix_is_fine() -> None:
     spec = {"hostnames": ["*.acme.omantel.example"], "targets": {"addresses": ["203.0.113.1"]}}
     assert fatal(run(request(xr("DNSRoute", spec)))) is None
+
+
+def _nested(depth: int) -> dict[str, Any]:
+    doc: dict[str, Any] = {"leaf": "x"}
+    for _ in range(depth):
+        doc = {"a": doc}
+    return doc
+
+
+def test_status_and_managed_fields_decide_nothing() -> None:
+    """Only the identity and spec are read: a status (ours from last time, or anything a later
+    step wrote, nested however deep) and managedFields change neither the answer nor the memo key."""
+    plain = run(request(xr("Gslb", GSLB), fn_input={"k8gb": {"enabled": True}}))
+    busy = xr("Gslb", GSLB)
+    busy["status"] = {"records": [{"name": "old.acme.omantel.example"}], "deep": _nested(60)}
+    busy["metadata"].update({"managedFields": [{"manager": "crossplane", "fieldsV1": _nested(40)}],
+                             "annotations": {"crossplane.io/composition-resource-name": "x"},
+                             "resourceVersion": "12345"})
+    rsp = run(request(busy, fn_input={"k8gb": {"enabled": True}}), memo=None)  # composed, not remembered
+    assert fatal(rsp) is None
+    assert desired(rsp) == desired(plain)
+    assert memo_key(request(busy, fn_input={"k8gb": {"enabled": True}}), b"") == memo_key(
+        request(xr("Gslb", GSLB), fn_input={"k8gb": {"enabled": True}}), b"")
+    # The owner the conflict check uses comes with the composition (its identity is in the memo key).
+    assert {d["metadata"]["annotations"]["dns.openova.io/owner"] for d in desired(rsp).values()
+            if "dns.openova.io/owner" in d["metadata"].get("annotations", {})} == {"gslb/acme-prod/example"}
