@@ -34,7 +34,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -319,30 +319,58 @@ def _alive(pid: int) -> bool:
 
 
 def stop_pid(pid: int, grace: float = 15.0) -> None:
-    """SIGTERM one process we started, SIGKILL it after ``grace`` seconds, reap it if it is ours."""
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
+    """SIGTERM one process we started and its group, SIGKILL them after ``grace`` seconds, reap it.
+
+    Every process is started in a session of its own, so its group is what it started: the
+    function run from its image is ``unshare``, which ignores SIGTERM, over the entrypoint.
+    """
+    _signal_group(pid, signal.SIGTERM)
     deadline = time.monotonic() + grace
     while _alive(pid) and time.monotonic() < deadline:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
         time.sleep(0.1)
     if _alive(pid):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+        _signal_group(pid, signal.SIGKILL)
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, 0)
 
 
-def rss_bytes(pid: int) -> int:
-    """Resident set size of one process (0 when gone)."""
+def _signal_group(pid: int, sig: signal.Signals) -> None:
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):  # not a group leader (any more): the process alone
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident set size of one process and its descendants (0 when gone)."""
+    total = 0
+    for member in (pid, *_descendants(pid)):
+        try:
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            pass
+    return total
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(stat.parent.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
 
 
 # --- certificates --------------------------------------------------------------------
@@ -428,9 +456,15 @@ class Stack:
     bin_dir: Path  # etcd, kube-apiserver, kube-controller-manager (and crds/ beside crossplane)
     crossplane_dir: Path | None = None  # the Crossplane core to run (bin_dir when None)
     python: str = sys.executable
+    # How the function runs: None for ``python -m function`` from the working tree; else a
+    # command line given (its certificate folder, its port), e.g. the runtime image's
+    # entrypoint (tests/package/image.py), and the uid:gid the certificates are given to.
+    function_command: Callable[[Path, int], Sequence[str]] | None = None
+    function_user: tuple[int, int] | None = None
     ports: Ports = field(default_factory=Ports.pick)
     token: str = field(default_factory=lambda: secrets.token_hex(16))
     pids: dict[str, int] = field(default_factory=dict)
+    binaries: dict[str, str] = field(default_factory=dict)  # each process's argv[0], for cluster-down
     timings: dict[str, float] = field(default_factory=dict)
     peers: list[Peer] = field(default_factory=list)
     _kube: Kube | None = None
@@ -529,19 +563,9 @@ class Stack:
         (self.state_dir / "state.json").write_text(json.dumps(state, indent=2) + "\n")
         if self.pids:
             # "<name> <pid> <binary>" in stop order, for scripts/cluster-down.sh.
-            lines = [f"{name} {self.pids[name]} {self._binary_of(name)}"
+            lines = [f"{name} {self.pids[name]} {self.binaries[name]}"
                      for name in sorted(self.pids, key=lambda n: STOP_ORDER.index(n.split(":")[0]))]
             (self.state_dir / "pids").write_text("\n".join(lines) + "\n")
-
-    def _binary_of(self, name: str) -> str:
-        base = name.split(":")[0]
-        if base == "function":
-            return self.python
-        if base == "peers":
-            return next(str(p.binary) for p in self.peers if f"peers:{p.name}" == name)
-        if base == "crossplane":
-            return str(self.xp_dir / "crossplane")
-        return str(self.bin_dir / base)
 
     def _spawn(self, name: str, argv: list[str], env: Mapping[str, str] | None = None,
                cwd: Path | None = None) -> None:
@@ -550,6 +574,7 @@ class Stack:
                                 env={**os.environ, **(env or {})}, cwd=cwd or ROOT, start_new_session=True)
         log.close()
         self.pids[name] = proc.pid
+        self.binaries[name] = argv[0]
         self._save()
 
     def _check_running(self, name: str) -> None:
@@ -656,11 +681,16 @@ class Stack:
         wait_for(f"{len(names)} CRDs to be established", established, 60)
 
     def _start_function(self) -> None:
-        self._spawn("function", [
-            self.python, "-m", "function", "--tls-certs-dir", str(self.pki / "function"),
-            "--address", f"127.0.0.1:{self.ports.function}",
-        ])
-        self._wait_port("function", self.ports.function, 60)
+        certs, port = self.pki / "function", self.ports.function
+        if self.function_command is None:
+            argv = [self.python, "-m", "function", "--tls-certs-dir", str(certs), "--address", f"127.0.0.1:{port}"]
+        else:
+            if self.function_user is not None:  # as a pod's mounted secret: readable by the pod's user only
+                for path in (certs, *certs.iterdir()):
+                    os.chown(path, *self.function_user)
+            argv = list(self.function_command(certs, port))
+        self._spawn("function", argv)
+        self._wait_port("function", port, 60)
 
     def start_peer(self, name: str, binary: Path, package: str) -> Peer:
         """Serve another composition function (a Go function-sdk binary) over the same mTLS."""

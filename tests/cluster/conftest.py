@@ -1,5 +1,10 @@
 """One real control plane per engine for the whole session (DESIGN.md §12).
 
+The function runs from its runtime image (build/package-<version>/image.tar, the artefact a
+Sovereign installs, rebuilt by scripts/build-package.sh only when an input changed), exported
+and run under unshare + chroot as its own user, its TLS certificates mounted at /tls/server as
+a pod's secret is (tests/package/image.py): what Crossplane dials is what ships.
+
 Cost is bounded on purpose: the v2 stack (Crossplane v2.2.1, apis/v2) serves every
 namespaced test and is stopped before the legacy part starts; the legacy part then runs on
 Crossplane v2.2.1 with apis/legacy and on Crossplane v1.20.1 (the 1.x protocol), one stack
@@ -8,6 +13,7 @@ each. Binaries come from scripts/build-control-plane.sh (built once, keyed by ve
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -17,8 +23,9 @@ from pathlib import Path
 import pytest
 
 from scripts.cluster import ROOT, Stack, main
-from tests.cluster.helpers import SECTION, figure, stack_figures
+from tests.cluster.helpers import SECTION, FunctionImage, figure, stack_figures
 from tests.hostile import figures
+from tests.package import image
 
 STATE = ROOT / "build" / "cluster-test"
 ENGINES = {"v2.2.1": "v2", "v1.20.1": "v1"}
@@ -35,13 +42,26 @@ def built(flavour: str) -> Path:
     return Path(out)
 
 
-def start(name: str, apis: str, crossplane: str) -> Stack:
+@pytest.fixture(scope="session")
+def function_image(tmp_path_factory: pytest.TempPathFactory) -> FunctionImage:
+    if os.geteuid() != 0:
+        pytest.fail("the cluster suite runs the function from its image: it needs root (unshare, chroot), "
+                    "as CI runs it")
+    start = time.monotonic()
+    package = image.build()
+    rootfs = image.export_rootfs(package.image_tar, tmp_path_factory.mktemp("function-image") / "rootfs")
+    figure(f"function image {package.image_digest[:19]}: built and exported in {time.monotonic() - start:.0f} s")
+    return FunctionImage(rootfs, image.read_config(package.image_tar))
+
+
+def start(name: str, apis: str, crossplane: str, function: FunctionImage) -> Stack:
     state_dir = STATE / name
     if (state_dir / "pids").exists():  # a previous session died without teardown: stop its processes
         main(["--state-dir", str(state_dir), "down"])
     bins = built("v2")
     stack = Stack(state_dir=state_dir, bin_dir=bins, python=sys.executable,
-                  crossplane_dir=built("v1") if crossplane == "v1" else None)
+                  crossplane_dir=built("v1") if crossplane == "v1" else None,
+                  function_command=function.command, function_user=image.user_ids(function.config))
     stack.up(apis=apis)
     t = stack.timings
     figure(f"{name}: stack up in {t['up']:.1f} s "
@@ -50,9 +70,9 @@ def start(name: str, apis: str, crossplane: str) -> Stack:
 
 
 @pytest.fixture(scope="module")
-def v2_stack() -> Iterator[Stack]:
+def v2_stack(function_image: FunctionImage) -> Iterator[Stack]:
     """Crossplane v2.2.1 with apis/v2 (namespaced XRs)."""
-    stack = start("v2", "v2", "v2")
+    stack = start("v2", "v2", "v2", function_image)
     try:
         yield stack
     finally:
@@ -61,11 +81,11 @@ def v2_stack() -> Iterator[Stack]:
 
 
 @pytest.fixture(scope="module", params=list(ENGINES), ids=[f"crossplane-{v}" for v in ENGINES])
-def legacy_stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
+def legacy_stack(request: pytest.FixtureRequest, function_image: FunctionImage) -> Iterator[Stack]:
     """apis/legacy (cluster XRs with claims) on Crossplane v2.2.1, then on Crossplane v1.20.1."""
     version: str = request.param
     name = f"legacy-{version}"
-    stack = start(name, "legacy", ENGINES[version])
+    stack = start(name, "legacy", ENGINES[version], function_image)
     try:
         yield stack
     finally:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from scripts.cluster import ROOT, Kube, Obj, Stack, condition, is_true, parse_function_seconds, wait_for
 from tests.hostile import figures
+from tests.package import image
 
 FIGURES_FILE = "cluster-figures.txt"
 SECTION = "cluster figures"
@@ -28,6 +30,19 @@ LABEL_CLAIM_NAMESPACE = "crossplane.io/claim-namespace"
 LABEL_RECORD_SET = "dns.openova.io/record-set"
 ANNOTATION_OWNER = "dns.openova.io/owner"
 ANNOTATION_FQDN = "dns.openova.io/fqdn"
+
+
+@dataclass(frozen=True)
+class FunctionImage:
+    """The runtime image, exported once per session, as the stacks run it."""
+
+    rootfs: Path
+    config: image.ImageConfig
+
+    def command(self, certs: Path, port: int) -> Sequence[str]:
+        """The entrypoint with its own command (``--tls-certs-dir=/tls/server``), on ``port``."""
+        return image.command(self.rootfs, self.config, extra_args=["--address", f"127.0.0.1:{port}"],
+                             mounts={"/tls/server": certs})
 
 
 def figure(line: str) -> None:

@@ -14,8 +14,10 @@ import json
 import statistics
 import subprocess
 import time
+from pathlib import Path
 from typing import Any
 
+import psutil  # type: ignore[import-untyped]
 import pytest
 from crossplane.function import resource
 
@@ -27,6 +29,7 @@ from tests.cluster.helpers import (
     LABEL_COMPOSITE,
     LABEL_RECORD_SET,
     V2_KINDS,
+    FunctionImage,
     all_mrs,
     composed,
     ensure_namespaces,
@@ -43,6 +46,7 @@ from tests.cluster.helpers import (
     wait_all,
     wait_settled,
 )
+from tests.package import image
 
 SYNC_TIMEOUT = 240.0  # generous: 2 shared cores, other builds running
 SUFFIXES = {  # the tenant acme's suffix in each provider's zone (examples/environmentconfig.yaml)
@@ -82,6 +86,17 @@ def examples(kube: Kube) -> list[Obj]:
     figure(f"v2: {len(docs)} example XRs applied in {applied:.1f} s; time to Synced median "
            f"{statistics.median(seconds.values()):.1f} s, max {max(seconds.values()):.1f} s")
     return docs
+
+
+def test_crossplane_calls_the_function_from_its_image(v2_stack: Stack, function_image: FunctionImage,
+                                                     examples: list[Obj]) -> None:
+    """What serves Crossplane is the shipped image's entrypoint, chrooted, as its own user."""
+    inside = [p for p in psutil.Process(v2_stack.pids["function"]).children(recursive=True)
+              if Path(f"/proc/{p.pid}/root").resolve() == function_image.rootfs.resolve()]
+    assert [p.cmdline()[:3] for p in inside] == [[*function_image.config.entrypoint][:3]], inside
+    assert (inside[0].uids().real, inside[0].gids().real) == image.user_ids(function_image.config)
+    calls = v2_stack.function_calls()
+    assert sum(n for (fn, code, _), n in calls.items() if fn == "function-catalyst-dns" and code == "OK") > 0, calls
 
 
 def test_every_example_is_synced_and_its_mrs_are_stored(kube: Kube, examples: list[Obj]) -> None:

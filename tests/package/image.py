@@ -259,6 +259,43 @@ def home_of(rootfs: Path, user: str) -> str:
     return "/"
 
 
+def command(rootfs: Path, config: ImageConfig, *, args: Sequence[str] | None = None,
+            extra_args: Sequence[str] = (), mounts: Mapping[str, Path] | None = None,
+            env: Mapping[str, str] | None = None, user: str | None = None) -> tuple[str, ...]:
+    """The host command line that runs the image's entrypoint as its user (see ``run``).
+
+    Spawn it in a session of its own (``start_new_session``) and stop it by signalling the
+    process group: ``unshare --fork`` ignores SIGTERM itself, the entrypoint (PID 1 of its
+    namespace) handles it.
+    """
+    uid_gid = user or config.user
+    if ":" not in uid_gid:
+        uid_gid = f"{uid_gid}:{uid_gid}"
+    environment = dict(e.split("=", 1) for e in config.env)
+    environment.setdefault("HOME", home_of(rootfs, uid_gid))
+    environment.update(env or {})
+    binds: list[str] = []
+    for target, source in sorted((mounts or {}).items()):
+        if not target.startswith("/"):
+            raise ValueError(f"mount target {target!r} is not absolute")
+        binds += [target, str(Path(source).resolve())]
+    return ("unshare", "--mount", "--pid", "--fork", "sh", "-c", _INIT, "init",
+            str(rootfs.resolve()), config.workdir, uid_gid, *binds, "--",
+            *(f"{k}={v}" for k, v in sorted(environment.items())), *entrypoint(config, args, extra_args))
+
+
+def entrypoint(config: ImageConfig, args: Sequence[str] | None = None, extra_args: Sequence[str] = ()
+               ) -> tuple[str, ...]:
+    """What runs inside: the entrypoint with the image's command (or ``args``) and ``extra_args``."""
+    return (*config.entrypoint, *(config.cmd if args is None else args), *extra_args)
+
+
+def user_ids(config: ImageConfig) -> tuple[int, int]:
+    """The image's numeric (uid, gid): what a mounted secret must be readable by."""
+    uid, _, gid = config.user.partition(":")
+    return int(uid), int(gid or uid)
+
+
 @contextlib.contextmanager
 def run(rootfs: Path, config: ImageConfig, *, log: Path, args: Sequence[str] | None = None,
         extra_args: Sequence[str] = (), mounts: Mapping[str, Path] | None = None,
@@ -269,26 +306,12 @@ def run(rootfs: Path, config: ImageConfig, *, log: Path, args: Sequence[str] | N
     absolute path in the image to a host folder (bind-mounted read-only), ``env`` adds to the
     image's environment, ``user`` overrides the image's ``uid:gid``.
     """
-    uid_gid = user or config.user
-    if ":" not in uid_gid:
-        uid_gid = f"{uid_gid}:{uid_gid}"
-    environment = dict(e.split("=", 1) for e in config.env)
-    environment.setdefault("HOME", home_of(rootfs, uid_gid))
-    environment.update(env or {})
-    command = (*config.entrypoint, *(config.cmd if args is None else args), *extra_args)
-    binds: list[str] = []
-    for target, source in sorted((mounts or {}).items()):
-        if not target.startswith("/"):
-            raise ValueError(f"mount target {target!r} is not absolute")
-        binds += [target, str(Path(source).resolve())]
-    argv = ("unshare", "--mount", "--pid", "--fork", "sh", "-c", _INIT, "init",
-            str(rootfs.resolve()), config.workdir, uid_gid, *binds, "--",
-            *(f"{k}={v}" for k, v in sorted(environment.items())), *command)
+    argv = command(rootfs, config, args=args, extra_args=extra_args, mounts=mounts, env=env, user=user)
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as sink:
         process = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    start_new_session=True)
-    running = RunningImage(process, log, command)
+    running = RunningImage(process, log, entrypoint(config, args, extra_args))
     try:
         yield running
     finally:
