@@ -291,16 +291,16 @@ def read_dns_route(spec: Mapping[str, Any]) -> DnsRouteSpec:
 
 
 # The claim types by name, in RecordType's order (the order the refusal lists them in).
-_CLAIM_TYPES_BY_NAME = {t.value: t for t in RecordType if t in CLAIM_TYPES}
+CLAIM_TYPES_BY_NAME = {t.value: t for t in RecordType if t in CLAIM_TYPES}  # spec.type's values, in model order
 
 
 def read_dns_record(spec: Mapping[str, Any]) -> DnsRecordSpec:
     """A DNSRecord spec."""
     _own_keys(spec, _RECORD_KEYS)
     raw_type = fields.string(spec, "type", "spec")
-    rtype = _CLAIM_TYPES_BY_NAME.get(raw_type)
+    rtype = CLAIM_TYPES_BY_NAME.get(raw_type)
     if rtype is None:
-        raise DnsInputError("spec.type", raw_type, f"must be one of {', '.join(_CLAIM_TYPES_BY_NAME)}")
+        raise DnsInputError("spec.type", raw_type, f"must be one of {', '.join(CLAIM_TYPES_BY_NAME)}")
     return DnsRecordSpec(
         name=names.normalise(fields.string(spec, "name", "spec"), "spec.name", underscore=True, wildcard=True),
         type=rtype,

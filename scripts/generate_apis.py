@@ -4,8 +4,12 @@
 The v2 (namespaced) and legacy (cluster XR + claim) definitions must carry the same
 spec and status schema, so both are written from the tables below. Run it after editing:
 
-    python3 scripts/generate_apis.py          # rewrite apis/
-    python3 scripts/generate_apis.py --check  # exit 1 if apis/ is stale (CI, tests)
+    .venv-function/bin/python scripts/generate_apis.py          # rewrite apis/
+    .venv-function/bin/python scripts/generate_apis.py --check  # exit 1 if apis/ is stale (CI, tests)
+
+The enumerations (strategy types, backend kinds, record types) and the hostname limit are
+the function's own (``function.claims``), so a kind the function learns reaches the XRDs by
+regenerating, never by editing two lists.
 
 Schemas are deliberately permissive on values (types, enums and required fields only):
 the function is the one that refuses a bad name, address or TTL with a precise message,
@@ -23,6 +27,10 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+# What the function accepts is what the schemas enumerate: one source for both.
+from function.claims import BACKEND_KINDS, CLAIM_TYPES_BY_NAME, MAX_HOSTNAMES, Kind, StrategyType  # noqa: E402
+
 GROUP = "dns.openova.io"
 VERSION = "v1alpha1"
 FUNCTION = "function-catalyst-dns"
@@ -46,7 +54,7 @@ GSLB_SPEC: dict[str, Any] = {
         "hostnames": {
             **STRINGS,
             "minItems": 1,
-            "maxItems": 1000,
+            "maxItems": MAX_HOSTNAMES,
             "description": "Vanity names (FQDN, trailing dot optional). Each gets a CNAME, in the "
             "longest matching Sovereign zone, to its name in the GSLB zone.",
         },
@@ -60,7 +68,7 @@ GSLB_SPEC: dict[str, Any] = {
             "description": "How k8gb balances the regions.",
             "required": ["type"],
             "properties": {
-                "type": {"type": "string", "enum": ["roundRobin", "failover", "geoip"]},
+                "type": {"type": "string", "enum": [s.value for s in StrategyType]},
                 "primaryRegion": {
                     **STRING,
                     "description": "The region served while healthy (failover only).",
@@ -86,8 +94,7 @@ GSLB_SPEC: dict[str, Any] = {
             "properties": {
                 "kind": {
                     "type": "string",
-                    "enum": ["HTTPRoute", "GRPCRoute", "TLSRoute", "Ingress", "Service",
-                             "VirtualService"],
+                    "enum": list(BACKEND_KINDS),
                 },
                 "name": STRING,
                 "namespace": {
@@ -109,7 +116,7 @@ DNSROUTE_SPEC: dict[str, Any] = {
     "description": "Hostnames pointing straight at targets, without GSLB.",
     "required": ["hostnames", "targets"],
     "properties": {
-        "hostnames": {**STRINGS, "minItems": 1, "maxItems": 1000,
+        "hostnames": {**STRINGS, "minItems": 1, "maxItems": MAX_HOSTNAMES,
                       "description": "Names to write (FQDN, trailing dot optional)."},
         "targets": {
             "type": "object",
@@ -141,7 +148,7 @@ DNSRECORD_SPEC: dict[str, Any] = {
     "properties": {
         "name": {**STRING, "description": "Owner name (FQDN, trailing dot optional)."},
         "type": {"type": "string",
-                 "enum": ["A", "AAAA", "CNAME", "TXT", "MX", "SRV", "CAA", "NS"]},
+                 "enum": list(CLAIM_TYPES_BY_NAME)},
         "values": {**STRINGS, "minItems": 1,
                    "description": "Presentation-format values, e.g. '10 mail.example.com.' (MX), "
                    "'10 5 443 sip.example.com.' (SRV), '0 issue \"letsencrypt.org\"' (CAA)."},
@@ -176,7 +183,7 @@ def status_schema(gslb: bool) -> dict[str, Any]:
 
 KINDS: list[dict[str, Any]] = [
     {
-        "dir": "gslb", "kind": "Gslb", "plural": "gslbs", "spec": GSLB_SPEC, "k8gb": True,
+        "dir": "gslb", "kind": Kind.GSLB.value, "plural": "gslbs", "spec": GSLB_SPEC, "k8gb": True,
         "columns": [
             {"name": "HOSTNAMES", "type": "string", "jsonPath": ".spec.hostnames"},
             {"name": "STRATEGY", "type": "string", "jsonPath": ".spec.strategy.type"},
@@ -184,7 +191,7 @@ KINDS: list[dict[str, Any]] = [
         ],
     },
     {
-        "dir": "dnsroute", "kind": "DNSRoute", "plural": "dnsroutes", "spec": DNSROUTE_SPEC,
+        "dir": "dnsroute", "kind": Kind.DNS_ROUTE.value, "plural": "dnsroutes", "spec": DNSROUTE_SPEC,
         "k8gb": False,
         "columns": [
             {"name": "HOSTNAMES", "type": "string", "jsonPath": ".spec.hostnames"},
@@ -192,7 +199,7 @@ KINDS: list[dict[str, Any]] = [
         ],
     },
     {
-        "dir": "dnsrecord", "kind": "DNSRecord", "plural": "dnsrecords", "spec": DNSRECORD_SPEC,
+        "dir": "dnsrecord", "kind": Kind.DNS_RECORD.value, "plural": "dnsrecords", "spec": DNSRECORD_SPEC,
         "k8gb": False,
         "columns": [
             {"name": "RECORD", "type": "string", "jsonPath": ".spec.name"},
