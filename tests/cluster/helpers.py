@@ -22,6 +22,13 @@ SECTION = "cluster figures"
 GROUP = "dns.openova.io/v1alpha1"
 V2_KINDS = ("Gslb", "DNSRoute", "DNSRecord")
 LEGACY_XR_KINDS = {"Gslb": "XGslb", "DNSRoute": "XDNSRoute", "DNSRecord": "XDNSRecord"}
+SUFFIXES = {  # the tenant acme's suffix in each provider's zone (examples/environmentconfig.yaml)
+    "cloudflare": "acme.omantel.example",
+    "hetzner": "acme.hz.omantel.example",
+    "route53": "acme.aws.omantel.example",
+    "clouddns": "acme.gcp.omantel.example",
+    "azuredns": "acme.az.omantel.example",
+}
 
 # Labels Crossplane core puts on every composed resource, and ours (catalyst_dns.providers.base).
 LABEL_COMPOSITE = "crossplane.io/composite"

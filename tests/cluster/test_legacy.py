@@ -22,6 +22,7 @@ from tests.cluster.helpers import (
     LABEL_CLAIM_NAMESPACE,
     LABEL_COMPOSITE,
     LABEL_RECORD_SET,
+    SUFFIXES,
     all_mrs,
     composed,
     ensure_namespaces,
@@ -163,8 +164,10 @@ def test_conflicting_claims_exactly_one_wins(legacy_stack: Stack, kube: Kube, wh
 
 
 def test_changed_claim_updates_in_place_and_deleted_claim_is_collected(legacy_stack: Stack, kube: Kube) -> None:
+    """One claim with a name on every provider: a changed address updates each provider's MR in place."""
+    keep = [f"keep.{suffix}" for suffix in SUFFIXES.values()]
     claim = _claim("change", "acme-prod", "DNSRoute",
-                   {"hostnames": ["keep.acme.omantel.example", "drop.acme.omantel.example"],
+                   {"hostnames": [*keep, "drop.acme.omantel.example"],
                     "targets": {"addresses": ["203.0.113.81"]}, "ttl": 300})
     kube.apply(claim)
     wait_all(kube, [claim], "Synced", SYNC_TIMEOUT, via=xr_of)
@@ -172,7 +175,9 @@ def test_changed_claim_updates_in_place_and_deleted_claim_is_collected(legacy_st
     dropped = {n for n, mr in before.items() if "drop.acme" in mr["metadata"]["annotations"].get(ANNOTATION_FQDN, "")}
     kept = {n: mr for n, mr in before.items() if n not in dropped}
     assert dropped and kept, sorted(before)
-    claim["spec"]["hostnames"] = ["keep.acme.omantel.example"]
+    groups = {mr["apiVersion"].split("/")[0] for mr in kept.values() if mr["kind"] != "Object"}
+    assert len(groups) == len(SUFFIXES), f"kept MRs span {sorted(groups)}, not one API group per provider"
+    claim["spec"]["hostnames"] = keep
     claim["spec"]["targets"]["addresses"] = ["203.0.113.83"]
     kube.apply(claim)
 

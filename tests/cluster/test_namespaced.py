@@ -28,6 +28,7 @@ from tests.cluster.helpers import (
     GROUP,
     LABEL_COMPOSITE,
     LABEL_RECORD_SET,
+    SUFFIXES,
     V2_KINDS,
     FunctionImage,
     all_mrs,
@@ -49,13 +50,6 @@ from tests.cluster.helpers import (
 from tests.package import image
 
 SYNC_TIMEOUT = 240.0  # generous: 2 shared cores, other builds running
-SUFFIXES = {  # the tenant acme's suffix in each provider's zone (examples/environmentconfig.yaml)
-    "cloudflare": "acme.omantel.example",
-    "hetzner": "acme.hz.omantel.example",
-    "route53": "acme.aws.omantel.example",
-    "clouddns": "acme.gcp.omantel.example",
-    "azuredns": "acme.az.omantel.example",
-}
 NAMESPACES = ("acme-prod", "shop", "search", "beta-prod")
 
 
