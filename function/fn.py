@@ -33,32 +33,43 @@ SETTINGS_REQUIREMENT = "sovereign-dns-settings"
 ENVIRONMENT_CONFIG_API = "apiextensions.crossplane.io/v1beta1"
 CONDITION = "DNSRecordsReady"
 MEMO = Memo()
+# The largest response Crossplane takes from a function: its gRPC client (internal/xfn
+# function_runner.go in v2.2.1, the same in 1.20.1) keeps grpc-go's default receive limit,
+# 4 MiB, and fails a larger answer with ResourceExhausted on every reconcile. A claim that
+# composes more is refused by name instead (1,000 hostnames with eight addresses each do).
+MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 
 
-def respond(req: fnv1.RunFunctionRequest, log: Any = None, memo: Memo | None = MEMO) -> bytes:
+def respond(req: fnv1.RunFunctionRequest, log: Any = None, memo: Memo | None = MEMO,
+            max_response: int = MAX_RESPONSE_BYTES) -> bytes:
     """Handle one request (synchronously: there is no I/O in it); never raises.
 
     The response's wire bytes: a small per-call head (conditions, status, requirements)
     serialized here, followed by the memoised desired resources and probes as bytes —
-    protobuf merges concatenated messages, so the two parse as one response.
+    protobuf merges concatenated messages, so the two parse as one response. A refusal
+    starts from a fresh response, so it carries nothing the refused call had begun.
     """
     rsp = response.to(req)
-    tail: list[bytes] = []
     try:
-        tail = _run(req, rsp, memo)
+        tail = _run(req, rsp, memo, max_response)
+        return b"".join([rsp.SerializeToString(), *tail])
     except DnsInputError as exc:
-        _refuse(rsp, str(exc))
+        message = str(exc)
     except Exception as exc:  # the server must keep serving whatever the input
         if log is not None:
             log.exception("unexpected error", error=str(exc))
-        _refuse(rsp, f"internal error ({type(exc).__name__}); the claim was not composed")
-    return b"".join([rsp.SerializeToString(), *tail])
+        message = f"internal error ({type(exc).__name__}); the claim was not composed"
+    refusal = response.to(req)
+    _refuse(refusal, message)
+    serialized: bytes = refusal.SerializeToString()
+    return serialized
 
 
-def run(req: fnv1.RunFunctionRequest, log: Any = None, memo: Memo | None = MEMO) -> fnv1.RunFunctionResponse:
+def run(req: fnv1.RunFunctionRequest, log: Any = None, memo: Memo | None = MEMO,
+        max_response: int = MAX_RESPONSE_BYTES) -> fnv1.RunFunctionResponse:
     """Handle one request and return the response message (what the server sends, parsed)."""
     rsp = fnv1.RunFunctionResponse()
-    rsp.ParseFromString(respond(req, log, memo))
+    rsp.ParseFromString(respond(req, log, memo, max_response))
     return rsp
 
 
@@ -69,7 +80,8 @@ def _refuse(rsp: fnv1.RunFunctionResponse, message: str) -> None:
     response.fatal(rsp, message)
 
 
-def _run(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, memo: Memo | None) -> list[bytes]:
+def _run(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, memo: Memo | None,
+         max_response: int = MAX_RESPONSE_BYTES) -> list[bytes]:
     """Fill the per-call part of ``rsp``; return the memoised parts to send after it."""
     # Which fields this Crossplane reads requirements from and answers in (1.x: the deprecated ones).
     channel = requirements.channel(req)
@@ -94,8 +106,20 @@ def _run(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, memo: Memo
     probes = composition.probes.requirements(channel, conflicts.served_kinds(answers, kinds))
     losses = conflicts.decide(answers, composition.probes, composition.owner)  # Fatal if not ours
 
-    # Emit, with readiness from what Crossplane observed, merged with what earlier steps composed.
-    return [*_emit(req, rsp, composition, losses), probes]
+    # Emit, with readiness from what Crossplane observed, merged with what earlier steps composed;
+    # an answer Crossplane would not accept is a refusal.
+    tail = [*_emit(req, rsp, composition, losses), probes]
+    _check_size(rsp.ByteSize() + sum(len(part) for part in tail), len(composition.names), max_response)
+    return tail
+
+
+def _check_size(size: int, resources: int, max_response: int) -> None:
+    if size > max_response:
+        raise DnsInputError(
+            "spec", f"<{resources} composed resources>",
+            f"make a {size / 2**20:.2f} MiB response; Crossplane accepts at most {max_response / 2**20:g} MiB "
+            "from a function (gRPC's default receive limit, which it does not raise): split the names or "
+            "values over several claims")
 
 
 def _composition(req: fnv1.RunFunctionRequest, fn_input: FunctionInput, settings_bytes: bytes,

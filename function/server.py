@@ -24,7 +24,7 @@ from google.protobuf.message import DecodeError
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from function.fn import respond
+from function.fn import MAX_RESPONSE_BYTES, respond
 from function.memo import Memo
 
 SERVICE = fnv1.DESCRIPTOR.services_by_name["FunctionRunnerService"].full_name
@@ -40,7 +40,10 @@ INLINE_BYTES = 4 * 1024
 class ServerLimits:
     """Bounds on what one server accepts."""
 
-    max_message_bytes: int = 16 * MIB
+    # A large claim's reconcile sends every MR it composed twice, as the API server stores
+    # it (observed, and as the answer to its probe): ~20 MiB for a response near the limit.
+    max_message_bytes: int = 64 * MIB
+    max_response_bytes: int = MAX_RESPONSE_BYTES  # what Crossplane accepts (function.fn)
     workers: int = 4
     max_in_flight: int = 64
     grace_seconds: float = 10.0
@@ -50,9 +53,10 @@ class ServerLimits:
 class PooledFunction(grpcv1.FunctionRunnerServiceServicer):
     """RunFunction on a bounded thread pool, so the event loop keeps answering health checks."""
 
-    def __init__(self, pool: ThreadPoolExecutor, memo: Memo | None) -> None:
+    def __init__(self, pool: ThreadPoolExecutor, memo: Memo | None, max_response: int = MAX_RESPONSE_BYTES) -> None:
         self.pool = pool
         self.memo = memo
+        self.max_response = max_response
         self.log = structlog.get_logger()
 
     async def RunFunction(  # type: ignore[override]  # noqa: N802 - the gRPC method name
@@ -62,8 +66,9 @@ class PooledFunction(grpcv1.FunctionRunnerServiceServicer):
         if isinstance(req, Undecodable):
             return req.response()
         if req.ByteSize() <= INLINE_BYTES:
-            return respond(req, self.log, self.memo)
-        return await asyncio.get_running_loop().run_in_executor(self.pool, respond, req, self.log, self.memo)
+            return respond(req, self.log, self.memo, self.max_response)
+        return await asyncio.get_running_loop().run_in_executor(
+            self.pool, respond, req, self.log, self.memo, self.max_response)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +124,7 @@ def build_server(limits: ServerLimits, pool: ThreadPoolExecutor) -> tuple[grpc.a
         ],
         maximum_concurrent_rpcs=limits.max_in_flight,
     )
-    function = PooledFunction(pool, Memo(limits.memo_bytes) if limits.memo_bytes else None)
+    function = PooledFunction(pool, Memo(limits.memo_bytes) if limits.memo_bytes else None, limits.max_response_bytes)
     add_function_service(function, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -144,7 +149,8 @@ async def serve(address: str, *, creds: grpc.ServerCredentials | None, insecure:
         for service in ("", SERVICE):
             await health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
         log.info("serving", address=address, tls=creds is not None, workers=limits.workers,
-                 max_in_flight=limits.max_in_flight, max_message_bytes=limits.max_message_bytes)
+                 max_in_flight=limits.max_in_flight, max_message_bytes=limits.max_message_bytes,
+                 max_response_bytes=limits.max_response_bytes)
 
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()

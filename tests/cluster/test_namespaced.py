@@ -21,7 +21,19 @@ import psutil  # type: ignore[import-untyped]
 import pytest
 from crossplane.function import resource
 
-from scripts.cluster import ROOT, ApiError, Kube, Obj, Stack, api_docs, condition, is_true, settings_doc, wait_for
+from scripts.cluster import (
+    ROOT,
+    ApiError,
+    Kube,
+    Obj,
+    Stack,
+    api_docs,
+    condition,
+    is_true,
+    parse_function_seconds,
+    settings_doc,
+    wait_for,
+)
 from tests.cluster.helpers import (
     ANNOTATION_FQDN,
     ANNOTATION_OWNER,
@@ -51,6 +63,8 @@ from tests.package import image
 
 SYNC_TIMEOUT = 240.0  # generous: 2 shared cores, other builds running
 NAMESPACES = ("acme-prod", "shop", "search", "beta-prod")
+LARGE = 1000  # the XRD's maxItems for hostnames (function.claims.MAX_HOSTNAMES)
+LARGE_TIMEOUT = 900.0
 
 
 def xr(kind: str, name: str, spec: dict[str, Any], namespace: str = "acme-prod",
@@ -455,6 +469,26 @@ def test_hostile_claims_compose_nothing_and_the_function_keeps_serving(v2_stack:
     kube.delete(GROUP, "DNSRecord", "after-hostile", "acme-prod")
 
 
+def test_a_claim_over_crossplanes_response_limit_is_refused_by_name(kube: Kube) -> None:
+    """1,000 hostnames with eight addresses each on Azure compose 4,000 MRs, a 4.05 MiB answer:
+    Crossplane would fail it with ResourceExhausted on every reconcile; the function refuses it
+    with a Fatal Crossplane shows on the XR (the figures test then finds only OK gRPC codes)."""
+    addresses = [f"203.0.113.{i}" for i in range(1, 5)] + [f"2001:db8::{i}" for i in range(1, 5)]
+    doc = xr("DNSRoute", "too-large", {"hostnames": [f"h{i:04d}.{SUFFIXES['azuredns']}" for i in range(LARGE)],
+                                       "targets": {"addresses": addresses}})
+    kube.apply(doc)
+    try:
+        def refused() -> bool:
+            message = condition(fresh(kube, doc), "Synced").get("message", "")
+            return "Crossplane accepts at most 4 MiB from a function" in message
+        wait_for("the too-large claim's refusal", refused, SYNC_TIMEOUT)
+        live = fresh(kube, doc)
+        assert live is not None and not resource_refs(live)
+        assert "spec: '<4000 composed resources>' make a 4.0" in condition(live, "Synced")["message"]
+    finally:
+        kube.delete(GROUP, "DNSRoute", "too-large", "acme-prod")
+
+
 def test_figures_and_only_ok_grpc_codes(v2_stack: Stack, kube: Kube, examples: list[Obj]) -> None:
     calls = v2_stack.function_calls()
     ours = {k: v for k, v in calls.items() if k[0] == "function-catalyst-dns"}
@@ -463,3 +497,38 @@ def test_figures_and_only_ok_grpc_codes(v2_stack: Stack, kube: Kube, examples: l
     assert not bad, f"RunFunction calls that failed at the gRPC level: {bad}"
     figure(f"v2: {len(examples)} example XRs still applied; "
            f"{len(all_mrs(kube, _our_kinds(kube, examples)))} MRs of their kinds stored")
+
+
+def test_the_largest_gslb_is_composed_whole(v2_stack: Stack, kube: Kube) -> None:
+    """A Gslb of 1,000 hostnames, the most the API allows: Crossplane core stores the claim,
+    runs the function with its ~2,000 probes, and every MR it lists is stored. Figures: time to
+    Synced, the function's share of it, the XR's size. Last in the module: its 2,002 MRs are
+    still being collected when the stack stops (kube-controller-manager's GC deletes ~10 a
+    second), and each reconcile of it has Crossplane list ~4,000 probes."""
+    hosts = [f"app{i:04d}.{SUFFIXES['cloudflare' if i % 2 else 'hetzner']}" for i in range(LARGE)]
+    doc = xr("Gslb", "thousand", {"hostnames": hosts, "regions": ["fsn", "hel"],
+                                  "strategy": {"type": "failover", "primaryRegion": "fsn"},
+                                  "backendRef": {"kind": "HTTPRoute", "name": "shop"}})
+    calls_before = parse_function_seconds(v2_stack.metrics()).get("function-catalyst-dns", (0.0, 0.0))
+    start = time.monotonic()
+    kube.apply(doc)
+    try:
+        wait_all(kube, [doc], "Synced", LARGE_TIMEOUT, what="a 1,000-hostname Gslb")
+        synced = time.monotonic() - start
+        live = fresh(kube, doc)
+        assert live is not None
+        refs = resource_refs(live)
+        kinds = sorted({(r["apiVersion"], r["kind"]) for r in refs})
+        stored = [mr for api, kind in kinds
+                  for mr in kube.list(api, kind, "acme-prod", labels={LABEL_COMPOSITE: "thousand"})]
+        # A CNAME and its ownership TXT per hostname, and one k8gb Object per region.
+        assert len(refs) == 2 * LARGE + 2, f"{len(refs)} resources listed"
+        assert {mr["metadata"]["name"] for mr in stored} == {r["name"] for r in refs}
+        assert len(live["status"]["records"]) == LARGE and len(live["status"]["fqdns"]) == LARGE
+        calls, seconds = (after - before for after, before in zip(
+            parse_function_seconds(v2_stack.metrics())["function-catalyst-dns"], calls_before, strict=True))
+        figure(f"v2: a 1,000-hostname Gslb Synced in {synced:.1f} s with all {len(refs)} MRs stored "
+               f"({', '.join(k for _, k in kinds)}); the function answered {int(calls)} calls meanwhile in "
+               f"{seconds:.1f} s in all, as Crossplane measures it; the XR is {len(json.dumps(live)) // 1024} KiB")
+    finally:
+        kube.delete(GROUP, "Gslb", "thousand", "acme-prod")

@@ -6,7 +6,7 @@ from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from function.fn import SETTINGS_REQUIREMENT, run
+from function.fn import SETTINGS_REQUIREMENT, respond, run
 from function.memo import key as memo_key
 from tests.function.engine import answer_crds
 from tests.function.requests import SETTINGS, desired, fatal, request, xr
@@ -396,3 +396,41 @@ def test_status_and_managed_fields_decide_nothing() -> None:
     # The owner the conflict check uses comes with the composition (its identity is in the memo key).
     assert {d["metadata"]["annotations"]["dns.openova.io/owner"] for d in desired(rsp).values()
             if "dns.openova.io/owner" in d["metadata"].get("annotations", {})} == {"gslb/acme-prod/example"}
+
+
+def _route(suffix: str, hosts: int, addresses: list[str]) -> dict[str, Any]:
+    return {"hostnames": [f"h{i:04d}.{suffix}" for i in range(hosts)], "targets": {"addresses": addresses}}
+
+
+EIGHT = [f"203.0.113.{i}" for i in range(1, 5)] + [f"2001:db8::{i}" for i in range(1, 5)]
+
+
+def test_a_claim_composing_more_than_crossplane_accepts_is_refused_by_name() -> None:
+    """Crossplane v2.2.1 fails a function response over 4 MiB (``received message larger than
+    max (4215949 vs. 4194304)``, seen on the real cluster for this claim): refuse it, naming why."""
+    req = request(xr("DNSRoute", _route("acme.az.omantel.example", 1000, EIGHT)))
+    raw = respond(req, memo=None)
+    assert len(raw) < 4096
+    rsp = run(req, memo=None)
+    got = fatal(rsp)
+    assert got is not None and got.startswith("spec: '<4000 composed resources>' make a 4.0")
+    assert "Crossplane accepts at most 4 MiB from a function" in got
+    assert not rsp.desired.resources and not rsp.requirements.resources and len(rsp.conditions) == 0
+    # The same claim composes where the bound is higher, and the whole answer is under it.
+    whole = respond(req, memo=None, max_response=8 * 2**20)
+    assert 4 * 2**20 < len(whole) <= 8 * 2**20
+    parsed = fnv1.RunFunctionResponse()
+    parsed.ParseFromString(whole)
+    assert fatal(parsed) is None and len(parsed.desired.resources) == 4000
+
+
+def test_the_bound_counts_the_whole_answer() -> None:
+    """Just under the bound composes (1,000 hostnames, A and AAAA on Hetzner: 3.6 MiB)."""
+    req = request(xr("DNSRoute", _route("acme.hz.omantel.example", 1000, ["203.0.113.10", "2001:db8::10"])))
+    raw = respond(req, memo=None)
+    assert len(raw) <= 4 * 2**20
+    size = len(raw)
+    assert fatal(run(req, memo=None)) is None
+    # One byte less than the answer is refused: the bound is the serialized response, head included.
+    assert fatal(run(req, memo=None, max_response=size - 1)) is not None
+    assert fatal(run(req, memo=None, max_response=size)) is None
