@@ -51,6 +51,7 @@ PAUSED = {"crossplane.io/paused": "true"}
 
 # Stop order: whatever talks to the API server first, the API server, etcd last (the API
 # server hangs on shutdown when etcd is already gone).
+TOO_MANY_REQUESTS_PATIENCE = 60.0  # seconds of 429 answers a request waits through
 STOP_ORDER = ("crossplane", "function", "peers", "kube-controller-manager", "kube-apiserver", "etcd")
 
 Obj = dict[str, Any]
@@ -109,26 +110,37 @@ class Kube:
         headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
         if data is not None:
             headers["Content-Type"] = content_type
-        for attempt in (1, 2):  # one keep-alive connection; a stale one is replaced once
-            if self._conn is None:
-                self._conn = http.client.HTTPSConnection(self.host, self.port, context=self.context,
-                                                         timeout=self.timeout)
-            try:
-                self._conn.request(method, path, body=data, headers=headers)
-                rsp = self._conn.getresponse()
-                raw = rsp.read()
+        deadline = time.monotonic() + TOO_MANY_REQUESTS_PATIENCE
+        while True:
+            rsp, raw = self._send(method, path, data, headers)
+            # 429 with Retry-After: the API server asks us to come back, as client-go does; it
+            # answers so while a kind's watch cache (re)initializes, e.g. on its first request.
+            if rsp.status != 429 or time.monotonic() > deadline:
                 break
-            except (http.client.HTTPException, OSError):
-                self._conn.close()
-                self._conn = None
-                if attempt == 2:
-                    raise
+            time.sleep(min(float(rsp.getheader("Retry-After") or 1), 5.0))
         decoded: Any = json.loads(raw) if raw.strip().startswith(b"{") else raw.decode(errors="replace")
         if rsp.status >= 300:
             if isinstance(decoded, dict):
                 raise ApiError(rsp.status, str(decoded.get("reason", "")), str(decoded.get("message", decoded)))
             raise ApiError(rsp.status, rsp.reason, str(decoded)[:500])
         return decoded
+
+    def _send(self, method: str, path: str, data: bytes | None,
+              headers: Mapping[str, str]) -> tuple[http.client.HTTPResponse, bytes]:
+        for attempt in (1, 2):  # one keep-alive connection; a stale one is replaced once
+            if self._conn is None:
+                self._conn = http.client.HTTPSConnection(self.host, self.port, context=self.context,
+                                                         timeout=self.timeout)
+            try:
+                self._conn.request(method, path, body=data, headers=dict(headers))
+                rsp = self._conn.getresponse()
+                return rsp, rsp.read()
+            except (http.client.HTTPException, OSError):
+                self._conn.close()
+                self._conn = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # --- discovery ---------------------------------------------------------------------
 
@@ -679,6 +691,25 @@ class Stack:
                     return False
             return True
         wait_for(f"{len(names)} CRDs to be established", established, 60)
+        self.warm((f"{c['spec']['group']}/{v['name']}", c["spec"]["names"]["kind"])
+                  for c in crds for v in c["spec"]["versions"] if v.get("served", True))
+
+    def warm(self, kinds: Iterable[tuple[str, str]]) -> None:
+        """List each kind once, so the API server has made its storage and watch cache.
+
+        It makes them on a custom resource's first request and answers 429 ("storage is
+        (re)initializing") meanwhile; Crossplane core should not meet that mid-test.
+        """
+        for api_version, kind in kinds:
+            def listable(api_version: str = api_version, kind: str = kind) -> bool:
+                try:
+                    self.kube.request("GET", self.kube.path(api_version, kind), query={"limit": "1"})
+                except ApiError as err:
+                    if err.status == 404:  # not in discovery yet
+                        return False
+                    raise
+                return True
+            wait_for(f"{kind}.{api_version} to be listable", listable, 60, 0.2)
 
     def _start_function(self) -> None:
         certs, port = self.pki / "function", self.ports.function
@@ -754,6 +785,10 @@ class Stack:
                     return False
             return True
         wait_for(f"XRDs {', '.join(xrds)} to be established", served, 90)
+        self.warm((f"{d['spec']['group']}/{v['name']}", names["kind"])
+                  for d in docs if d["kind"] == "CompositeResourceDefinition"
+                  for names in (d["spec"]["names"], d["spec"].get("claimNames")) if names
+                  for v in d["spec"]["versions"] if v.get("served", True))
 
     def remove_apis(self, flavour: str) -> None:
         """Delete ``apis/<flavour>`` again (so the other flavour's claim kinds can be installed)."""
