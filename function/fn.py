@@ -114,6 +114,7 @@ def _run(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, memo: Memo
 
 
 def _check_size(size: int, resources: int, max_response: int) -> None:
+    """Refuse an answer Crossplane would drop with ResourceExhausted, naming nothing the user wrote."""
     if size > max_response:
         raise DnsInputError(
             "spec", f"<{resources} composed resources>",
