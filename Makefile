@@ -6,7 +6,7 @@ FN_PY := .venv-function/bin/python
 PULUMI_PY := .venv-pulumi/bin/python
 
 .PHONY: setup crossplane pulumi-cli control-plane externaldns peers package tools \
-	render test lint bench cluster cluster-down
+	render test lint bench bench-engine cluster cluster-down
 
 setup:
 	scripts/setup-venvs.sh
@@ -66,3 +66,7 @@ lint:
 
 bench: setup
 	scripts/bench.sh
+
+# Every claim of a Sovereign composed at once on the real control plane (BENCHMARKS-engine.md).
+bench-engine: setup
+	scripts/bench-engine.sh

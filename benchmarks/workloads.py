@@ -7,11 +7,13 @@ The Sovereign settings and the request builder are the function tests' own
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 
+from function.fn import run
 from tests.function.requests import SETTINGS, request, xr
 
 K8GB_INPUT: dict[str, Any] = {"apiVersion": "dns.fn.openova.io/v1beta1", "kind": "Input", "k8gb": {"enabled": True}}
@@ -56,8 +58,25 @@ class Workload:
         return xr(self.kind, spec, name=f"bench-{self.name}-{variant}")
 
     def request(self, variant: int | None = None) -> fnv1.RunFunctionRequest:
-        """The request ours and the floor get (v1 protocol)."""
-        return request(self.composite(variant), fn_input=self.fn_input)
+        """The request ours and the floor get (v1 protocol): the turn that asks every probe.
+
+        The settings are answered, and so are the CRD lookups, as by a cluster that serves only
+        the namespaced kinds (not found): the function asks its probes once those answers are
+        in (``conflicts.requirements``), so this is the costliest turn of a first composition.
+        """
+        req = request(self.composite(variant), fn_input=self.fn_input)
+        for requirement in crd_requirements(self.name):
+            req.required_resources[requirement].SetInParent()
+        return req
+
+
+@functools.cache
+def crd_requirements(workload: str) -> tuple[str, ...]:
+    """The CRD lookups the function asks for a workload (they depend on its providers, not its names)."""
+    shape = BY_NAME[workload]
+    asked = run(request(shape.composite(), fn_input=shape.fn_input), memo=None)
+    return tuple(sorted(name for name, selector in asked.requirements.resources.items()
+                        if selector.kind == "CustomResourceDefinition"))
 
 
 def variant_name(name: str, variant: int) -> str:

@@ -32,7 +32,7 @@ kind, Azure's CNAME kind) only after Crossplane has shown it their CRD.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
@@ -208,6 +208,23 @@ def _served(crd: struct_pb2.Struct, kind: Kind) -> bool:
     return any(c.struct_value.fields["type"].string_value == "Established"
                and c.struct_value.fields["status"].string_value == "True" for c in conditions
                if "type" in c.struct_value.fields and "status" in c.struct_value.fields)
+
+
+def requirements(probes: Probes, channel: Channel, answers: Mapping[str, fnv1.Resources],
+                 kinds: Sequence[Kind]) -> bytes:
+    """The probes to ask on this call (as ``Probes.requirements`` bytes): all at once, or none yet.
+
+    Crossplane fetches every requirement again on each turn of its requirements loop, until
+    a call asks what the call before it asked (``FetchingFunctionRunner``). Asking our own
+    kinds' probes before the CRD answers have shown which of ``kinds`` are served would have
+    Crossplane list each of them twice per reconcile: once with the CRDs, once more with the
+    other kinds' probes. Each probe is a LIST that Crossplane's cache filters over every MR of
+    the kind, so on a large claim the probes are most of a reconcile. Waiting one turn, for
+    the CRD answers (every asked one present, found or not), lists each probe once.
+    """
+    if not all(kind.requirement in answers for kind in kinds):
+        return b""
+    return probes.requirements(channel, served_kinds(answers, kinds))
 
 
 def served_kinds(answers: Mapping[str, fnv1.Resources], kinds: Iterable[Kind]) -> frozenset[Kind]:

@@ -103,7 +103,7 @@ def _run(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, memo: Memo
     answers = channel.answers(req)
     kinds = composition.probes.other_kinds()
     conflicts.ask_crds(channel.selectors(rsp), kinds)
-    probes = composition.probes.requirements(channel, conflicts.served_kinds(answers, kinds))
+    probes = conflicts.requirements(composition.probes, channel, answers, kinds)
     losses = conflicts.decide(answers, composition.probes, composition.owner)  # Fatal if not ours
 
     # Emit, with readiness from what Crossplane observed, merged with what earlier steps composed;

@@ -473,6 +473,9 @@ class Stack:
     # entrypoint (tests/package/image.py), and the uid:gid the certificates are given to.
     function_command: Callable[[Path, int], Sequence[str]] | None = None
     function_user: tuple[int, int] | None = None
+    # The source tree ``python -m function`` runs from when there is no command (the working tree
+    # when None; the engine benchmark gives an earlier commit's, exported).
+    function_source: Path | None = None
     ports: Ports = field(default_factory=Ports.pick)
     token: str = field(default_factory=lambda: secrets.token_hex(16))
     pids: dict[str, int] = field(default_factory=dict)
@@ -720,7 +723,7 @@ class Stack:
                 for path in (certs, *certs.iterdir()):
                     os.chown(path, *self.function_user)
             argv = list(self.function_command(certs, port))
-        self._spawn("function", argv)
+        self._spawn("function", argv, cwd=self.function_source if self.function_command is None else None)
         self._wait_port("function", port, 60)
 
     def start_peer(self, name: str, binary: Path, package: str) -> Peer:

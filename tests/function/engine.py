@@ -70,6 +70,16 @@ def answer_crds(req: fnv1.RunFunctionRequest, asked: fnv1.RunFunctionResponse) -
             req.required_resources[name].items.add().resource.update(crd_by_name(selector.match_name))
 
 
+def crds_answered(req: fnv1.RunFunctionRequest) -> fnv1.RunFunctionRequest:
+    """``req`` with every CRD the function asks for answered: the turn on which it asks its probes.
+
+    The function asks its ownership probes once Crossplane has answered the CRDs it asked for
+    (``conflicts.requirements``), so a test that reads or answers probes sends this turn.
+    """
+    answer_crds(req, run(req, memo=None))
+    return req
+
+
 @dataclass
 class Cluster:
     """The API server: served CRDs and the objects stored."""
@@ -77,6 +87,7 @@ class Cluster:
     crds: list[dict[str, Any]]
     objects: dict[Key, dict[str, Any]] = field(default_factory=dict)
     second: int = 0
+    fetched: list[fnv1.ResourceSelector] = field(default_factory=list)  # every fetch, in order
 
     def served(self, api_version: str, kind: str) -> bool:
         group, _, version = api_version.partition("/")
@@ -88,6 +99,7 @@ class Cluster:
         return (api_version, kind) in {("apiextensions.crossplane.io/v1beta1", "EnvironmentConfig")}
 
     def fetch(self, selector: fnv1.ResourceSelector) -> list[dict[str, Any]]:
+        self.fetched.append(selector)
         if selector.kind == "CustomResourceDefinition":
             return [c for c in self.crds if c["metadata"]["name"] == selector.match_name]
         if not self.served(selector.api_version, selector.kind):

@@ -8,12 +8,13 @@ from function import conflicts
 from function.conflicts import ANNOTATION_OWNER, LABEL_NAME, LABEL_TYPE, REQUIREMENT_PREFIX
 from function.fn import run
 from function.requirements import Channel
+from tests.function.engine import crds_answered
 from tests.function.requests import fatal, request, xr
 from tests.function.test_memo import GSLB as GSLB_SPEC
 
 
 def _response() -> fnv1.RunFunctionResponse:
-    rsp = run(request(xr("Gslb", GSLB_SPEC)), memo=None)
+    rsp = run(crds_answered(request(xr("Gslb", GSLB_SPEC))), memo=None)
     assert fatal(rsp) is None
     return rsp
 

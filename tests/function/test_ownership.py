@@ -6,6 +6,7 @@ result the way Crossplane does, over a cluster whose CRDs are the real ones in .
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -128,6 +129,23 @@ def test_only_served_kinds_are_asked_about() -> None:
     asked = {(s.api_version, s.kind) for s in rsp.requirements.resources.values()}
     assert ("route53.aws.upbound.io/v1beta2", "Record") not in asked
     assert ("apiextensions.k8s.io/v1", "CustomResourceDefinition") in asked
+
+
+def test_each_probe_is_listed_once_per_reconcile() -> None:
+    """Crossplane fetches every requirement again on each turn of its loop, and each probe is a
+    LIST its cache filters over every MR of the kind: the probes are asked on one turn only, the
+    one after the CRD answers (here both scopes' kinds are served, so both are probed)."""
+    engine = Engine(_cluster(ROUTE53_CRDS))
+    prod = _route("acme-prod", "203.0.113.10")
+    for _ in range(2):  # a first composition, then a reconcile of what it composed
+        engine.cluster.fetched.clear()
+        calls = len(engine.calls)
+        assert fatal(engine.reconcile(prod)) is None
+        lists = Counter((s.api_version, s.kind, s.match_labels.labels["dns.openova.io/name"])
+                        for s in engine.cluster.fetched if s.WhichOneof("match") == "match_labels")
+        assert {api for api, _, _ in lists} == {"route53.aws.m.upbound.io/v1beta1", "route53.aws.upbound.io/v1beta2"}
+        assert set(lists.values()) == {1}, lists
+        assert len(engine.calls) - calls == 4  # settings; CRDs; every probe; the same again (stable)
 
 
 def test_the_engine_fails_on_unserved_kinds_like_crossplane() -> None:

@@ -1,0 +1,277 @@
+"""The real engine: every claim of a Sovereign composed at once, as after a restart or failover.
+
+Why: ``benchmarks/bench.py`` measures the function alone against a floor of gRPC and protobuf.
+What a Sovereign waits for when Crossplane starts or fails over is more: Crossplane core runs
+every composite's pipeline and its required-resources loop, the API server validates and
+stores every MR, etcd persists them. This benchmark applies N claims at once to a fresh real
+control plane (``scripts/cluster.py``, DESIGN.md §12) and measures what users wait for (every
+XR Synced) and where the CPU goes: each process's CPU seconds over that window, and the
+RunFunction calls Crossplane made (its own metrics). With ``--baseline`` an earlier commit's
+function runs the same claims on a second fresh stack in the same run.
+
+    scripts/bench-engine.sh                       (make bench-engine)
+    BENCH_BASELINE=<ref> scripts/bench-engine.sh  (before/after)
+
+No provider runs, so MRs are stored but never Ready: "Synced" (the pipeline ran, and
+Crossplane applied what it returned) is the end of composition.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+from scripts.cluster import ROOT, Kube, Obj, Stack, condition, is_true, parse_function_seconds
+from tests.cluster.helpers import SUFFIXES, resource_refs
+
+GROUP = "dns.openova.io/v1alpha1"
+NAMESPACE = "acme-prod"
+KINDS = ("Gslb", "DNSRoute", "DNSRecord")
+FUNCTION = "function-catalyst-dns"
+SYNC_TIMEOUT = 1800.0
+# At rest: after every XR is Synced, a pause for the reconciles then pending, then one window of
+# Crossplane's poll interval (1m by default), in which it reconciles every XR again.
+PAUSE_SECONDS = 15.0
+REST_SECONDS = 60.0
+
+
+def claims(count: int, hostnames: int) -> list[Obj]:
+    """``count`` v2 claims in the tenant's namespace: kinds and providers in turn, ``hostnames`` names each.
+
+    Gslbs balance over two regions (a CNAME and an ownership TXT per name, a k8gb Object per
+    region), DNSRoutes point at the regions' ingress addresses (A and AAAA per name), DNSRecords
+    are one TXT; every name is the claim's own.
+    """
+    out = []
+    providers = list(SUFFIXES)
+    for i in range(count):
+        suffix = SUFFIXES[providers[i % len(providers)]]
+        kind = KINDS[(i // len(providers)) % len(KINDS)]
+        names = [f"e{i:04d}-{h}.{suffix}" for h in range(hostnames)]
+        if kind == "Gslb":
+            spec: Obj = {"hostnames": names, "regions": ["fsn", "hel"],
+                         "strategy": {"type": "failover", "primaryRegion": "fsn"},
+                         "backendRef": {"kind": "HTTPRoute", "name": "shop"}}
+        elif kind == "DNSRoute":
+            spec = {"hostnames": names, "targets": {"regions": ["fsn", "hel"]}}
+        else:
+            spec = {"name": names[0], "type": "TXT", "values": [f"v=spf1 include:e{i:04d}.mail.example -all"]}
+        out.append({"apiVersion": GROUP, "kind": kind, "metadata": {"name": f"e{i:04d}", "namespace": NAMESPACE},
+                    "spec": spec})
+    return out
+
+
+@dataclass
+class Run:
+    """What one function source measured on its own fresh stack."""
+
+    label: str
+    claims: int = 0
+    resources: int = 0
+    applied: float = 0.0  # seconds to apply every claim
+    synced: float = 0.0  # seconds from the first apply until every XR was Synced
+    per_claim: list[float] = field(default_factory=list)  # seconds to Synced, each claim
+    calls: float = 0.0  # RunFunction calls until every XR was Synced
+    function_seconds: float = 0.0  # their latency summed, as Crossplane measures it
+    rest_calls: float = 0.0  # RunFunction calls in the window at rest
+    rest_cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per process in it
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per process over the window
+
+    @property
+    def cpu_total(self) -> float:
+        return sum(self.cpu.values())
+
+
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """User + system CPU seconds of each process (its children included: the function's, if any)."""
+    out = {}
+    for name, pid in pids.items():
+        proc = psutil.Process(pid)
+        total = sum(proc.cpu_times()[:2])
+        for child in proc.children(recursive=True):
+            total += sum(child.cpu_times()[:2])
+        out[name] = total
+    return out
+
+
+def function_calls(stack: Stack) -> tuple[float, float]:
+    """(calls, seconds) of RunFunction to our function so far, from Crossplane's latency histogram."""
+    return parse_function_seconds(stack.metrics()).get(FUNCTION, (0.0, 0.0))
+
+
+def wait_synced(kube: Kube, docs: list[Obj], start: float) -> list[float]:
+    """Seconds from ``start`` until each XR is Synced (one LIST per poll, not a GET per claim)."""
+    pending = {d["metadata"]["name"]: d["kind"] for d in docs}
+    seconds: list[float] = []
+    deadline = start + SYNC_TIMEOUT
+    while pending:
+        for kind in {*pending.values()}:
+            for xr in kube.list(GROUP, kind, NAMESPACE):
+                name = xr["metadata"]["name"]
+                if pending.get(name) == kind and is_true(xr, "Synced"):
+                    seconds.append(time.monotonic() - start)
+                    del pending[name]
+        if pending and time.monotonic() > deadline:
+            name, kind = next(iter(pending.items()))
+            late = kube.get(GROUP, kind, name, NAMESPACE)
+            raise RuntimeError(f"{len(pending)} XRs not Synced after {SYNC_TIMEOUT:.0f} s; {kind}/{name}: "
+                               f"{condition(late, 'Synced')}")
+        time.sleep(0.25)
+    return seconds
+
+
+def measure(label: str, source: Path, docs: list[Obj], bins: Path, state: Path) -> Run:
+    """A fresh stack running the function from ``source``; every claim applied at once; figures."""
+    run = Run(label, claims=len(docs))
+    stack = Stack(state_dir=state, bin_dir=bins, python=sys.executable, function_source=source)
+    stack.up(apis="v2")
+    try:
+        kube = stack.kube
+        cpu_before, (calls_before, seconds_before) = cpu_seconds(stack.pids), function_calls(stack)
+        start = time.monotonic()
+        for doc in docs:
+            kube.apply(doc)
+        run.applied = time.monotonic() - start
+        run.per_claim = wait_synced(kube, docs, start)
+        run.synced = time.monotonic() - start
+        cpu_after, (calls, seconds) = cpu_seconds(stack.pids), function_calls(stack)
+        run.cpu = {name: cpu_after[name] - cpu_before[name] for name in cpu_after}
+        run.calls, run.function_seconds = calls - calls_before, seconds - seconds_before
+        time.sleep(PAUSE_SECONDS)
+        rest_before, rest_calls_before = cpu_seconds(stack.pids), function_calls(stack)[0]
+        time.sleep(REST_SECONDS)
+        rest_after = cpu_seconds(stack.pids)
+        run.rest_calls = function_calls(stack)[0] - rest_calls_before
+        run.rest_cpu = {name: rest_after[name] - rest_before[name] for name in rest_after}
+        run.resources = sum(len(resource_refs(xr)) for kind in KINDS for xr in kube.list(GROUP, kind, NAMESPACE))
+    finally:
+        stack.down()
+    return run
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The value ``fraction`` of the way up ``values`` (nearest rank; one value is every percentile)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def table(runs: list[Run]) -> list[str]:
+    """The figures, one column per function source."""
+    def row(what: str, cells: Sequence[str]) -> str:
+        return f"| {what} | " + " | ".join(cells) + " |"
+
+    processes = sorted({name for r in runs for name in r.cpu}, key=lambda n: -max(r.cpu.get(n, 0) for r in runs))
+    lines = [row("", [r.label for r in runs]), row("---", ["---"] * len(runs)),
+             row("claims applied at once", [f"{r.claims} ({r.resources} MRs)" for r in runs]),
+             row("every XR Synced (s)", [f"{r.synced:.1f} (applied in {r.applied:.1f})" for r in runs]),
+             row("a claim Synced, median / p90 (s)",
+                 [f"{statistics.median(r.per_claim):.1f} / {percentile(r.per_claim, 0.9):.1f}" for r in runs]),
+             row("RunFunction calls (per claim)", [f"{r.calls:.0f} ({r.calls / r.claims:.1f})" for r in runs]),
+             row("their latency summed, as Crossplane measures (s)", [f"{r.function_seconds:.1f}" for r in runs]),
+             row("CPU, all processes (s)", [f"{r.cpu_total:.1f}" for r in runs])]
+    for name in processes:
+        lines.append(row(f"CPU, {name} (s, share)",
+                         [f"{r.cpu.get(name, 0):.1f} ({100 * r.cpu.get(name, 0) / r.cpu_total:.0f}%)" for r in runs]))
+    lines += [row(f"at rest, {REST_SECONDS:.0f} s from {PAUSE_SECONDS:.0f} s after: RunFunction calls",
+                  [f"{r.rest_calls:.0f}" for r in runs]),
+              row("at rest: CPU, all processes (s)", [f"{sum(r.rest_cpu.values()):.1f}" for r in runs])]
+    for name in processes:
+        lines.append(row(f"at rest: CPU, {name} (s)", [f"{r.rest_cpu.get(name, 0):.1f}" for r in runs]))
+    return lines
+
+
+# What a Crossplane CPU profile showed (``crossplane core start --profile``, `go tool pprof`), quoted in the
+# report; measured once, on this machine, at the commit that added this benchmark.
+FINDINGS = [
+    "- **Most of Crossplane's CPU on a large claim is deep copies of the XR.** Each event on a composed",
+    "  resource is mapped to its XR by a cached List (`CompositeResourcesMapFunc`, an indexed lookup) that",
+    "  deep-copies the XR it finds: 69% of Crossplane's CPU during the 1,000-hostname Gslb's first",
+    "  composition, 70% at rest (events replayed to handlers). The copy is as large as the XR: Crossplane's",
+    "  2,002 `resourceRefs` and our `status.records` (1,000 objects) are most of it. With the status left out",
+    "  (an experiment, not shipped: the claim API promises the records), Crossplane's CPU for that first",
+    "  composition fell from 21-27 s to 15-18 s and every XR was Synced 3-5 s sooner, in each of three pairs.",
+    "- **At rest, the 1,000-hostname claim keeps Crossplane on both cores**: about one RunFunction call a",
+    "  minute, because one reconcile's probe lists (a cached LIST per name and kind, filtered over every MR of",
+    "  the kind, `GetLabels` on each) and the replayed events outlast the poll interval. The function spends",
+    "  0.2 s of CPU in that minute. A claim of a few names does not show it (see the first table).",
+    "- **The function is a small part of either**: 9% of all CPU when 150 small claims are composed at once",
+    "  (the API server 58%, Crossplane 27%), under 1% for the large claim; the latency Crossplane measures",
+    "  for its calls is mostly waiting for a core.",
+]
+
+
+def report(tables: list[tuple[str, list[Run]]], source: str) -> str:
+    """BENCHMARKS-engine.md."""
+    cpus = psutil.cpu_count()
+    out = [
+        "# Benchmarks on the real engine",
+        "",
+        "<!-- Generated by scripts/bench-engine.sh (benchmarks/engine.py); do not edit by hand. -->",
+        "",
+        f"Run {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC on {cpus} CPUs; function source: {source}.",
+        "",
+        "What a Sovereign waits for when Crossplane starts or fails over: every claim composed at once",
+        "(`BENCHMARKS.md` measures the function alone). Each column is a fresh control plane (etcd,",
+        "kube-apiserver, kube-controller-manager, Crossplane core v2.2.1, the function over mTLS; DESIGN.md §12)",
+        f"with the provider CRDs of `../shared/crds` and the examples' settings; the v2 claims, in `{NAMESPACE}`,",
+        "are applied back to back: Gslbs, DNSRoutes and DNSRecords in turn over the five providers (a DNSRecord",
+        "has one name). No provider runs, so \"Synced\" (the pipeline ran, Crossplane applied its result) ends a",
+        "composition. CPU seconds are each process's user + system time from the first apply until the last XR",
+        f"was Synced, then over {REST_SECONDS:.0f} s at rest ({PAUSE_SECONDS:.0f} s later; Crossplane polls every XR",
+        "each minute). Every process shares this machine's cores.",
+        "",
+    ]
+    for title, runs in tables:
+        out += [f"## {title}", "", *table(runs), ""]
+    out += ["## What a profile of Crossplane showed", "", *FINDINGS, ""]
+    return "\n".join(out)
+
+
+def workload(spec: str) -> tuple[int, int]:
+    """``CLAIMS:HOSTNAMES``, e.g. ``150:3``."""
+    claims_text, _, hostnames_text = spec.partition(":")
+    return int(claims_text), int(hostnames_text or "3")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bin", required=True, help="the control plane's folder (scripts/build-control-plane.sh v2)")
+    parser.add_argument("--workload", action="append", type=workload,
+                        help="CLAIMS:HOSTNAMES (repeatable; default 150:3 and 1:1000)")
+    parser.add_argument("--source", default="working tree", help="what function source is measured (for the report)")
+    parser.add_argument("--baseline", help="a source tree of ours at an earlier commit, measured the same way")
+    parser.add_argument("--baseline-label", default="ours-before")
+    parser.add_argument("--state-dir", default=str(ROOT / "build" / "bench-engine"))
+    parser.add_argument("--write", help="write the report (markdown) to this file")
+    args = parser.parse_args(argv)
+
+    sources = [("ours", ROOT)]
+    if args.baseline:
+        sources.append((args.baseline_label, Path(args.baseline)))
+    tables = []
+    for count, hostnames in args.workload or [(150, 3), (1, 1000)]:
+        docs = claims(count, hostnames)
+        title = (f"{count} claims of {hostnames} names" if count > 1 else f"One claim of {hostnames} names (a Gslb)")
+        runs = []
+        for label, source in sources:
+            print(f"{title}, {label}: on a fresh stack...", file=sys.stderr, flush=True)
+            runs.append(measure(label, source, docs, Path(args.bin), Path(args.state_dir) / label))
+        print(f"\n{title}\n" + "\n".join(table(runs)), flush=True)
+        tables.append((title, runs))
+    if args.write:
+        measured = f"{args.source}; {args.baseline_label}: {args.baseline}" if args.baseline else args.source
+        Path(args.write).write_text(report(tables, measured))
+        print(f"wrote {args.write}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The benchmark on the real engine (not part of the test run): every claim of a Sovereign
+# composed at once on a fresh control plane; rewrites BENCHMARKS-engine.md.
+#
+#   scripts/bench-engine.sh                         # the working tree's function
+#   BENCH_BASELINE=<ref> scripts/bench-engine.sh    # also a commit's, on its own fresh stack
+#   BENCH_WORKLOADS="300:3 1:1000" scripts/bench-engine.sh   # CLAIMS:HOSTNAMES (default 150:3 1:1000)
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+
+py="$here/.venv-function/bin/python"
+[ -x "$py" ] || scripts/setup-venvs.sh
+bins=$(scripts/build-control-plane.sh v2)  # built once, keyed by version (DESIGN.md §12)
+
+args=(--bin "$bins" --source "working tree at $(git rev-parse --short HEAD)$(git diff --quiet -- function catalyst_dns || echo ' + uncommitted changes')")
+for w in ${BENCH_WORKLOADS:-150:3 1:1000}; do args+=(--workload "$w"); done
+if [ -n "${BENCH_BASELINE:-}" ]; then
+  base_sha=$(git rev-parse --short "$BENCH_BASELINE")
+  base_src="$here/build/bench-src/baseline-$base_sha"
+  rm -rf "$base_src" && mkdir -p "$base_src"
+  git archive "$base_sha" function catalyst_dns | tar -x -C "$base_src"
+  args+=(--baseline "$base_src" --baseline-label "ours at $base_sha")
+fi
+"$py" -m benchmarks.engine "${args[@]}" --write "$here/BENCHMARKS-engine.md"
