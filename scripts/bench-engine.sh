@@ -16,10 +16,7 @@ bins=$(scripts/build-control-plane.sh v2)  # built once, keyed by version (DESIG
 args=(--bin "$bins" --source "working tree at $(git rev-parse --short HEAD)$(git diff --quiet -- function catalyst_dns || echo ' + uncommitted changes')")
 for w in ${BENCH_WORKLOADS:-150:3 1:1000}; do args+=(--workload "$w"); done
 if [ -n "${BENCH_BASELINE:-}" ]; then
-  base_sha=$(git rev-parse --short "$BENCH_BASELINE")
-  base_src="$here/build/bench-src/baseline-$base_sha"
-  rm -rf "$base_src" && mkdir -p "$base_src"
-  git archive "$base_sha" function catalyst_dns | tar -x -C "$base_src"
-  args+=(--baseline "$base_src" --baseline-label "ours at $base_sha")
+  base_src=$(scripts/export-baseline.sh "$BENCH_BASELINE")
+  args+=(--baseline "$base_src" --baseline-label "ours at $(git rev-parse --short "$BENCH_BASELINE")")
 fi
 "$py" -m benchmarks.engine "${args[@]}" --write "$here/BENCHMARKS-engine.md"

@@ -41,11 +41,8 @@ logs="$here/build/bench-logs"
 mkdir -p "$logs"
 args=(--go-templating "$gt_bin" --logs "$logs" --source "$label")
 if [ -n "${BENCH_BASELINE:-}" ]; then
-  base_sha=$(git rev-parse --short "$BENCH_BASELINE")
-  base_src="$here/build/bench-src/baseline-$base_sha"
-  rm -rf "$base_src" && mkdir -p "$base_src"
-  git archive "$base_sha" function catalyst_dns | tar -x -C "$base_src"
-  args+=(--baseline "$base_src" --baseline-label "commit $base_sha")
+  base_src=$(scripts/export-baseline.sh "$BENCH_BASELINE")
+  args+=(--baseline "$base_src" --baseline-label "commit $(git rev-parse --short "$BENCH_BASELINE")")
 fi
 cd "$src"
 if [ -n "${BENCH_QUICK:-}" ]; then
