@@ -26,7 +26,7 @@ from function import claims, conflicts, requirements
 from function.compose import Composition, build, merge_status, ready_names
 from function.input import FunctionInput, read_input
 from function.memo import Memo, key
-from function.plan import plan
+from function.plan import SETTINGS_FIELD, plan
 from function.structs import struct_to_python, to_python
 
 SETTINGS_REQUIREMENT = "sovereign-dns-settings"
@@ -200,7 +200,7 @@ def _settings_from_bytes(serialized: bytes) -> SovereignSettings:
     config = struct_pb2.Struct()
     config.ParseFromString(serialized)
     doc = struct_to_python(config, "EnvironmentConfig")
-    return parse_settings(doc.get("data"), "EnvironmentConfig.data")
+    return parse_settings(doc.get("data"), SETTINGS_FIELD)
 
 
 def _require_settings(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse,

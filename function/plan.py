@@ -38,6 +38,9 @@ from function.input import FunctionInput
 
 K8GB_DEFAULT_TTL = 30
 GSLB_HASH_CHARS = 6
+# Where the settings sit in what Crossplane sends (the EnvironmentConfig's data): a refusal
+# that names a settings field names it from here, as the settings parser does.
+SETTINGS_FIELD = "EnvironmentConfig.data"
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,12 +144,12 @@ class _Planner:
         readable = readable[: names.MAX_LABEL_OCTETS - GSLB_HASH_CHARS - 1].rstrip("-")
         return f"{readable}-{tail}.{self.settings.gslb_zone}"
 
-    @staticmethod
-    def k8gb_provider_config(region: Region) -> str:
+    def k8gb_provider_config(self, region: Region) -> str:
         """The ProviderConfig that places k8gb resources in ``region``'s cluster."""
         if not region.kubernetes_provider_config:
-            raise DnsInputError(f"settings.regions[{region.geotag}].kubernetesProviderConfig", None,
-                                "is required to place k8gb Gslb resources in that region")
+            index = self.settings.regions.index(region)
+            raise DnsInputError(f"{SETTINGS_FIELD}.regions[{index}].kubernetesProviderConfig", None,
+                                f"is required to place k8gb Gslb resources in region {region.geotag}")
         return region.kubernetes_provider_config
 
     def k8gb_manifest(self, spec: GslbSpec) -> dict[str, Any]:

@@ -1,3 +1,4 @@
+import copy
 import re
 from typing import Any
 
@@ -185,6 +186,16 @@ def test_settings_errors_name_the_environment_config_field() -> None:
     bad = {**SETTINGS, "ownerId": "openova"}
     got = fatal(run(request(xr("DNSRecord", RECORD), settings_data=bad)))
     assert got is not None and got.startswith("EnvironmentConfig.data.ownerId: 'openova' is the ExternalDNS owner id")
+
+
+def test_a_region_without_a_kubernetes_provider_config_is_named_where_the_settings_hold_it() -> None:
+    # Found by the fuzzer: the refusal named "settings.regions[fsn]", a path in no document.
+    bad = copy.deepcopy(SETTINGS)
+    del bad["regions"][1]["kubernetesProviderConfig"]
+    k8gb = {"apiVersion": "dns.fn.openova.io/v1beta1", "kind": "Input", "k8gb": {"enabled": True}}
+    got = fatal(run(request(xr("Gslb", GSLB), settings_data=bad, fn_input=k8gb)))
+    assert got == ("EnvironmentConfig.data.regions[1].kubernetesProviderConfig: None is required to place "
+                   f"k8gb Gslb resources in region {bad['regions'][1]['geotag']}")
 
 
 def test_missing_environment_config_is_fatal() -> None:
