@@ -37,6 +37,12 @@ class BadResponseError(AssertionError):
     """A response that a correct function would not give."""
 
 
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """The value ``fraction`` of the way up ``values`` (nearest rank; one value is every percentile)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
 @dataclass
 class Stats:
     """What one load run measured."""
@@ -56,8 +62,7 @@ class Stats:
 
     @property
     def p99_ms(self) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000
+        return percentile(self.latencies, 0.99) * 1000
 
     @property
     def throughput(self) -> float:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import psutil
 
+from benchmarks.client import percentile
 from scripts.cluster import ROOT, Kube, Obj, Stack, condition, is_true, parse_function_seconds
 from tests.cluster.helpers import SUFFIXES, resource_refs
 
@@ -102,7 +103,12 @@ def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
     return out
 
 
-def function_calls(stack: Stack) -> tuple[float, float]:
+def spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """CPU seconds each process spent between two ``cpu_seconds`` readings."""
+    return {name: after[name] - before[name] for name in after}
+
+
+def calls_and_seconds(stack: Stack) -> tuple[float, float]:
     """(calls, seconds) of RunFunction to our function so far, from Crossplane's latency histogram."""
     return parse_function_seconds(stack.metrics()).get(FUNCTION, (0.0, 0.0))
 
@@ -135,32 +141,25 @@ def measure(label: str, source: Path, docs: list[Obj], bins: Path, state: Path) 
     stack.up(apis="v2")
     try:
         kube = stack.kube
-        cpu_before, (calls_before, seconds_before) = cpu_seconds(stack.pids), function_calls(stack)
+        cpu_before, (calls_before, seconds_before) = cpu_seconds(stack.pids), calls_and_seconds(stack)
         start = time.monotonic()
         for doc in docs:
             kube.apply(doc)
         run.applied = time.monotonic() - start
         run.per_claim = wait_synced(kube, docs, start)
         run.synced = time.monotonic() - start
-        cpu_after, (calls, seconds) = cpu_seconds(stack.pids), function_calls(stack)
-        run.cpu = {name: cpu_after[name] - cpu_before[name] for name in cpu_after}
+        cpu_after, (calls, seconds) = cpu_seconds(stack.pids), calls_and_seconds(stack)
+        run.cpu = spent(cpu_before, cpu_after)
         run.calls, run.function_seconds = calls - calls_before, seconds - seconds_before
         time.sleep(PAUSE_SECONDS)
-        rest_before, rest_calls_before = cpu_seconds(stack.pids), function_calls(stack)[0]
+        rest_before, rest_calls_before = cpu_seconds(stack.pids), calls_and_seconds(stack)[0]
         time.sleep(REST_SECONDS)
-        rest_after = cpu_seconds(stack.pids)
-        run.rest_calls = function_calls(stack)[0] - rest_calls_before
-        run.rest_cpu = {name: rest_after[name] - rest_before[name] for name in rest_after}
+        run.rest_cpu = spent(rest_before, cpu_seconds(stack.pids))
+        run.rest_calls = calls_and_seconds(stack)[0] - rest_calls_before
         run.resources = sum(len(resource_refs(xr)) for kind in KINDS for xr in kube.list(GROUP, kind, NAMESPACE))
     finally:
         stack.down()
     return run
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """The value ``fraction`` of the way up ``values`` (nearest rank; one value is every percentile)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def table(runs: list[Run]) -> list[str]:
