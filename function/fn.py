@@ -87,14 +87,15 @@ def _run(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, memo: Memo
     channel = requirements.channel(req)
 
     # Parse the step's input, and ask for the Sovereign settings it names (on every call).
-    fn_input = read_input(struct_to_python(req.input, "input") if req.HasField("input") else None)
+    input_bytes = req.input.SerializeToString(deterministic=True) if req.HasField("input") else None
+    fn_input = _input_from_bytes(input_bytes)
     settings_bytes = _require_settings(req, rsp, fn_input, channel)
     if settings_bytes is None:
         _parse_claim(req)  # refuse a malformed claim now rather than after the settings arrive
         return []
 
     # Read the claim, plan its record sets, translate them into managed resources (memoised).
-    composition = _composition(req, fn_input, settings_bytes, memo)
+    composition = _composition(req, fn_input, input_bytes or b"", settings_bytes, memo)
     if isinstance(composition, str):  # a refusal, memoised with its message
         _refuse(rsp, composition)
         return []
@@ -123,10 +124,10 @@ def _check_size(size: int, resources: int, max_response: int) -> None:
             "values over several claims")
 
 
-def _composition(req: fnv1.RunFunctionRequest, fn_input: FunctionInput, settings_bytes: bytes,
+def _composition(req: fnv1.RunFunctionRequest, fn_input: FunctionInput, input_bytes: bytes, settings_bytes: bytes,
                  memo: Memo | None) -> Composition | str:
     """The claim's composition, from the memo or freshly built, or the message of its refusal."""
-    digest = key(req, settings_bytes) if memo is not None else b""
+    digest = key(req, input_bytes, settings_bytes) if memo is not None else b""
     outcome = memo.get(digest) if memo is not None else None
     if outcome is None:
         try:
@@ -192,6 +193,16 @@ def _condition(rsp: fnv1.RunFunctionResponse, total: int, ready: int) -> None:
     condition.reason = "Available" if done else "Creating"
     condition.message = f"{ready} of {total} DNS resources ready"
     condition.target = fnv1.TARGET_COMPOSITE_AND_CLAIM
+
+
+@functools.lru_cache(maxsize=32)
+def _input_from_bytes(serialized: bytes | None) -> FunctionInput:
+    """Read the step input once per distinct input (every call of a Composition step sends the same one)."""
+    if serialized is None:
+        return read_input(None)
+    step_input = struct_pb2.Struct()
+    step_input.ParseFromString(serialized)
+    return read_input(struct_to_python(step_input, "input"))
 
 
 @functools.lru_cache(maxsize=32)

@@ -14,7 +14,6 @@ import threading
 from collections import OrderedDict
 
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
-from google.protobuf import struct_pb2
 
 from function.claims import IDENTITY_METADATA
 from function.compose import Composition
@@ -27,26 +26,32 @@ _COMPOSITE_KEYS = ("apiVersion", "kind", "spec")
 _METADATA_KEYS = IDENTITY_METADATA
 
 
-def key(req: fnv1.RunFunctionRequest, settings: bytes) -> bytes:
-    """A digest of the composite's identity and spec, the step input and the settings."""
-    source = req.observed.composite.resource.fields
-    ident = struct_pb2.Struct()
-    for name in _COMPOSITE_KEYS:
-        if name in source:
-            ident.fields[name].CopyFrom(source[name])
-    if "metadata" in source:
-        metadata = source["metadata"].struct_value.fields
-        target = ident.fields["metadata"].struct_value
-        for name in _METADATA_KEYS:
-            if name in metadata:
-                target.fields[name].CopyFrom(metadata[name])
+def key(req: fnv1.RunFunctionRequest, step_input: bytes, settings: bytes) -> bytes:
+    """A digest of the composite's identity and spec, the step input and the settings (all as wire bytes).
+
+    Each part is hashed as its name, its length and its deterministic serialization, rather
+    than copied into one message first: the same parts decide the key, at half the cost.
+    """
     digest = hashlib.blake2b(digest_size=32)
-    digest.update(ident.SerializeToString(deterministic=True))
-    digest.update(b"\x00")
-    digest.update(req.input.SerializeToString(deterministic=True))
-    digest.update(b"\x00")
-    digest.update(settings)
+    for name, part in (*_composite_parts(req), ("input", step_input), ("settings", settings)):
+        digest.update(b"%s\x00%d\x00" % (name.encode(), len(part)))
+        digest.update(part)
     return digest.digest()
+
+
+def _composite_parts(req: fnv1.RunFunctionRequest) -> list[tuple[str, bytes]]:
+    """The composite's parts a composition depends on, by name (metadata that is not an object, whole)."""
+    source = req.observed.composite.resource.fields
+    parts = [(name, source[name].SerializeToString(deterministic=True)) for name in _COMPOSITE_KEYS if name in source]
+    if "metadata" in source:
+        metadata = source["metadata"]
+        if metadata.WhichOneof("kind") != "struct_value":
+            parts.append(("metadata", metadata.SerializeToString(deterministic=True)))
+        else:
+            known = metadata.struct_value.fields
+            parts += [(f"metadata.{name}", known[name].SerializeToString(deterministic=True))
+                      for name in _METADATA_KEYS if name in known]
+    return parts
 
 
 class Memo:

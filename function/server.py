@@ -60,15 +60,23 @@ class PooledFunction(grpcv1.FunctionRunnerServiceServicer):
         self.log = structlog.get_logger()
 
     async def RunFunction(  # type: ignore[override]  # noqa: N802 - the gRPC method name
-        self, req: fnv1.RunFunctionRequest | Undecodable, _: grpc.aio.ServicerContext | None = None
+        self, received: Received | Undecodable, _: grpc.aio.ServicerContext | None = None
     ) -> bytes:
         """Run the handler (in the pool unless the request is small); never raises; returns the wire bytes."""
-        if isinstance(req, Undecodable):
-            return req.response()
-        if req.ByteSize() <= INLINE_BYTES:
-            return respond(req, self.log, self.memo, self.max_response)
+        if isinstance(received, Undecodable):
+            return received.response()
+        if received.size <= INLINE_BYTES:
+            return respond(received.request, self.log, self.memo, self.max_response)
         return await asyncio.get_running_loop().run_in_executor(
-            self.pool, respond, req, self.log, self.memo, self.max_response)
+            self.pool, respond, received.request, self.log, self.memo, self.max_response)
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """A decoded request and its size on the wire (known there for free; ``ByteSize`` would walk the message)."""
+
+    request: fnv1.RunFunctionRequest
+    size: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,13 +96,13 @@ class Undecodable:
         return serialized
 
 
-def _deserialize(data: bytes) -> fnv1.RunFunctionRequest | Undecodable:
+def _deserialize(data: bytes) -> Received | Undecodable:
     req = fnv1.RunFunctionRequest()
     try:
         req.ParseFromString(data)
-        return req
     except DecodeError as exc:
         return Undecodable(str(exc))
+    return Received(req, len(data))
 
 
 def _serialize(message: bytes) -> bytes:

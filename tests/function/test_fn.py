@@ -403,8 +403,8 @@ def test_status_and_managed_fields_decide_nothing() -> None:
     rsp = run(request(busy, fn_input={"k8gb": {"enabled": True}}), memo=None)  # composed, not remembered
     assert fatal(rsp) is None
     assert desired(rsp) == desired(plain)
-    assert memo_key(request(busy, fn_input={"k8gb": {"enabled": True}}), b"") == memo_key(
-        request(xr("Gslb", GSLB), fn_input={"k8gb": {"enabled": True}}), b"")
+    assert memo_key(request(busy, fn_input={"k8gb": {"enabled": True}}), b"", b"") == memo_key(
+        request(xr("Gslb", GSLB), fn_input={"k8gb": {"enabled": True}}), b"", b"")
     # The owner the conflict check uses comes with the composition (its identity is in the memo key).
     assert {d["metadata"]["annotations"]["dns.openova.io/owner"] for d in desired(rsp).values()
             if "dns.openova.io/owner" in d["metadata"].get("annotations", {})} == {"gslb/acme-prod/example"}

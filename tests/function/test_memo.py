@@ -1,7 +1,7 @@
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 
 from function.fn import respond, run
-from function.memo import Memo
+from function.memo import Memo, key
 from tests.function.engine import crds_answered
 from tests.function.requests import desired, fatal, request, xr
 
@@ -35,6 +35,31 @@ def test_a_changed_spec_or_settings_is_a_new_entry() -> None:
     run(request(xr("Gslb", GSLB)), memo=memo)
     run(request(xr("Gslb", {**GSLB, "ttl": 120})), memo=memo)
     assert len(memo) == 2
+
+
+def test_every_part_a_composition_depends_on_moves_the_key() -> None:
+    """The key's parts: apiVersion, kind, spec, the identity metadata, the step input, the settings;
+    a metadata that is not an object is its own part (refused otherwise than an empty one)."""
+    base = xr("Gslb", GSLB)
+    variants = {
+        "base": base,
+        "apiVersion": {**base, "apiVersion": "dns.openova.io/v1alpha2"},
+        "kind": {**base, "kind": "DNSRoute"},
+        "spec": {**base, "spec": {**GSLB, "ttl": 90}},
+        "name": {**base, "metadata": {**base["metadata"], "name": "other"}},
+        "namespace": {**base, "metadata": {**base["metadata"], "namespace": "other"}},
+        "labels": {**base, "metadata": {**base["metadata"], "labels": {"a": "b"}}},
+        "metadata-empty": {**base, "metadata": {}},
+        "metadata-string": {**base, "metadata": ""},
+    }
+    keys = {name: key(request(doc), b"", b"") for name, doc in variants.items()}
+    keys["input"] = key(request(base), b"\x0a\x01x", b"")
+    keys["settings"] = key(request(base), b"", b"\x0a\x01x")
+    keys["input-not-settings"] = key(request(base), b"\x0a\x01", b"x")
+    assert len(set(keys.values())) == len(keys), keys
+    assert key(request(base), b"", b"") == keys["base"]
+    # No metadata reads as an empty one (``read_composite``): the same composition, the same key.
+    assert key(request({k: v for k, v in base.items() if k != "metadata"}), b"", b"") == keys["metadata-empty"]
 
 
 def test_refusals_are_memoised_with_the_same_message() -> None:
