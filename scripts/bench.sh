@@ -6,6 +6,7 @@
 #   BENCH_REF=HEAD scripts/bench.sh   # measure a commit's function (the harness from the working tree)
 #   BENCH_QUICK=1 scripts/bench.sh    # short runs, to check the harness (does not write BENCHMARKS.md)
 #   BENCH_BASELINE=<ref> scripts/bench.sh  # also measure ours at <ref> in the same run (before/after)
+# A full run also counts instructions per first composition under callgrind (benchmarks/instructions.py).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -50,7 +51,7 @@ if [ -n "${BENCH_QUICK:-}" ]; then
 else
   echo "profiling the large Gslb in-process (pyinstrument)..." >&2
   "$py" -m benchmarks.profile --top 15 > "$logs/profile.txt"
-  args+=(--write "$here/BENCHMARKS.md" --profile "$logs/profile.txt")
+  args+=(--write "$here/BENCHMARKS.md" --profile "$logs/profile.txt" --instructions)
 fi
 "$py" -m benchmarks.bench "${args[@]}"
 if [ -z "${BENCH_QUICK:-}" ]; then
