@@ -6,7 +6,7 @@ Why: on this shared machine one tree timed twice in a row differs by up to 1.7x 
 600 typical first compositions, in-process), so a change of a few percent cannot be seen in
 seconds. ``valgrind --tool=callgrind`` counts the instructions executed instead: the same
 count for the same code and inputs whatever else runs (two runs of one tree agree within
-0.1%). Each figure runs the handler (``function.fn.respond``) in-process on N distinct XRs —
+0.2%). Each figure runs the handler (``function.fn.respond``) in-process on N distinct XRs —
 first compositions, nothing memoised answers — under callgrind twice, once making the calls
 and once not, and divides the difference by N, so imports and request building cancel out.
 
