@@ -61,7 +61,7 @@ test: setup tools package lint
 
 lint:
 	$(FN_PY) -m ruff check .
-	$(FN_PY) -m mypy catalyst_dns function
+	$(FN_PY) -m mypy catalyst_dns function benchmarks
 	$(PULUMI_PY) -m mypy catalyst_dns components
 
 bench: setup

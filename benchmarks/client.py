@@ -22,9 +22,11 @@ from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 from crossplane.function.proto.v1beta1 import run_function_pb2 as fnv1beta1
 
 MIB = 1024 * 1024
-METHODS = {
-    "v1": ("/apiextensions.fn.proto.v1.FunctionRunnerService/RunFunction", fnv1.RunFunctionResponse),
-    "v1beta1": ("/apiextensions.fn.proto.v1beta1.FunctionRunnerService/RunFunction", fnv1beta1.RunFunctionResponse),
+# Each service's RunFunction method, and how its response is parsed.
+METHODS: dict[str, tuple[str, Callable[[bytes], Any]]] = {
+    "v1": ("/apiextensions.fn.proto.v1.FunctionRunnerService/RunFunction", fnv1.RunFunctionResponse.FromString),
+    "v1beta1": ("/apiextensions.fn.proto.v1beta1.FunctionRunnerService/RunFunction",
+                fnv1beta1.RunFunctionResponse.FromString),
 }
 CHANNEL_OPTIONS = [
     ("grpc.max_receive_message_length", 64 * MIB),
@@ -91,10 +93,10 @@ async def load(target: str, requests: Sequence[bytes], expected_resources: int, 
     ``requests`` are serialized requests, cycled through (one or several variants).
     ``min_requests`` keeps going past ``duration`` until that many calls have been made.
     """
-    method, response_type = METHODS[service]
+    method, parse = METHODS[service]
     stats = Stats(streams=streams)
     async with grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS) as channel:
-        call = channel.unary_unary(method, request_serializer=None, response_deserializer=response_type.FromString)
+        call = channel.unary_unary(method, request_serializer=None, response_deserializer=parse)
         await asyncio.wait_for(channel.channel_ready(), timeout=30)
         for i in range(warmup):  # connection, caches and lazy imports, on every variant's first
             rsp = await call(requests[i % len(requests)], timeout=120)
