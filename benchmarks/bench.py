@@ -277,13 +277,9 @@ def count_instructions(baseline: Path | None) -> dict[tuple[str, str], int]:
     if not instructions.available():
         print("valgrind is not installed: no instruction counts", file=sys.stderr)
         return {}
-    counts: dict[tuple[str, str], int] = {}
-    for workload in WORKLOADS:
-        for name, source in (("ours", instructions.HARNESS), (BASELINE, baseline)):
-            if source is not None:
-                print(f"  counting instructions: {workload.name} {name}...", flush=True)
-                counts[(workload.name, name)] = instructions.per_call(workload.name, source)
-    return counts
+    names = {"ours": "ours", "before": BASELINE}
+    counted = instructions.counts([w.name for w in WORKLOADS], baseline)
+    return {(workload, names[name]): count for (workload, name), count in counted.items()}
 
 
 def instructions_section(counts: dict[tuple[str, str], int]) -> list[str]:

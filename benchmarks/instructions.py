@@ -53,6 +53,17 @@ def per_call(workload: str, source: Path = HARNESS, calls: int | None = None) ->
     return (with_calls - without) // n
 
 
+def counts(workloads: Sequence[str], baseline: Path | None = None) -> dict[tuple[str, str], int]:
+    """Instructions per first composition by (workload, "ours" or "before"), the baseline's when given."""
+    out: dict[tuple[str, str], int] = {}
+    for workload in workloads:
+        for name, source in (("ours", HARNESS), ("before", baseline)):
+            if source is not None:
+                print(f"  counting instructions: {workload} {name}...", file=sys.stderr, flush=True)
+                out[(workload, name)] = per_call(workload, source)
+    return out
+
+
 def _count(source: Path, workload: str, prepared: int, made: int) -> int:
     """Instructions of a child that prepares ``prepared`` requests and answers the first ``made``."""
     # ``function`` from ``source`` (a baseline's export holds only the function's packages);
@@ -94,11 +105,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not available():
         print("valgrind is not installed: no instruction counts", file=sys.stderr)
         return 1
-    for name in args.workload or [w.name for w in WORKLOADS]:
-        ours = per_call(name)
+    names = args.workload or [w.name for w in WORKLOADS]
+    counted = counts(names, args.baseline)
+    for name in names:
+        ours = counted[(name, "ours")]
         line = f"{name}: ours {ours:,} instructions per first composition"
-        if args.baseline:
-            before = per_call(name, args.baseline)
+        if (name, "before") in counted:
+            before = counted[(name, "before")]
             line += f"; before {before:,} ({ours / before:.3f}x)"
         print(line, flush=True)
     return 0
