@@ -236,6 +236,43 @@ def encode_list(items: Iterable[Any]) -> bytes:
     return b"".join(out)
 
 
+def _frame_head(prefix: bytes | None, size: int) -> bytes:
+    """The bytes before a ``size``-byte Value in its Struct entry (key ``prefix``), or in a ListValue item (None)."""
+    if prefix is None:
+        return _ITEM + varint(size)
+    value_size = varint(size)
+    return _ENTRY + varint(len(prefix) + len(value_size) + size) + prefix + value_size
+
+
+def _long_head(prefix: bytes | None, length: int) -> tuple[bytes, int]:
+    """The bytes before a ``length``-byte string in its entry, and the entry's size (any length)."""
+    value_head = _STRING + varint(length)
+    head = _frame_head(prefix, len(value_head) + length) + value_head
+    return head, len(head) + length
+
+
+_SHORT_STRING: Final = 256  # every DNS name, label value and MR name is shorter: its header is looked up
+
+
+@functools.lru_cache(maxsize=_KEY_CACHE_LIMIT)
+def _string_heads(prefix: bytes | None) -> tuple[tuple[bytes, ...], tuple[int, ...]]:
+    """``_long_head`` of every length below ``_SHORT_STRING``, as two tables (headers, entry sizes).
+
+    Why: a string hole's entry is a tag, a length, the key, a tag and a length again, then
+    the string; a lookup by the string's length replaces the arithmetic of each call. The
+    tables are per key (a schema's few dozen), a few KiB each.
+    """
+    heads = [_long_head(prefix, length) for length in range(_SHORT_STRING)]
+    return tuple(head for head, _ in heads), tuple(size for _, size in heads)
+
+
+def _value_entry(prefix: bytes | None, value: Any) -> tuple[bytes, bytes, int]:
+    """Any value's entry as parts (the bytes before its Value, the Value) and the entry's size."""
+    encoded = encode_value(value)
+    head = _frame_head(prefix, len(encoded))
+    return head, encoded, len(head) + len(encoded)
+
+
 # --- templates ------------------------------------------------------------------------
 
 _Parts = list[bytes | str]  # a compiled message's parts, in order: constant bytes, or the local holding them
@@ -299,7 +336,8 @@ class _Compiler:
     def __init__(self) -> None:
         self.prelude: list[str] = []
         self.lines: list[str] = []
-        self.scope: dict[str, Any] = {"_T": _VARINTS, "_encode": encode_value, "_str": str, "_Encoded": Encoded}
+        self.scope: dict[str, Any] = {"_T": _VARINTS, "_str": str, "_len": len, "_long_head": _long_head,
+                                      "_value_entry": _value_entry}
         self.count = 0
 
     def name(self, prefix: str) -> str:
@@ -318,47 +356,53 @@ class _Compiler:
         return [tag, prefix, *parts], total
 
     def value(self, node: Any) -> tuple[_Parts, str]:
-        """Emit code for a Value holding holes: its parts and the local holding its size."""
-        if isinstance(node, Hole):
-            raw, out, size = self.name("h"), self.name("b"), self.name("n")
-            source = node.name if isinstance(node, _Read) else f"values[{self.constant(node.name)}]"
-            self.lines.append(f"{raw} = {source}")
-            self.lines.append(f"if {raw}.__class__ is _str:")
-            self.lines.append(f"    {raw} = {raw}.encode()")
-            self.lines.append(f"    {out} = {self.constant(_STRING)} + _T[len({raw})] + {raw}")
-            self.lines.append(f"elif {raw}.__class__ is _Encoded:")
-            self.lines.append(f"    {out} = {raw}.value")
-            self.lines.append("else:")
-            self.lines.append(f"    {out} = _encode({raw})")
-            self.lines.append(f"{size} = len({out})")
-            return [out], size
+        """Emit code for a Value that is a container holding holes: its parts and the local holding its size."""
         if isinstance(node, Mapping):
             return self.framed(_STRUCT, *self.struct(node))
         return self.framed(_LIST, *self.list_value(node))
 
-    def remember(self, leaf: str, start: int, parts: _Parts) -> tuple[_Parts, str]:
-        """Wrap the code since ``start`` (which encodes local ``leaf``'s entry as ``parts``) in a one-slot memo.
+    def hole(self, prefix: bytes | None, node: Hole) -> tuple[_Parts, str]:
+        """Emit code for a hole's whole entry (a Struct entry keyed by ``prefix``, or a list item when None).
 
-        A ``Shape`` leaf that holds the same str, int or bool as last time (a provider's
-        constant fields: apiVersion, kind, zone, TTL...) reuses its encoded entry, joined
-        once. The slot is one tuple, replaced whole, so threads sharing the encoder never
-        see a value paired with another value's bytes. Floats are left out (``0.0 == -0.0``),
-        and the exact class is compared (``True == 1``).
+        A string, the usual value, takes its entry's header from a table indexed by its
+        length (``_string_heads``): the entry is then two parts, the header and the string's
+        bytes, and its size a lookup. Anything else is framed by ``_value_entry``. A
+        ``Shape`` leaf (a provider's constant fields: TTL, proxied...) keeps that last
+        non-string value in a one-slot memo: the slot is one tuple, replaced whole, so threads
+        sharing the encoder never see a value paired with another value's bytes. Floats are
+        left out (``0.0 == -0.0``), and the exact class is compared (``True == 1``).
         """
-        block = self.lines[start:]
-        del self.lines[start:]
-        slot, seen = self.constant([None]), self.name("t")
-        entry, entry_size = self.name("e"), self.name("n")
-        self.lines.append(f"{seen} = {slot}[0]")
-        self.lines.append(f"if {seen} is not None and {leaf}.__class__ is {seen}[0] and {leaf} == {seen}[1]:")
-        self.lines.append(f"    {entry} = {seen}[2]")
-        self.lines.append("else:")
-        self.lines.extend(f"    {line}" for line in block)
-        self.lines.append(f"    {entry} = {self.join(parts)}")
-        self.lines.append(f"    if {leaf}.__class__ in _MEMO:")
-        self.lines.append(f"        {slot}[0] = ({leaf}.__class__, {leaf}, {entry})")
-        self.lines.append(f"{entry_size} = len({entry})")
-        return [entry], entry_size
+        raw, head, size, length = self.name("r"), self.name("a"), self.name("n"), self.name("k")
+        heads, sizes = _string_heads(prefix)
+        key = self.constant(prefix)
+        source = node.name if isinstance(node, _Read) else f"values[{self.constant(node.name)}]"
+        lines = [
+            f"{raw} = {source}",
+            f"if {raw}.__class__ is _str:",
+            f"    {raw} = {raw}.encode()",
+            f"    {length} = _len({raw})",
+            f"    if {length} < {len(heads)}:",
+            f"        {head} = {self.constant(heads)}[{length}]",
+            f"        {size} = {self.constant(sizes)}[{length}]",
+            "    else:",
+            f"        {head}, {size} = _long_head({key}, {length})",
+        ]
+        if isinstance(node, _Read):
+            slot, seen = self.constant([None]), self.name("t")
+            self.scope.setdefault("_MEMO", frozenset({int, bool}))
+            lines += [
+                "else:",
+                f"    {seen} = {slot}[0]",
+                f"    if {seen} is None or {raw}.__class__ is not {seen}[0] or {raw} != {seen}[1]:",
+                f"        {seen} = ({raw}.__class__, {raw}, _value_entry({key}, {raw}))",
+                f"        if {raw}.__class__ in _MEMO:",
+                f"            {slot}[0] = {seen}",
+                f"    {head}, {raw}, {size} = {seen}[2]",
+            ]
+        else:
+            lines += ["else:", f"    {head}, {raw}, {size} = _value_entry({key}, {raw})"]
+        self.lines.extend(lines)
+        return [head, raw], size
 
     def varint_of(self, size: str) -> str:
         """A local holding the varint of local ``size``."""
@@ -378,19 +422,12 @@ class _Compiler:
                 parts.append(constant)
                 fixed += len(constant)
                 continue
-            read = isinstance(node, _Read)
-            if read:  # a Shape's leaf: read once, into a local the memo and the encoding share
-                leaf = self.name("l")
-                self.lines.append(f"{leaf} = {node.name}")
-                node = _Read(leaf)
-            start = len(self.lines)
-            value_parts, value_size = self.value(node)
-            value_prefix, body = self.varint_of(value_size), self.name("n")
-            self.lines.append(f"{body} = {len(prefix) + 1} + {value_size} + ({value_size} > 127)")
-            if read:
-                entry_parts, entry_size = self.remember(node.name, start, [_ENTRY, self.varint_of(body), prefix,
-                                                                           value_prefix, *value_parts])
+            if isinstance(node, Hole):
+                entry_parts, entry_size = self.hole(prefix, node)
             else:
+                value_parts, value_size = self.value(node)
+                value_prefix, body = self.varint_of(value_size), self.name("n")
+                self.lines.append(f"{body} = {len(prefix) + 1} + {value_size} + ({value_size} > 127)")
                 entry_parts, entry_size = self.framed(_ENTRY, [prefix, value_prefix, *value_parts], body)
             parts.extend(entry_parts)
             terms.append(entry_size)
@@ -408,7 +445,8 @@ class _Compiler:
                 parts.append(constant)
                 fixed += len(constant)
                 continue
-            item_parts, item_size = self.framed(_ITEM, *self.value(item))
+            item_parts, item_size = self.hole(None, item) if isinstance(item, Hole) else self.framed(
+                _ITEM, *self.value(item))
             parts.extend(item_parts)
             terms.append(item_size)
         return parts, self.sized(terms, fixed)
@@ -467,7 +505,6 @@ class _Compiler:
 
     def check(self, local: str, cls: type, size: int) -> str:
         self.scope.setdefault("_Mismatch", _ShapeMismatchError)
-        self.scope.setdefault("_MEMO", frozenset({str, int, bool}))
         return f"if {local}.__class__ is not {self.constant(cls)} or len({local}) != {size}: raise _Mismatch"
 
     def expand(self, node: Any) -> Any:
