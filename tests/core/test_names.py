@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -96,3 +98,29 @@ def test_kubernetes_names_end_at_the_end(raw: str) -> None:
     with pytest.raises(DnsInputError, match="DNS-1123 subdomain"):
         kubenames.check_object_name(raw, "metadata.name")
 
+
+
+def _slug_by_regex(text: str) -> str:
+    """The rule as DESIGN.md §6 states it: lower case, ``*`` spelled out, every run of other characters one ``-``."""
+    lowered = text.lower().replace("*", "wildcard").replace(".", "-")
+    return re.sub(r"[^a-z0-9-]+", "-", lowered).strip("-")
+
+
+@given(st.text(alphabet=st.sampled_from("abcXYZ019-._*é\u212a \u0130ǅ"), max_size=30) | st.text(max_size=30))
+def test_slug_is_the_regex_rule_on_any_text(text):
+    # The fast path for plain names must agree with the rule everywhere: Unicode letters
+    # that lower-case to ASCII (Kelvin sign), digits beyond ASCII, underscores, empty text.
+    assert kubenames.slug(text) == _slug_by_regex(text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("www.acme.example", "www-acme-example"),
+    ("*.acme.example", "wildcard-acme-example"),
+    ("_dmarc.acme.example", "dmarc-acme-example"),
+    ("a__b..c", "a-b--c"),
+    ("K\u212a", "kk"),
+    ("-", ""),
+    ("", ""),
+])
+def test_slug_examples(text, expected):
+    assert kubenames.slug(text) == expected
