@@ -32,7 +32,7 @@ kind, Azure's CNAME kind) only after Crossplane has shown it their CRD.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
@@ -400,25 +400,48 @@ def _selector(kind: Kind, channel: Channel) -> Callable[[str, str], bytes]:
     return wire.label_selector(kind.api_version, kind.kind, LABEL_NAME, map_field=map_field)
 
 
+# One name's facts as a Probes holds them: (name id, claim field, FQDN, records by id, our record
+# types there, our MRs there, index of its probed kinds). Strings, a bool and tuples of strings:
+# the collector stops tracking such a tuple after its first pass, so the memo, which keeps a
+# large claim's composition (thousands of names) alive for every later call, adds nothing for
+# a full collection to walk. As objects (a Name, its sets and list), the memo's large
+# compositions were most of the heap, and a full collection took ~40 ms.
+_At = tuple[str, str, str, bool, tuple[str, ...], tuple[str, ...], int]
+
+
 class Probes:
     """A composite's probes: one per (name, kind), asked by the name label in every namespace.
 
-    Held compactly (the names, and per name a shared tuple of kinds); ``Probe`` objects are
-    made only when Crossplane's answers are read, and the requirements as wire bytes once
-    per set of served kinds: a large claim asks thousands of questions on every call.
+    Held compactly (per name a tuple of its facts and the index of its shared tuple of kinds);
+    ``Probe`` objects are made only when Crossplane's answers are read, and the requirements
+    as wire bytes once per set of served kinds: a large claim asks thousands of questions on
+    every call.
     """
 
-    __slots__ = ("_by_requirement", "_names", "_others", "_requirements")
+    __slots__ = ("_by_requirement", "_kinds", "_names", "_others", "_requirements")
 
     def __init__(self, names: Iterable[Name], scope: Scope) -> None:
-        self._names = [(at, _probed_kinds(frozenset(at.kinds), at.provider, scope)) for at in names]
-        others = {kind for kinds in {kinds for _, kinds in self._names} for kind, composed, _ in kinds if not composed}
+        kind_sets: dict[tuple[tuple[Kind, bool, str], ...], int] = {}
+        self._names: list[_At] = []
+        for at in names:
+            kinds = _probed_kinds(frozenset(at.kinds), at.provider, scope)
+            index = kind_sets.setdefault(kinds, len(kind_sets))
+            self._names.append((at.ident, at.field, at.fqdn, at.provider.records_by_id, tuple(sorted(at.types)),
+                                tuple(at.resource_names), index))
+        self._kinds = list(kind_sets)
+        others = {kind for kinds in self._kinds for kind, composed, _ in kinds if not composed}
         self._others = sorted(others, key=lambda k: (k.api_version, k.kind))
         self._requirements: dict[tuple[Channel, frozenset[Kind]], bytes] = {}
-        self._by_requirement: dict[str, Probe] | None = None
+        self._by_requirement: dict[str, tuple[int, int]] | None = None
 
     def __len__(self) -> int:
-        return sum(len(kinds) for _, kinds in self._names)
+        return sum(len(self._kinds[at[-1]]) for at in self._names)
+
+    def __iter__(self) -> Iterator[Probe]:
+        """Every probe, made now (the hot paths ask by requirement name: ``get``)."""
+        for position, at in enumerate(self._names):
+            for slot in range(len(self._kinds[at[-1]])):
+                yield self._probe(position, slot)
 
     def other_kinds(self) -> list[Kind]:
         """The kinds we would probe but do not compose: probed only once their CRD is seen."""
@@ -430,11 +453,11 @@ class Probes:
         cached = self._requirements.get(key)
         if cached is None:
             entries = {}
-            for at, kinds in self._names:
-                for kind, composed, tag in kinds:
+            for ident, *_, index in self._names:
+                for kind, composed, tag in self._kinds[index]:
                     if composed or kind in served:
-                        requirement = f"{REQUIREMENT_PREFIX}{at.ident}-{tag}"
-                        entries[requirement] = _selector(kind, channel)(requirement, at.ident)
+                        requirement = f"{REQUIREMENT_PREFIX}{ident}-{tag}"
+                        entries[requirement] = _selector(kind, channel)(requirement, ident)
             cached = wire.requirements(entries[r] for r in wire.map_order(entries)) if entries else b""
             if len(self._requirements) < 8:
                 self._requirements[key] = cached
@@ -442,19 +465,23 @@ class Probes:
 
     def unit(self, key: str) -> list[tuple[str, tuple[str, ...]]]:
         """Our names in one unit (a record set and its ownership record): name id and our MRs there."""
-        return [(at.ident, tuple(at.resource_names)) for at, _ in self._names if guarded_key(at.fqdn) == key]
+        return [(ident, resource_names) for ident, _, fqdn, _, _, resource_names, _ in self._names
+                if guarded_key(fqdn) == key]
 
     def get(self, requirement: str) -> Probe | None:
-        """The probe asked under ``requirement`` (the table is made on first use)."""
+        """The probe asked under ``requirement`` (the table is made on first use, the probe on each)."""
         if not requirement.startswith(REQUIREMENT_PREFIX):
             return None
         if self._by_requirement is None:
-            self._by_requirement = {}
-            for at, kinds in self._names:
-                types, resource_names = frozenset(at.types), tuple(at.resource_names)
-                for kind, composed, tag in kinds:
-                    requirement_name = f"{REQUIREMENT_PREFIX}{at.ident}-{tag}"
-                    self._by_requirement[requirement_name] = Probe(
-                        requirement_name, at.ident, kind, at.field, at.fqdn, types, resource_names, composed,
-                        at.provider.records_by_id)
-        return self._by_requirement.get(requirement)
+            self._by_requirement = {
+                f"{REQUIREMENT_PREFIX}{at[0]}-{tag}": (position, slot)
+                for position, at in enumerate(self._names) for slot, (_, _, tag) in enumerate(self._kinds[at[-1]])}
+        found = self._by_requirement.get(requirement)
+        return None if found is None else self._probe(*found)
+
+    def _probe(self, position: int, slot: int) -> Probe:
+        """The probe of the ``position``-th name's ``slot``-th kind."""
+        ident, field, fqdn, records_by_id, types, resource_names, index = self._names[position]
+        kind, composed, tag = self._kinds[index][slot]
+        return Probe(f"{REQUIREMENT_PREFIX}{ident}-{tag}", ident, kind, field, fqdn, frozenset(types),
+                     resource_names, composed, records_by_id)

@@ -11,6 +11,7 @@ stop begins, so a rolling update drains instead of dropping calls.
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -154,6 +155,11 @@ async def serve(address: str, *, creds: grpc.ServerCredentials | None, insecure:
         else:
             server.add_insecure_port(address)
         await server.start()
+        # What exists now (modules, the SDK's descriptors, gRPC's objects) lives as long as the
+        # process: out of the collector's sight, a full collection walks only what requests
+        # leave behind. Measured on 1,000-hostname first compositions: a full collection
+        # every few calls, ~10 ms each before, ~1.5 ms frozen.
+        gc.freeze()
         for service in ("", SERVICE):
             await health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
         log.info("serving", address=address, tls=creds is not None, workers=limits.workers,

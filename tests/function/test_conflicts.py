@@ -58,7 +58,8 @@ def test_probe_requirements_are_protobufs_deterministic_bytes_in_either_channel(
 
 def _probes(composition: object) -> list[conflicts.Probe]:
     probes = composition.probes  # type: ignore[attr-defined]
-    names = [f"{REQUIREMENT_PREFIX}{at.ident}-{tag}" for at, kinds in probes._names for _, _, tag in kinds]
-    found = [probes.get(name) for name in names]
-    assert all(p is not None for p in found)
+    every = list(probes)
+    assert len(every) == len(probes)
+    found = [probes.get(p.requirement) for p in every]
+    assert found == every  # each found again by its requirement name, as Crossplane's answers name it
     return [p for p in found if p is not None]
