@@ -244,25 +244,31 @@ def _frame_head(prefix: bytes | None, size: int) -> bytes:
     return _ENTRY + varint(len(prefix) + len(value_size) + size) + prefix + value_size
 
 
-def _long_head(prefix: bytes | None, length: int) -> tuple[bytes, int]:
-    """The bytes before a ``length``-byte string in its entry, and the entry's size (any length)."""
-    value_head = _STRING + varint(length)
+def _long_head(prefix: bytes | None, tag: bytes, length: int) -> tuple[bytes, int]:
+    """The bytes before a ``length``-byte body of a Value of ``tag`` (a string, Struct or ListValue) in its entry.
+
+    With the entry's size. Any length: ``_heads`` holds the short ones.
+    """
+    value_head = tag + varint(length)
     head = _frame_head(prefix, len(value_head) + length) + value_head
     return head, len(head) + length
 
 
-_SHORT_STRING: Final = 256  # every DNS name, label value and MR name is shorter: its header is looked up
+# Bodies looked up by length, by the Value's tag: every DNS name, label value and MR name is
+# a shorter string, and most of an MR's nested messages (its metadata, spec...) are shorter.
+_SHORT: Final = {_STRING: 256, _STRUCT: 512, _LIST: 512}
 
 
 @functools.lru_cache(maxsize=_KEY_CACHE_LIMIT)
-def _string_heads(prefix: bytes | None) -> tuple[tuple[bytes, ...], tuple[int, ...]]:
-    """``_long_head`` of every length below ``_SHORT_STRING``, as two tables (headers, entry sizes).
+def _heads(prefix: bytes | None, tag: bytes) -> tuple[tuple[bytes, ...], tuple[int, ...]]:
+    """``_long_head`` of every short length, as two tables (headers, entry sizes).
 
-    Why: a string hole's entry is a tag, a length, the key, a tag and a length again, then
-    the string; a lookup by the string's length replaces the arithmetic of each call. The
-    tables are per key (a schema's few dozen), a few KiB each.
+    Why: the entry of a string or of a nested message is a tag, a length, the key, a tag and
+    a length again, then the body; a lookup by the body's length replaces that arithmetic on
+    each call. The tables are per key and tag (a schema's few dozen; ~0.8 MiB for every
+    form the benchmarks compose), 16-40 KiB each.
     """
-    heads = [_long_head(prefix, length) for length in range(_SHORT_STRING)]
+    heads = [_long_head(prefix, tag, length) for length in range(_SHORT[tag])]
     return tuple(head for head, _ in heads), tuple(size for _, size in heads)
 
 
@@ -349,48 +355,51 @@ class _Compiler:
         self.scope[name] = value
         return name
 
-    def framed(self, tag: bytes, parts: _Parts, size: str) -> tuple[_Parts, str]:
-        """``tag``, the varint of local ``size``, then ``parts``: the parts and the local holding the whole's size."""
-        prefix, total = self.varint_of(size), self.name("n")
-        self.lines.append(f"{total} = {len(tag) + 1} + {size} + ({size} > 127)")  # a varint below 16 KiB: 1 or 2 bytes
-        return [tag, prefix, *parts], total
+    def headed(self, prefix: bytes | None, tag: bytes, length: str, indent: str = "") -> tuple[str, str]:
+        """Emit code for the header of an entry whose Value (of ``tag``) has a body of local ``length`` bytes.
 
-    def value(self, node: Any) -> tuple[_Parts, str]:
-        """Emit code for a Value that is a container holding holes: its parts and the local holding its size."""
-        if isinstance(node, Mapping):
-            return self.framed(_STRUCT, *self.struct(node))
-        return self.framed(_LIST, *self.list_value(node))
+        Looked up by the length (``_heads``: every body a record has is short), computed for a
+        longer one. Returns the locals holding the header and the entry's whole size.
+        """
+        head, size = self.name("a"), self.name("n")
+        heads, sizes = _heads(prefix, tag)
+        self.lines += [
+            f"{indent}if {length} < {len(heads)}:",
+            f"{indent}    {head} = {self.constant(heads)}[{length}]",
+            f"{indent}    {size} = {self.constant(sizes)}[{length}]",
+            f"{indent}else:",
+            f"{indent}    {head}, {size} = _long_head({self.constant(prefix)}, {self.constant(tag)}, {length})",
+        ]
+        return head, size
+
+    def entry(self, prefix: bytes | None, node: Any) -> tuple[_Parts, str]:
+        """Emit code for a nested Struct or ListValue's whole entry: its header, then its body's parts."""
+        tag, (parts, length) = (_STRUCT, self.struct(node)) if isinstance(node, Mapping) else (
+            _LIST, self.list_value(node))
+        head, size = self.headed(prefix, tag, length)
+        return [head, *parts], size
 
     def hole(self, prefix: bytes | None, node: Hole) -> tuple[_Parts, str]:
         """Emit code for a hole's whole entry (a Struct entry keyed by ``prefix``, or a list item when None).
 
         A string, the usual value, takes its entry's header from a table indexed by its
-        length (``_string_heads``): the entry is then two parts, the header and the string's
-        bytes, and its size a lookup. Anything else is framed by ``_value_entry``. A
-        ``Shape`` leaf (a provider's constant fields: TTL, proxied...) keeps that last
-        non-string value in a one-slot memo: the slot is one tuple, replaced whole, so threads
-        sharing the encoder never see a value paired with another value's bytes. Floats are
-        left out (``0.0 == -0.0``), and the exact class is compared (``True == 1``).
+        length (``headed``): the entry is then two parts, the header and the string's bytes,
+        and its size a lookup. Anything else is framed by ``_value_entry``. A ``Shape`` leaf
+        (a provider's constant fields: TTL, proxied...) keeps that last non-string value in
+        a one-slot memo: the slot is one tuple, replaced whole, so threads sharing the
+        encoder never see a value paired with another value's bytes. Floats are left out
+        (``0.0 == -0.0``), and the exact class is compared (``True == 1``).
         """
-        raw, head, size, length = self.name("r"), self.name("a"), self.name("n"), self.name("k")
-        heads, sizes = _string_heads(prefix)
-        key = self.constant(prefix)
+        raw, length = self.name("r"), self.name("k")
         source = node.name if isinstance(node, _Read) else f"values[{self.constant(node.name)}]"
-        lines = [
-            f"{raw} = {source}",
-            f"if {raw}.__class__ is _str:",
-            f"    {raw} = {raw}.encode()",
-            f"    {length} = _len({raw})",
-            f"    if {length} < {len(heads)}:",
-            f"        {head} = {self.constant(heads)}[{length}]",
-            f"        {size} = {self.constant(sizes)}[{length}]",
-            "    else:",
-            f"        {head}, {size} = _long_head({key}, {length})",
-        ]
+        self.lines += [f"{raw} = {source}", f"if {raw}.__class__ is _str:", f"    {raw} = {raw}.encode()",
+                       f"    {length} = _len({raw})"]
+        head, size = self.headed(prefix, _STRING, length, indent="    ")
+        key = self.constant(prefix)
         if isinstance(node, _Read):
             slot, seen = self.constant([None]), self.name("t")
             self.scope.setdefault("_MEMO", frozenset({int, bool}))
-            lines += [
+            self.lines += [
                 "else:",
                 f"    {seen} = {slot}[0]",
                 f"    if {seen} is None or {raw}.__class__ is not {seen}[0] or {raw} != {seen}[1]:",
@@ -400,8 +409,7 @@ class _Compiler:
                 f"    {head}, {raw}, {size} = {seen}[2]",
             ]
         else:
-            lines += ["else:", f"    {head}, {raw}, {size} = _value_entry({key}, {raw})"]
-        self.lines.extend(lines)
+            self.lines += ["else:", f"    {head}, {raw}, {size} = _value_entry({key}, {raw})"]
         return [head, raw], size
 
     def varint_of(self, size: str) -> str:
@@ -422,13 +430,7 @@ class _Compiler:
                 parts.append(constant)
                 fixed += len(constant)
                 continue
-            if isinstance(node, Hole):
-                entry_parts, entry_size = self.hole(prefix, node)
-            else:
-                value_parts, value_size = self.value(node)
-                value_prefix, body = self.varint_of(value_size), self.name("n")
-                self.lines.append(f"{body} = {len(prefix) + 1} + {value_size} + ({value_size} > 127)")
-                entry_parts, entry_size = self.framed(_ENTRY, [prefix, value_prefix, *value_parts], body)
+            entry_parts, entry_size = self.hole(prefix, node) if isinstance(node, Hole) else self.entry(prefix, node)
             parts.extend(entry_parts)
             terms.append(entry_size)
         return parts, self.sized(terms, fixed)
@@ -445,8 +447,7 @@ class _Compiler:
                 parts.append(constant)
                 fixed += len(constant)
                 continue
-            item_parts, item_size = self.hole(None, item) if isinstance(item, Hole) else self.framed(
-                _ITEM, *self.value(item))
+            item_parts, item_size = self.hole(None, item) if isinstance(item, Hole) else self.entry(None, item)
             parts.extend(item_parts)
             terms.append(item_size)
         return parts, self.sized(terms, fixed)
