@@ -421,14 +421,19 @@ class Probes:
     __slots__ = ("_by_requirement", "_kinds", "_names", "_others", "_requirements")
 
     def __init__(self, names: Iterable[Name], scope: Scope) -> None:
-        kind_sets: dict[tuple[tuple[Kind, bool, str], ...], int] = {}
+        # Names share a few tuples of kinds (``_probed_kinds`` is cached): numbered by identity,
+        # since hashing one hashes every Kind in it; each stays alive in ``_kinds`` meanwhile.
+        kind_sets: dict[int, int] = {}
+        self._kinds: list[tuple[tuple[Kind, bool, str], ...]] = []
         self._names: list[_At] = []
         for at in names:
             kinds = _probed_kinds(frozenset(at.kinds), at.provider, scope)
-            index = kind_sets.setdefault(kinds, len(kind_sets))
+            index = kind_sets.get(id(kinds))
+            if index is None:
+                index = kind_sets[id(kinds)] = len(self._kinds)
+                self._kinds.append(kinds)
             self._names.append((at.ident, at.field, at.fqdn, at.provider.records_by_id, tuple(sorted(at.types)),
                                 tuple(at.resource_names), index))
-        self._kinds = list(kind_sets)
         others = {kind for kinds in self._kinds for kind, composed, _ in kinds if not composed}
         self._others = sorted(others, key=lambda k: (k.api_version, k.kind))
         self._requirements: dict[tuple[Channel, frozenset[Kind]], bytes] = {}
@@ -452,12 +457,13 @@ class Probes:
         key = (channel, served)
         cached = self._requirements.get(key)
         if cached is None:
+            asked = [[(tag, _selector(kind, channel)) for kind, composed, tag in kinds if composed or kind in served]
+                     for kinds in self._kinds]  # per shared tuple of kinds, not per name
             entries = {}
             for ident, *_, index in self._names:
-                for kind, composed, tag in self._kinds[index]:
-                    if composed or kind in served:
-                        requirement = f"{REQUIREMENT_PREFIX}{ident}-{tag}"
-                        entries[requirement] = _selector(kind, channel)(requirement, ident)
+                for tag, selector in asked[index]:
+                    requirement = f"{REQUIREMENT_PREFIX}{ident}-{tag}"
+                    entries[requirement] = selector(requirement, ident)
             cached = wire.requirements(entries[r] for r in wire.map_order(entries)) if entries else b""
             if len(self._requirements) < 8:
                 self._requirements[key] = cached

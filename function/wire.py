@@ -92,7 +92,6 @@ _pack_double: Final = _Packer("<d").pack
 
 _KEY_CACHE_LIMIT: Final = 4096  # keys are the schema's, a few hundred at most; bound it anyway
 _key_prefixes: dict[str, bytes] = {}
-_order_keys: dict[str, bytes] = {}
 
 
 class Encoded:
@@ -147,16 +146,13 @@ def _order_key(key: str) -> bytes:
     length and, when one key is a prefix of another, puts the longer one first (``ab``
     before ``a``; C++ and the pure-Python runtime put ``a`` first). UTF-8 never holds the
     byte 0xFF, so appending it yields exactly that order under plain bytes comparison.
-    Any order parses to the same message; this one makes the bytes identical too.
+    Any order parses to the same message; this one makes the bytes identical too. Not
+    cached: most keys sorted are new (a first composition's MR and probe names), and a
+    cache lookup costs as much as the two string operations.
     """
-    order = _order_keys.get(key)
-    if order is None:
-        if not isinstance(key, str):
-            raise TypeError(f"a protobuf Struct key must be a string, not {type(key).__name__}")
-        order = key.encode() + b"\xff"
-        if len(_order_keys) < _KEY_CACHE_LIMIT:
-            _order_keys[key] = order
-    return order
+    if key.__class__ is not str and not isinstance(key, str):
+        raise TypeError(f"a protobuf Struct key must be a string, not {type(key).__name__}")
+    return key.encode() + b"\xff"
 
 
 def map_order(keys: Iterable[str]) -> list[str]:
