@@ -753,27 +753,31 @@ def label_selector(api_version: str, kind: str, label: str, *,
     """A fast ``selector_entry`` for one kind matched by one label: ``(requirement, value) -> bytes``.
 
     Why: the ownership probes are thousands of selectors that differ only in their name and
-    the label's value; everything else is encoded here, once.
+    the label's value, and those have the same lengths (hashes): everything else, the length
+    prefixes included, is encoded once per pair of lengths, so a probe is one join.
     """
     head = _selector_head(api_version, kind) + _MATCH_LABELS
     key = _string_field(1, label, always=True) + b"\x12"
     tag = _MAP_TAGS[map_field]
-    table, size = _VARINTS, _VARINT_TABLE_SIZE
+    frames: dict[tuple[int, int], tuple[bytes, bytes]] = {}
+
+    def frame(name_size: int, value_size: int) -> tuple[bytes, bytes]:
+        """The bytes before the requirement's name, and between it and the label's value."""
+        label_entry = len(key) + len(varint(value_size)) + value_size
+        labels = 1 + len(varint(label_entry)) + label_entry
+        body = len(head) + len(varint(labels)) + labels
+        inner = 1 + len(varint(name_size)) + name_size + 1 + len(varint(body)) + body
+        before = tag + varint(inner) + b"\x0a" + varint(name_size)
+        between = (b"\x12" + varint(body) + head + varint(labels) + b"\x0a" + varint(label_entry) + key
+                   + varint(value_size))
+        if len(frames) < 64:  # a few pairs of lengths in practice; bounded
+            frames[name_size, value_size] = (before, between)
+        return before, between
 
     def entry(requirement: str, value: str) -> bytes:
-        raw = value.encode()
-        n = len(raw)
-        label_entry = key + (table[n] if n < size else _varint_slow(n)) + raw
-        n = len(label_entry)
-        labels = b"\x0a" + (table[n] if n < size else _varint_slow(n)) + label_entry
-        n = len(labels)
-        body = head + (table[n] if n < size else _varint_slow(n)) + labels
-        name = requirement.encode()
-        n, m = len(name), len(body)
-        inner = b"".join((b"\x0a", table[n] if n < size else _varint_slow(n), name,
-                          b"\x12", table[m] if m < size else _varint_slow(m), body))
-        n = len(inner)
-        return tag + (table[n] if n < size else _varint_slow(n)) + inner
+        name, raw = requirement.encode(), value.encode()
+        before, between = frames.get((len(name), len(raw))) or frame(len(name), len(raw))
+        return b"".join((before, name, between, raw))
     return entry
 
 

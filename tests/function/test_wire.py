@@ -384,6 +384,9 @@ def test_label_selector_is_selector_entry(api_version: str, kind: str, label: st
     fast = wire.label_selector(api_version, kind, label, map_field=map_field)
     assert fast(requirement, value) == wire.selector_entry(requirement, api_version, kind,
                                                            match_labels={label: value}, map_field=map_field)
+    # The same lengths again (reversed text has the same UTF-8 length): framed from the remembered lengths.
+    assert fast(requirement[::-1], value[::-1]) == wire.selector_entry(
+        requirement[::-1], api_version, kind, match_labels={label: value[::-1]}, map_field=map_field)
 
 
 def test_selector_needs_one_match() -> None:
