@@ -224,11 +224,22 @@ def encode_struct(doc: Mapping[str, Any]) -> bytes:
 
 
 def encode_list(items: Iterable[Any]) -> bytes:
-    """The wire bytes of a ``ListValue`` message holding ``items``."""
-    out = []
+    """The wire bytes of a ``ListValue`` message holding ``items``.
+
+    Strings and ``Encoded`` values, what long lists hold (a large claim's status: its names
+    and records), take their item's header from ``_heads`` or splice as they are.
+    """
+    heads = _heads(None, _STRING)[0]
+    out: list[bytes] = []
     for item in items:
-        value = encode_value(item)
-        out.append(_ITEM + varint(len(value)) + value)
+        cls = item.__class__
+        if cls is str:
+            raw = item.encode()
+            size = len(raw)
+            out += (heads[size] if size < len(heads) else _long_head(None, _STRING, size)[0], raw)
+            continue
+        value = item.value if cls is Encoded else encode_value(item)
+        out += (_ITEM + varint(len(value)), value)
     return b"".join(out)
 
 

@@ -108,6 +108,18 @@ def test_list_bytes_are_protobufs(items: list[Any]) -> None:
     assert wire.encode_list(tuple(items)) == wire.encode_list(items)
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.text(alphabet=st.characters(codec="utf-8"), min_size=60, max_size=400), VALUES),
+                max_size=6))
+def test_list_of_long_strings_and_encoded_values_is_protobufs(items: list[Any]) -> None:
+    # Strings past the looked-up lengths (256 bytes; multi-byte characters get there sooner)
+    # and values already encoded, as a large claim's status lists hold them.
+    expected = struct_pb2.ListValue()
+    expected.extend(items)
+    encoded = [wire.Encoded.of(item) if index % 2 else item for index, item in enumerate(items)]
+    assert wire.encode_list(encoded) == expected.SerializeToString(deterministic=True)
+
+
 # --- Struct, Value, ListValue: targeted -----------------------------------------------------
 
 
