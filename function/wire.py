@@ -338,8 +338,10 @@ class _Compiler:
     sums and one ``bytes.join`` of the parts in order. An interpreter over the same tree (a
     closure per node) was 2-3x slower, and joining each nested message before framing it
     copied every hole once per level. A message's length prefix depends on what is inside,
-    so each one is summed from its parts' lengths; varints come from the table of lengths
-    below 16 KiB without a test, and a longer length raises IndexError, which the callers
+    so each one is summed from its parts' lengths, and an entry's header (its tag, length,
+    key, the value's tag and length) is looked up by its body's length (``_heads``), or
+    computed for a long one. The resource entry's own varints come from the table of lengths
+    below 16 KiB without a test; a longer length raises IndexError, which the callers
     answer with the generic encoder (the same bytes). Adjacent constant parts are joined
     once, at compile time. Every name the code reads is a default argument (a local, the
     cheapest load); only generated names and integer literals appear in the source: hole
