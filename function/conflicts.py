@@ -405,7 +405,7 @@ def _selector(kind: Kind, channel: Channel) -> Callable[[str, str], bytes]:
 # the collector stops tracking such a tuple after its first pass, so the memo, which keeps a
 # large claim's composition (thousands of names) alive for every later call, adds nothing for
 # a full collection to walk. As objects (a Name, its sets and list), the memo's large
-# compositions were most of the heap, and a full collection took ~40 ms.
+# compositions were most of the heap, and a full collection took 40-55 ms.
 _At = tuple[str, str, str, bool, tuple[str, ...], tuple[str, ...], int]
 
 

@@ -229,7 +229,7 @@ def encode_list(items: Iterable[Any]) -> bytes:
     Strings and ``Encoded`` values, what long lists hold (a large claim's status: its names
     and records), take their item's header from ``_heads`` or splice as they are.
     """
-    heads = _heads(None, _STRING)[0]
+    heads = _ITEM_STRING_HEADS
     out: list[bytes] = []
     for item in items:
         cls = item.__class__
@@ -266,7 +266,7 @@ def _long_head(prefix: bytes | None, tag: bytes, length: int) -> tuple[bytes, in
 _SHORT: Final = {_STRING: 256, _STRUCT: 512, _LIST: 512}
 
 
-@functools.lru_cache(maxsize=_KEY_CACHE_LIMIT)
+@functools.lru_cache(maxsize=256)  # 33 for every form the benchmarks compose; at most ~10 MiB
 def _heads(prefix: bytes | None, tag: bytes) -> tuple[tuple[bytes, ...], tuple[int, ...]]:
     """``_long_head`` of every short length, as two tables (headers, entry sizes).
 
@@ -277,6 +277,9 @@ def _heads(prefix: bytes | None, tag: bytes) -> tuple[tuple[bytes, ...], tuple[i
     """
     heads = [_long_head(prefix, tag, length) for length in range(_SHORT[tag])]
     return tuple(head for head, _ in heads), tuple(size for _, size in heads)
+
+
+_ITEM_STRING_HEADS: Final = _heads(None, _STRING)[0]  # a ListValue's string items (``encode_list``)
 
 
 def _value_entry(prefix: bytes | None, value: Any) -> tuple[bytes, bytes, int]:
