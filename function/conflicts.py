@@ -402,10 +402,10 @@ def _selector(kind: Kind, channel: Channel) -> Callable[[str, str], bytes]:
 
 # One name's facts as a Probes holds them: (name id, claim field, FQDN, records by id, our record
 # types there, our MRs there, index of its probed kinds). Strings, a bool and tuples of strings:
-# the collector stops tracking such a tuple after its first pass, so the memo, which keeps a
-# large claim's composition (thousands of names) alive for every later call, adds nothing for
-# a full collection to walk. As objects (a Name, its sets and list), the memo's large
-# compositions were most of the heap, and a full collection took 40-55 ms.
+# the collector stops tracking such a plain tuple (never a NamedTuple) after its first pass, so
+# the memo, which keeps a large claim's composition (thousands of names) alive for every later
+# call, adds nothing for a full collection to walk. As objects (a Name, its sets and list), the
+# memo's large compositions were most of the heap, and a full collection took 40-55 ms.
 _At = tuple[str, str, str, bool, tuple[str, ...], tuple[str, ...], int]
 
 

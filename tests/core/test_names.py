@@ -101,7 +101,7 @@ def test_kubernetes_names_end_at_the_end(raw: str) -> None:
 
 
 def _slug_by_regex(text: str) -> str:
-    """The rule as DESIGN.md §6 states it: lower case, ``*`` spelled out, every run of other characters one ``-``."""
+    """The rule written the plain way (one regex): lower case, ``*`` spelled out, every run of others one ``-``."""
     lowered = text.lower().replace("*", "wildcard").replace(".", "-")
     return re.sub(r"[^a-z0-9-]+", "-", lowered).strip("-")
 
