@@ -6,7 +6,8 @@
 #   BENCH_REF=HEAD scripts/bench.sh   # measure a commit's function (the harness from the working tree)
 #   BENCH_QUICK=1 scripts/bench.sh    # short runs, to check the harness (does not write BENCHMARKS.md)
 #   BENCH_BASELINE=<ref> scripts/bench.sh  # also measure ours at <ref> in the same run (before/after)
-# A full run also counts instructions per first composition under callgrind (benchmarks/instructions.py).
+# A full run also counts instructions per first composition under callgrind (benchmarks/instructions.py)
+# and times them in-process with warm and cold caches (benchmarks/warmth.py).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -51,7 +52,7 @@ if [ -n "${BENCH_QUICK:-}" ]; then
 else
   echo "profiling the large Gslb in-process (pyinstrument)..." >&2
   "$py" -m benchmarks.profile --top 15 > "$logs/profile.txt"
-  args+=(--write "$here/BENCHMARKS.md" --profile "$logs/profile.txt" --instructions)
+  args+=(--write "$here/BENCHMARKS.md" --profile "$logs/profile.txt" --instructions --warmth)
 fi
 "$py" -m benchmarks.bench "${args[@]}"
 if [ -z "${BENCH_QUICK:-}" ]; then
