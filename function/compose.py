@@ -10,6 +10,7 @@ what Crossplane observed) is a byte flip per entry (``wire.with_ready``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
@@ -101,24 +102,36 @@ def status_record(record_set: RecordSet, resources: list[str]) -> wire.Encoded:
 _STATUS_RECORD = wire.Shape({"name": "", "type": "", "zone": "", "provider": "", "resource": ""})
 
 
-def k8gb_object(intent: K8gbIntent, composite: Composite,
-                manifest: dict[str, Any] | wire.Encoded | None = None) -> tuple[str, dict[str, Any]]:
-    """The provider-kubernetes ``Object`` that places a k8gb ``Gslb`` in its region's cluster.
+def k8gb_object_name(intent: K8gbIntent, composite: Composite) -> str:
+    """The name of the provider-kubernetes ``Object`` that places a k8gb ``Gslb`` in ``intent``'s region."""
+    return kubenames.resource_name(f"k8gb-{intent.geotag}", composite.name, composite.owner, intent.geotag)
 
-    ``manifest`` is the Gslb (``intent.manifest`` unless given; ``build`` passes it encoded,
-    once for every region, whose Gslbs are the same).
-    """
-    name = kubenames.resource_name(f"k8gb-{intent.geotag}", composite.name, composite.owner, intent.geotag)
-    provider_ref: dict[str, str] = {"name": intent.provider_config}
-    if composite.scope is Scope.NAMESPACED:
-        provider_ref = {"kind": "ClusterProviderConfig", "name": intent.provider_config}
-    return name, {
-        "apiVersion": KUBERNETES_OBJECT[composite.scope],
+
+def _k8gb_document(name: str, geotag: str, provider_config: str, scope: Scope,
+                   manifest: dict[str, Any] | wire.Encoded) -> dict[str, Any]:
+    """The ``Object`` holding ``manifest`` (the region's Gslb) for that region's cluster."""
+    provider_ref: dict[str, str] = {"name": provider_config}
+    if scope is Scope.NAMESPACED:
+        provider_ref = {"kind": "ClusterProviderConfig", "name": provider_config}
+    return {
+        "apiVersion": KUBERNETES_OBJECT[scope],
         "kind": "Object",
-        "metadata": {"name": name, "labels": {"dns.openova.io/region": intent.geotag}},
-        "spec": {"forProvider": {"manifest": intent.manifest if manifest is None else manifest},
-                 "providerConfigRef": provider_ref},
+        "metadata": {"name": name, "labels": {"dns.openova.io/region": geotag}},
+        "spec": {"forProvider": {"manifest": manifest}, "providerConfigRef": provider_ref},
     }
+
+
+@functools.cache
+def _k8gb_form(scope: Scope) -> wire.Template:
+    """The compiled form of a k8gb ``Object``'s ``desired.resources`` entry, pending.
+
+    Made by ``_k8gb_document`` itself with holes for the name, the region, the provider
+    config and the Gslb (spliced encoded): two Objects a claim, so the constant parts are
+    encoded once, not walked leaf by leaf on every first composition.
+    """
+    name, geotag, provider_config = (cast(str, wire.Hole(n)) for n in range(3))
+    return wire.Template(_k8gb_document(name, geotag, provider_config, scope, cast(wire.Encoded, wire.Hole(3))),
+                         entry=(0, wire.READY_FALSE))
 
 
 ShapeKey = tuple[Hashable, ...]
@@ -128,7 +141,7 @@ _MAX_FORMS = 1024  # providers x scopes x types x value counts x configs: a few 
 
 
 def _encode(key: ShapeKey, doc: dict[str, Any]) -> bytes:
-    """``doc``'s Struct bytes, through the ``Shape`` compiled for documents like it (k8gb Objects, Gslbs).
+    """``doc``'s Struct bytes, through the ``Shape`` compiled for documents like it (the k8gb Gslbs).
 
     Documents of one key share their keys and list lengths, so one compiled ``Shape`` serves
     them all (a document of another shape falls back to the generic encoder: the same bytes).
@@ -204,8 +217,8 @@ def build(plan: Plan, composite: Composite) -> Composition:
     for intent in plan.k8gb:
         if gslb is None or gslb[0] is not intent.manifest:  # planning shares one Gslb between regions
             gslb = (intent.manifest, wire.Encoded.struct(_encode(("k8gb-gslb",), intent.manifest)))
-        name, manifest = k8gb_object(intent, composite, gslb[1])
-        entries[name] = wire.resource_entry(name, _encode(("k8gb", scope), manifest), wire.READY_FALSE)
+        name = k8gb_object_name(intent, composite)
+        entries[name] = _k8gb_form(scope).fill((name, intent.geotag, intent.provider_config, gslb[1]))
     names = tuple(wire.map_order(entries))
     ordered = [entries[n] for n in names]
     pending = wire.desired(None, ordered)
