@@ -109,12 +109,23 @@ class SovereignSettings:
     tenants: tuple[Tenant, ...] = ()
     reserved: tuple[str, ...] = ()
     _by_name: dict[str, Zone] = field(default_factory=dict, repr=False, compare=False)  # first zone of each name
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_name: dict[str, Zone] = {}
         for zone in self.zones:
             by_name.setdefault(zone.name, zone)
         object.__setattr__(self, "_by_name", by_name)
+        object.__setattr__(self, "_hash", hash((self.domain, self.owner_id, self.default_ttl, self.zones,
+                                                self.gslb_zone, self.regions, self.tenants, self.reserved)))
+
+    def __hash__(self) -> int:
+        """The hash computed once, in ``__post_init__``.
+
+        Settings key a cache (the reservation index) on every call, and the generated hash
+        walked every zone, region and tenant each time.
+        """
+        return self._hash
 
     @property
     def zones_by_name(self) -> Mapping[str, Zone]:
