@@ -40,4 +40,5 @@ def struct_to_python(struct: struct_pb2.Struct, path: str = "", depth: int = 0) 
     if depth > MAX_DEPTH:
         raise DnsInputError(path, "<nested object>", f"is nested deeper than {MAX_DEPTH} levels")
     prefix = f"{path}." if path else ""
-    return {key: to_python(item, f"{prefix}{key}", depth) for key, item in struct.fields.items()}
+    fields = struct.fields  # by key: a map's ``items()`` is collections.abc's generator, in Python
+    return {key: to_python(fields[key], f"{prefix}{key}", depth) for key in fields}
