@@ -129,7 +129,7 @@ def _k8gb_form(scope: Scope) -> wire.Template:
     config and the Gslb (spliced encoded): two Objects a claim, so the constant parts are
     encoded once, not walked leaf by leaf on every first composition.
     """
-    name, geotag, provider_config = (cast(str, wire.Hole(n)) for n in range(3))
+    name, geotag, provider_config = (cast(str, wire.Hole(n, text=True)) for n in range(3))
     return wire.Template(_k8gb_document(name, geotag, provider_config, scope, cast(wire.Encoded, wire.Hole(3))),
                          entry=(0, wire.READY_FALSE))
 
@@ -167,13 +167,14 @@ def _form(composed: Composed, shape_key: ShapeKey) -> wire.Template:
     form = _FORMS.get(key)
     if form is None:
         holes = iter(range(2, 2 + len(MARK_LABELS) + len(MARK_ANNOTATIONS) + len(extra)))
-        marks = Marks(labels=cast(Mapping[str, str], {k: wire.Hole(next(holes)) for k in MARK_LABELS}),
-                      annotations=cast(Mapping[str, str], {k: wire.Hole(next(holes)) for k in MARK_ANNOTATIONS}))
+        marks = Marks(labels=cast(Mapping[str, str], {k: wire.Hole(next(holes), text=True) for k in MARK_LABELS}),
+                      annotations=cast(Mapping[str, str],
+                                       {k: wire.Hole(next(holes), text=True) for k in MARK_ANNOTATIONS}))
         form = wire.Template(envelope(
-            api_version=composed.api_version, kind=composed.kind, name=cast(str, wire.Hole(0)),
+            api_version=composed.api_version, kind=composed.kind, name=cast(str, wire.Hole(0, text=True)),
             provider_config_ref=composed.provider_config_ref,
             for_provider=wire.Shaped(1, composed.for_provider), marks=marks,
-            annotations={k: wire.Hole(next(holes)) for k in extra}), entry=(0, wire.READY_FALSE))
+            annotations={k: wire.Hole(next(holes), text=True) for k in extra}), entry=(0, wire.READY_FALSE))
         if len(_FORMS) < _MAX_FORMS:
             _FORMS[key] = form
     return form

@@ -295,12 +295,18 @@ _Parts = list[bytes | str]  # a compiled message's parts, in order: constant byt
 
 
 class Hole:
-    """A named place in a ``Template`` where each call puts a value (any JSON-like value, or ``Encoded``)."""
+    """A named place in a ``Template`` where each call puts a value (any JSON-like value, or ``Encoded``).
 
-    __slots__ = ("name",)
+    ``text=True`` promises a string (an MR's name, its marks): the compiled code then encodes
+    it without asking its type first. Any other value is still written right: ``encode`` is
+    missing on it, and the template falls back to the generic encoder.
+    """
 
-    def __init__(self, name: str | int) -> None:
+    __slots__ = ("name", "text")
+
+    def __init__(self, name: str | int, *, text: bool = False) -> None:
         self.name = name
+        self.text = text
 
     def __repr__(self) -> str:
         return f"Hole({self.name!r})"
@@ -396,33 +402,48 @@ class _Compiler:
 
         A string, the usual value, takes its entry's header from a table indexed by its
         length (``headed``): the entry is then two parts, the header and the string's bytes,
-        and its size a lookup. Anything else is framed by ``_value_entry``. A ``Shape`` leaf
-        (a provider's constant fields: TTL, proxied...) keeps that last non-string value in
-        a one-slot memo: the slot is one tuple, replaced whole, so threads sharing the
-        encoder never see a value paired with another value's bytes. Floats are left out
-        (``0.0 == -0.0``), and the exact class is compared (``True == 1``).
+        and its size a lookup; a hole promised a string (``text``, a ``Shape`` leaf whose
+        reference is one) is encoded without asking its type. Anything else is framed by
+        ``_value_entry``. A ``Shape`` leaf (a provider's constant fields: TTL, proxied...)
+        keeps that last non-string value in a one-slot memo, and a leaf whose reference is a
+        bool or an int goes there first: the slot is one tuple, replaced whole, so threads
+        sharing the encoder never see a value paired with another value's bytes. Floats are
+        left out (``0.0 == -0.0``), and the exact class is compared (``True == 1``).
         """
         raw, length = self.name("r"), self.name("k")
         source = node.name if isinstance(node, _Read) else f"values[{self.constant(node.name)}]"
+        if node.text:  # a string; anything else raises AttributeError, and the caller encodes it generically
+            self.lines += [f"{raw} = {source}.encode()", f"{length} = _len({raw})"]
+            head, size = self.headed(prefix, _STRING, length)
+            return [head, raw], size
+        key = self.constant(prefix)
+        if isinstance(node, _Read) and node.kind in (int, bool):  # most likely the same constant again
+            self.lines.append(f"{raw} = {source}")
+            head, size = self.name("a"), self.name("n")
+            self.memoised(raw, key, head, size)
+            return [head, raw], size
         self.lines += [f"{raw} = {source}", f"if {raw}.__class__ is _str:", f"    {raw} = {raw}.encode()",
                        f"    {length} = _len({raw})"]
         head, size = self.headed(prefix, _STRING, length, indent="    ")
-        key = self.constant(prefix)
+        self.lines.append("else:")
         if isinstance(node, _Read):
-            slot, seen = self.constant([None]), self.name("t")
-            self.scope.setdefault("_MEMO", frozenset({int, bool}))
-            self.lines += [
-                "else:",
-                f"    {seen} = {slot}[0]",
-                f"    if {seen} is None or {raw}.__class__ is not {seen}[0] or {raw} != {seen}[1]:",
-                f"        {seen} = ({raw}.__class__, {raw}, _value_entry({key}, {raw}))",
-                f"        if {raw}.__class__ in _MEMO:",
-                f"            {slot}[0] = {seen}",
-                f"    {head}, {raw}, {size} = {seen}[2]",
-            ]
+            self.memoised(raw, key, head, size, indent="    ")
         else:
-            self.lines += ["else:", f"    {head}, {raw}, {size} = _value_entry({key}, {raw})"]
+            self.lines.append(f"    {head}, {raw}, {size} = _value_entry({key}, {raw})")
         return [head, raw], size
+
+    def memoised(self, raw: str, key: str, head: str, size: str, indent: str = "") -> None:
+        """Emit code taking local ``raw``'s entry (into ``head``, ``raw``, ``size``) from a one-slot memo."""
+        slot, seen = self.constant([None]), self.name("t")
+        self.scope.setdefault("_MEMO", frozenset({int, bool}))
+        self.lines += [
+            f"{indent}{seen} = {slot}[0]",
+            f"{indent}if {seen} is None or {raw}.__class__ is not {seen}[0] or {raw} != {seen}[1]:",
+            f"{indent}    {seen} = ({raw}.__class__, {raw}, _value_entry({key}, {raw}))",
+            f"{indent}    if {raw}.__class__ in _MEMO:",
+            f"{indent}        {slot}[0] = {seen}",
+            f"{indent}{head}, {raw}, {size} = {seen}[2]",
+        ]
 
     def varint_of(self, size: str) -> str:
         """A local holding the varint of local ``size``."""
@@ -508,7 +529,7 @@ class _Compiler:
         of the encoding: a document of another shape raises ``_Mismatch`` (or ``KeyError``).
         """
         if not node or node.__class__ not in (dict, list, tuple):
-            return _Read(access)
+            return _Read(access, node.__class__)
         local = self.name("d")
         self.prelude.append(f"{local} = {access}")
         self.prelude.append(self.check(local, node.__class__, len(node)))
@@ -610,7 +631,7 @@ class Template:
         """
         try:
             return self._render(values)
-        except (KeyError, IndexError, _ShapeMismatchError):  # another shape, or a length of 16 KiB or more
+        except _OTHER_SHAPE:
             struct = encode_struct(_filled(self._doc, values))
             if self._entry is None:
                 return struct
@@ -630,13 +651,27 @@ def _filled(node: Any, values: Sequence[Any] | Mapping[Any, Any]) -> Any:
 
 
 class _Read(Hole):
-    """A leaf of a ``Shape``: read from the document by a generated expression (its ``name``)."""
+    """A leaf of a ``Shape``: read from the document by a generated expression (its ``name``).
 
-    __slots__ = ()
+    Typed as the reference's leaf: a string there is expected a string (``text``), a bool or
+    an int the same constant again (a one-slot memo), anything else asked its type per call.
+    """
+
+    __slots__ = ("kind",)
+
+    def __init__(self, name: str, kind: type) -> None:
+        super().__init__(name, text=kind is str)
+        self.kind = kind
 
 
 class _ShapeMismatchError(Exception):
     """The document does not have the keys a ``Shape`` was compiled for."""
+
+
+# What a compiled form raises on a value it was not compiled for, answered by the generic
+# encoder (the same bytes, slower): other keys or lengths, a length of 16 KiB or more, or
+# a non-string where a string was expected (no ``encode``).
+_OTHER_SHAPE = (KeyError, IndexError, AttributeError, _ShapeMismatchError)
 
 
 class Shape:
@@ -668,7 +703,7 @@ class Shape:
         """``encode_struct(doc)``, fast when ``doc`` has the reference's shape."""
         try:
             return self._render(doc)
-        except (KeyError, IndexError, _ShapeMismatchError):  # another shape, or a length of 16 KiB or more
+        except _OTHER_SHAPE:
             return encode_struct(doc)
 
 
