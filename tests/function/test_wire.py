@@ -241,6 +241,17 @@ def test_template_holes_take_any_value(first: Any, second: Any) -> None:
     assert template(a=wire.Encoded.of(first), b=second) == template(a=first, b=second)
 
 
+@settings(max_examples=100, deadline=None)
+@given(VALUES, VALUES)
+def test_text_holes_take_any_value_all_the_same(first: Any, second: Any) -> None:
+    # A hole promised a string is encoded without a type check; anything else it is given
+    # (a number, a list, an Encoded, a string subclass) still comes out as encode_struct's bytes.
+    template = wire.Template({"metadata": {"name": wire.Hole("a", text=True)}, "items": [wire.Hole("b", text=True)]})
+    for a, b in ((first, second), (second, first), ("plain", first)):
+        assert template(a=a, b=b) == wire.encode_struct({"metadata": {"name": a}, "items": [b]})
+    assert template(a=wire.Encoded.of(first), b="x") == template(a=first, b="x")
+
+
 def test_template_checks_its_holes() -> None:
     template = wire.Template({"a": wire.Hole("a"), "b": {"c": wire.Hole("c")}})
     assert template.holes == ("a", "c")
