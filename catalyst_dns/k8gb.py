@@ -77,3 +77,15 @@ def gslb_manifest(
         "metadata": {"name": name, "namespace": namespace, "labels": labels},
         "spec": {"resourceRef": resource_ref, "strategy": strategy},
     }
+
+
+def manifest_shape(manifest: dict[str, Any]) -> tuple[str, ...]:
+    """What tells two ``gslb_manifest`` documents' shapes apart: their strategy's keys.
+
+    Everything else has the same keys in every Gslb; a failover strategy names a primary
+    region, and a weighted round robin weighs regions by name. The function compiles one
+    encoder per shape (``function.compose``), so a claim of another strategy than the first
+    one seen is not written by the slow generic encoder.
+    """
+    strategy: dict[str, Any] = manifest["spec"]["strategy"]
+    return (*strategy, *strategy.get("weight", ()))

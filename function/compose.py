@@ -18,7 +18,7 @@ from typing import Any, cast
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 from google.protobuf import struct_pb2
 
-from catalyst_dns import kubenames
+from catalyst_dns import k8gb, kubenames
 from catalyst_dns.providers import Scope, provider_for
 from catalyst_dns.providers.base import Composed, Marks, envelope, record_set_id
 from catalyst_dns.records import RecordSet
@@ -217,7 +217,8 @@ def build(plan: Plan, composite: Composite) -> Composition:
     gslb: tuple[dict[str, Any], wire.Encoded] | None = None  # the last Gslb, encoded
     for intent in plan.k8gb:
         if gslb is None or gslb[0] is not intent.manifest:  # planning shares one Gslb between regions
-            gslb = (intent.manifest, wire.Encoded.struct(_encode(("k8gb-gslb",), intent.manifest)))
+            gslb_key = ("k8gb-gslb", *k8gb.manifest_shape(intent.manifest))
+            gslb = (intent.manifest, wire.Encoded.struct(_encode(gslb_key, intent.manifest)))
         name = k8gb_object_name(intent, composite)
         entries[name] = _k8gb_form(scope).fill((name, intent.geotag, intent.provider_config, gslb[1]))
     names = tuple(wire.map_order(entries))

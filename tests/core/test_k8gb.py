@@ -113,3 +113,19 @@ def test_a_nameserver_name_longer_than_a_dns_label_is_refused_with_the_geotag() 
     assert caught.value.field == "settings.regions[0].geotag"
     assert "gslb-ns-" + "g" * 32 in caught.value.rule
     parse_settings(_settings("g" * 31, gslb=zone))  # 63 octets fit
+
+
+def _gslb(strategy: dict[str, object], name: str = "gslb-shop") -> dict[str, object]:
+    return k8gb.gslb_manifest(name=name, namespace="acme-prod", strategy=strategy, labels={},
+                              resource_ref={"kind": "HTTPRoute", "name": "shop", "namespace": "acme-prod"})
+
+
+def test_manifest_shape_tells_strategies_apart_and_nothing_else() -> None:
+    failover = {"type": "failover", "dnsTtlSeconds": 30, "primaryGeoTag": "fsn"}
+    shapes = {k8gb.manifest_shape(_gslb(s)) for s in (
+        failover, {"type": "roundRobin", "dnsTtlSeconds": 30},
+        {"type": "roundRobin", "dnsTtlSeconds": 30, "weight": {"fsn": 70, "hel": 30}},
+        {"type": "roundRobin", "dnsTtlSeconds": 30, "weight": {"fsn": 100}})}
+    assert len(shapes) == 4
+    other = {"type": "failover", "dnsTtlSeconds": 60, "primaryGeoTag": "hel"}
+    assert k8gb.manifest_shape(_gslb(other, name="gslb-other")) == k8gb.manifest_shape(_gslb(failover))

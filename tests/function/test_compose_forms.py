@@ -15,12 +15,15 @@ import pytest
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 from google.protobuf import struct_pb2
 
+from catalyst_dns import k8gb
 from catalyst_dns.providers import PROVIDERS, Scope
 from catalyst_dns.providers.base import Marks, envelope
 from catalyst_dns.records import RecordType
 from function import compose, wire
 from function.conflicts import MARK_ANNOTATIONS, MARK_LABELS, mark_values
+from function.fn import run
 from tests.core.test_providers import ZONES, rs
+from tests.function.requests import request, xr
 
 VALUES = {
     RecordType.A: ("203.0.113.1", "203.0.113.2"),
@@ -82,3 +85,35 @@ def test_the_marks_land_where_the_conflict_check_reads_them() -> None:
     assert dict(metadata["annotations"]) == {"dns.openova.io/fqdn": "x.az.omantel.example",
                                              "dns.openova.io/owner": "dnsrecord/ns/a",
                                              "crossplane.io/external-name": "x"}
+
+
+
+def test_gslbs_of_every_strategy_are_written_by_their_own_compiled_shape(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The Gslb manifests differ in their strategy's keys (a failover primary, weights by
+    # region): each shape gets its own compiled encoder, so a claim of another strategy than
+    # the first one seen is not handed to the generic encoder (which writes the same bytes, slower).
+    strategies = [{"type": "failover", "primaryRegion": "fsn"}, {"type": "roundRobin"},
+                  {"type": "roundRobin", "weights": {"fsn": 70, "hel": 30}},
+                  {"type": "roundRobin", "weights": {"fsn": 100}}, {"type": "geoip"}]
+
+    def compose_gslb(name: str, strategy: dict[str, object]) -> None:
+        spec = {"hostnames": [f"{name}.acme.omantel.example"], "regions": ["fsn", "hel"], "strategy": strategy,
+                "backendRef": {"kind": "HTTPRoute", "name": "shop"}}
+        rsp = run(request(xr("Gslb", spec, name=name), fn_input={"k8gb": {"enabled": True}}), memo=None)
+        assert not [r.message for r in rsp.results if r.severity == fnv1.SEVERITY_FATAL]
+        assert len([n for n in rsp.desired.resources if n.startswith("k8gb-")]) == 2  # one Object per region
+
+    for index, strategy in enumerate(strategies):  # each shape seen once: compiled
+        compose_gslb(f"first{index}", strategy)
+    generic = wire.encode_struct
+    fallbacks: list[object] = []
+
+    def spy(doc: object) -> bytes:
+        if isinstance(doc, dict) and doc.get("apiVersion") == k8gb.GSLB_API_VERSION:
+            fallbacks.append(doc["spec"]["strategy"])
+        return generic(doc)
+
+    monkeypatch.setattr(wire, "encode_struct", spy)
+    for index, strategy in enumerate(reversed(strategies)):  # seen again, in another order
+        compose_gslb(f"again{index}", strategy)
+    assert fallbacks == []
