@@ -4,26 +4,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from typing import Any
 
 from catalyst_dns.settings import parse_settings
-
-# tests/core runs in the Pulumi install too, which has no function SDK: the settings are our own.
-SETTINGS: dict[str, Any] = {
-    "domain": "omantel.example",
-    "ownerId": "catalyst-dns",
-    "defaultTtl": 300,
-    "zones": [
-        {"name": "omantel.example", "provider": "cloudflare", "zoneId": "023e105f4ecef8ad9ca31a8372d0c353",
-         "providerConfig": "cloudflare"},
-        {"name": "hz.omantel.example", "provider": "hetzner", "zoneId": "4711", "providerConfig": "hetzner"},
-    ],
-    "gslb": {"zone": "gslb.omantel.example"},
-    "regions": [{"geotag": "fsn", "ingress": {"ipv4": ["203.0.113.10"]}, "nameserver": {"ipv4": "203.0.113.53"},
-                 "kubernetesProviderConfig": "fsn-dmz"}],
-    "tenants": [{"namespaces": ["acme-prod"], "suffixes": ["acme.omantel.example"]}],
-    "reserved": ["console.omantel.example"],
-}
+from tests.core.sovereign import SETTINGS
 
 
 def test_equal_settings_parsed_apart_are_one_key() -> None:
