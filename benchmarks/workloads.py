@@ -14,7 +14,8 @@ from typing import Any
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 
 from function.fn import run
-from tests.function.requests import SETTINGS, request, xr
+from tests.core.sovereign import SETTINGS
+from tests.function.requests import request, xr
 
 K8GB_INPUT: dict[str, Any] = {"apiVersion": "dns.fn.openova.io/v1beta1", "kind": "Input", "k8gb": {"enabled": True}}
 ZONES = ("acme.omantel.example", "acme.hz.omantel.example")  # Cloudflare, Hetzner

@@ -31,7 +31,8 @@ from crossplane.function import resource
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 
 from function.fn import run
-from tests.function.requests import CAPABILITIES_V2_2, SETTINGS
+from tests.core.sovereign import SETTINGS
+from tests.function.requests import CAPABILITIES_V2_2
 
 CRDS = Path(__file__).resolve().parents[2].parent / "shared" / "crds"
 MAX_CALLS = 6  # MaxRequirementsIterations = 5, loop 0..5 inclusive

@@ -13,8 +13,9 @@ import pytest
 from crossplane.function import resource
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 
+from tests.core.sovereign import SETTINGS
 from tests.function.engine import Cluster, Composite, Engine, UnservedKindError, load_crd, settings_config
-from tests.function.requests import SETTINGS, fatal, xr
+from tests.function.requests import fatal, xr
 
 HOST = "web.acme.aws.omantel.example"
 ROUTE53_CRDS = ["aws/route53.aws.upbound.io_records.yaml", "aws/route53.aws.m.upbound.io_records.yaml"]

@@ -18,7 +18,8 @@ from typing import Any
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 from google.protobuf import struct_pb2
 
-from tests.function.requests import SETTINGS, request, xr
+from tests.core.sovereign import SETTINGS
+from tests.function.requests import request, xr
 
 # --- a local settings copy with a second tenant --------------------------------------
 
