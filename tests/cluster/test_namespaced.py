@@ -154,14 +154,20 @@ def test_stand_in_provider_makes_every_example_ready(kube: Kube, examples: list[
     # Crossplane's poll (seen once on a loaded machine: '0 of 2' while both MRs were Ready).
     with contextlib.suppress(AssertionError):
         wait_all(kube, examples, "DNSRecordsReady", SYNC_TIMEOUT)
-    # Seen once in a cold CI run: an XR Ready, then a reconcile that read one of its MRs as not
-    # Ready (the MR Ready in the API server all along) and none after it for 240 s. A provider
-    # keeps writing its MRs' status, which would reconcile the XR again; the stand-in wrote once.
-    # Stand in for that write: touch each such XR whose MRs are all Ready, then read again.
+    # Seen in two CI runs: an XR Ready, then a reconcile that read its MRs as not Ready (Ready in
+    # the API server all along) and none after it for minutes; touching the XR alone once got a
+    # reconcile that read the same stale MRs ('0 of 2', Crossplane's own Ready turned False). A
+    # provider keeps writing its MRs' status, and each write reaches Crossplane's cache and
+    # reconciles the XR again; the stand-in wrote once. Stand in for that write: mark each such
+    # XR's MRs again (a new transition time, so a real change and a watch event), touch the XR,
+    # then read again.
     for doc in examples:
         live = fresh(kube, doc)
+        mine = composed(kube, live or doc)
         if condition(live, "DNSRecordsReady").get("status") != "True" and all(
-                condition(mr, "Ready").get("status") == "True" for mr in composed(kube, live or doc)):
+                condition(mr, "Ready").get("status") == "True" for mr in mine):
+            time.sleep(1.0)  # the transition time has one-second resolution: make the rewrite a change
+            stand_in_provider(kube, mine)
             _nudge(kube, doc, f"resync-{int(time.time())}")
     with contextlib.suppress(AssertionError):
         wait_all(kube, examples, "DNSRecordsReady", 60)
