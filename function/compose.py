@@ -24,7 +24,7 @@ from catalyst_dns.providers.base import Composed, Marks, envelope, record_set_id
 from catalyst_dns.records import RecordSet
 from function import wire
 from function.claims import Composite
-from function.conflicts import MARK_ANNOTATIONS, MARK_LABELS, Name, Probes, mark_values, name_id
+from function.conflicts import MARK_ANNOTATIONS, MARK_LABELS, NameFacts, Probes, gather, mark_values, name_id
 from function.plan import K8gbIntent, Plan
 
 READY_CONDITION = "Ready"
@@ -92,14 +92,16 @@ def status(plan: Plan, records: list[wire.Encoded]) -> dict[str, Any]:
     return out
 
 
-def status_record(record_set: RecordSet, resources: list[str]) -> wire.Encoded:
-    """One record of the status: a record set and the ``kind/name`` of the MRs that write it."""
-    return wire.Encoded.struct(_STATUS_RECORD(
-        {"name": record_set.name, "type": str(record_set.type), "zone": record_set.zone.name,
-         "provider": record_set.zone.provider, "resource": ", ".join(resources)}))
+def status_record(record_set: RecordSet, kind: str, resources: tuple[str, ...]) -> wire.Encoded:
+    """One record of the status: a record set and the ``kind/name`` of the MRs (of ``kind``) that write it."""
+    resource = f"{kind}/{resources[0]}" if len(resources) == 1 else ", ".join(f"{kind}/{r}" for r in resources)
+    return wire.Encoded.struct(_STATUS_RECORD.fill(
+        (record_set.name, str(record_set.type), record_set.zone.name, record_set.zone.provider, resource)))
 
 
-_STATUS_RECORD = wire.Shape({"name": "", "type": "", "zone": "", "provider": "", "resource": ""})
+_STATUS_RECORD = wire.Template({"name": wire.Hole(0, text=True), "type": wire.Hole(1, text=True),
+                                "zone": wire.Hole(2, text=True), "provider": wire.Hole(3, text=True),
+                                "resource": wire.Hole(4, text=True)})
 
 
 def k8gb_object_name(intent: K8gbIntent, composite: Composite) -> str:
@@ -192,28 +194,24 @@ def build(plan: Plan, composite: Composite) -> Composition:
     """Translate a checked plan into its composition."""
     scope, owner = composite.scope, composite.owner
     entries: dict[str, bytes] = {}  # each composed resource's desired.resources entry, pending
-    at_names: dict[str, Name] = {}
+    at_names: dict[str, NameFacts] = {}
     records: list[wire.Encoded] = []  # the status record of each of the user's record sets
     users = len(plan.record_sets)
     for index, (record_set, field) in enumerate((*plan.record_sets, *plan.ownership)):
         provider = provider_for(record_set.zone.provider)
         ident = name_id(record_set)
-        at = at_names.get(ident)
-        if at is None:
-            at = at_names[ident] = Name(ident, field, record_set.name, provider)
         rtype = str(record_set.type)
-        at.types.add(rtype.lower())
         shape_key = (provider.key, scope, rtype, len(record_set.rdata))
         marks = mark_values(record_set, owner, record_set_id(record_set), ident)
-        written: list[str] = []
-        for composed in provider.compose(record_set, scope):
-            name = composed.name
-            entries[name] = resource_entry(composed, shape_key, marks)
-            at.kinds.add((composed.api_version, composed.kind))
-            at.resource_names.append(name)
-            written.append(f"{composed.kind}/{name}")
+        composed = provider.compose(record_set, scope)
+        for mr in composed:
+            entries[mr.name] = resource_entry(mr, shape_key, marks)
+        kind = composed[0].kind  # a record set's MRs are all of one kind
+        written = tuple(mr.name for mr in composed)
+        gather(at_names, ident, field, record_set.name, provider, rtype.lower(), (composed[0].api_version, kind),
+               written)
         if index < users:
-            records.append(status_record(record_set, written))
+            records.append(status_record(record_set, kind, written))
     gslb: tuple[dict[str, Any], wire.Encoded] | None = None  # the last Gslb, encoded
     for intent in plan.k8gb:
         if gslb is None or gslb[0] is not intent.manifest:  # planning shares one Gslb between regions
@@ -229,7 +227,7 @@ def build(plan: Plan, composite: Composite) -> Composition:
         end += len(entry)
         ready_at.append(end - 1)
     composite_status = wire.encode_struct(status(plan, records))
-    return Composition(owner, names, pending, tuple(ready_at), composite_status, Probes(at_names.values(), scope))
+    return Composition(owner, names, pending, tuple(ready_at), composite_status, Probes(at_names, scope))
 
 
 def is_ready(observed: fnv1.Resource) -> bool:

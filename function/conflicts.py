@@ -34,7 +34,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
-from dataclasses import field as dc_field
 
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 from google.protobuf import struct_pb2
@@ -359,21 +358,27 @@ def report(rsp: fnv1.RunFunctionResponse, losses: list[Loss]) -> None:
 # --- The probes: what one composite asks, built with its composition --------------------
 
 
-@dataclass(slots=True)
-class Name:
-    """What one composite writes at one name: the facts its probes and a loss report carry."""
+# What one composite writes at one name, as ``build`` gathers it (``gather``): the claim field,
+# the FQDN, the provider, our record types there (lower case), the (apiVersion, kind)s we
+# compose there and our MRs there. A plain tuple: most names hold one record set, so one is
+# made per name and replaced only for the rare name with several record sets.
+NameFacts = tuple[str, str, Provider, tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...]]
 
-    ident: str  # the name label's value (zone and name, hashed)
-    field: str
-    fqdn: str
-    provider: Provider
-    types: set[str] = dc_field(default_factory=set)  # record types, lower case
-    kinds: set[tuple[str, str]] = dc_field(default_factory=set)  # (apiVersion, kind) we compose there
-    resource_names: list[str] = dc_field(default_factory=list)
+
+def gather(facts: dict[str, NameFacts], ident: str, field: str, fqdn: str, provider: Provider, rtype: str,
+           kind: tuple[str, str], resource_names: tuple[str, ...]) -> None:
+    """Add one record set's MRs (of one ``kind``) to what we write at its name, ``facts[ident]``."""
+    known = facts.get(ident)
+    if known is None:
+        facts[ident] = (field, fqdn, provider, (rtype,), (kind,), resource_names)
+        return
+    field, fqdn, provider, types, kinds, names = known  # the first record set's field and FQDN stay
+    facts[ident] = (field, fqdn, provider, types if rtype in types else (*types, rtype),
+                    kinds if kind in kinds else (*kinds, kind), (*names, *resource_names))
 
 
 @functools.lru_cache(maxsize=256)
-def _probed_kinds(composed: frozenset[tuple[str, str]], provider: Provider,
+def _probed_kinds(composed: tuple[tuple[str, str], ...], provider: Provider,
                   scope: Scope) -> tuple[tuple[Kind, bool, str], ...]:
     """The kinds asked about at a name, whether we compose each, and its requirement-name tag.
 
@@ -420,20 +425,20 @@ class Probes:
 
     __slots__ = ("_by_requirement", "_kinds", "_names", "_others", "_requirements")
 
-    def __init__(self, names: Iterable[Name], scope: Scope) -> None:
+    def __init__(self, names: Mapping[str, NameFacts], scope: Scope) -> None:
         # Names share a few tuples of kinds (``_probed_kinds`` is cached): numbered by identity,
         # since hashing one hashes every Kind in it; each stays alive in ``_kinds`` meanwhile.
         kind_sets: dict[int, int] = {}
         self._kinds: list[tuple[tuple[Kind, bool, str], ...]] = []
         self._names: list[_At] = []
-        for at in names:
-            kinds = _probed_kinds(frozenset(at.kinds), at.provider, scope)
+        for ident, (field, fqdn, provider, types, composed, resource_names) in names.items():
+            kinds = _probed_kinds(composed, provider, scope)
             index = kind_sets.get(id(kinds))
             if index is None:
                 index = kind_sets[id(kinds)] = len(self._kinds)
                 self._kinds.append(kinds)
-            self._names.append((at.ident, at.field, at.fqdn, at.provider.records_by_id, tuple(sorted(at.types)),
-                                tuple(at.resource_names), index))
+            self._names.append((ident, field, fqdn, provider.records_by_id,
+                                types if len(types) == 1 else tuple(sorted(types)), resource_names, index))
         others = {kind for kinds in self._kinds for kind, composed, _ in kinds if not composed}
         self._others = sorted(others, key=lambda k: (k.api_version, k.kind))
         self._requirements: dict[tuple[Channel, frozenset[Kind]], bytes] = {}
