@@ -63,3 +63,28 @@ def _probes(composition: object) -> list[conflicts.Probe]:
     found = [probes.get(p.requirement) for p in every]
     assert found == every  # each found again by its requirement name, as Crossplane's answers name it
     return [p for p in found if p is not None]
+
+
+def test_a_name_with_two_record_sets_is_probed_once_per_kind_with_both_types() -> None:
+    """A and AAAA at one Azure name: two record sets of two kinds, gathered as one name.
+
+    Azure writes each type with its own kind, so the name's probes ask about both kinds
+    (and Azure's CNAME kind, whose record clashes with anything there); a rival found there
+    is judged against both types, and a loss parks both MRs.
+    """
+    from function.compose import Composition
+    from function.memo import Memo
+
+    route = {"hostnames": ["api.acme.az.omantel.example"],
+             "targets": {"addresses": ["203.0.113.10", "2001:db8::10"]}}
+    memo = Memo()
+    rsp = run(crds_answered(request(xr("DNSRoute", route))), memo=memo)
+    assert fatal(rsp) is None
+    (composition,) = [outcome for outcome, _ in memo._items.values()]
+    assert isinstance(composition, Composition)
+    at_name = [p for p in _probes(composition) if p.fqdn == "api.acme.az.omantel.example"]
+    assert {p.kind.kind for p in at_name} >= {"DNSARecord", "DNSAAAARecord", "DNSCNAMERecord"}
+    assert all(p.types == frozenset({"a", "aaaa"}) for p in at_name)
+    mrs = {name for name, r in rsp.desired.resources.items() if r.resource["kind"] in ("DNSARecord", "DNSAAAARecord")}
+    assert len(mrs) == 2 and all(set(p.resource_names) == mrs for p in at_name)
+    assert len({p.name_id for p in at_name}) == 1
