@@ -340,6 +340,30 @@ def _has_hole(node: Any) -> bool:
     return False
 
 
+class _Read(Hole):
+    """A leaf of a ``Shape``: read from the document by a generated expression (its ``name``).
+
+    Typed as the reference's leaf: a string there is expected a string (``text``), a bool or
+    an int the same constant again (a one-slot memo), anything else asked its type per call.
+    """
+
+    __slots__ = ("kind",)
+
+    def __init__(self, name: str, kind: type) -> None:
+        super().__init__(name, text=kind is str)
+        self.kind = kind
+
+
+class _ShapeMismatchError(Exception):
+    """The document does not have the keys a ``Shape`` was compiled for."""
+
+
+# What a compiled form raises on a value it was not compiled for, answered by the generic
+# encoder (the same bytes, slower): other keys or lengths, a length of 16 KiB or more, or
+# a non-string where a string was expected (no ``encode``).
+_OTHER_SHAPE = (KeyError, IndexError, AttributeError, _ShapeMismatchError)
+
+
 class _Compiler:
     """Turns a template into the source of one flat function, so a call is straight-line code.
 
@@ -648,30 +672,6 @@ def _filled(node: Any, values: Sequence[Any] | Mapping[Any, Any]) -> Any:
     if isinstance(node, list | tuple):
         return [_filled(item, values) for item in node]
     return node
-
-
-class _Read(Hole):
-    """A leaf of a ``Shape``: read from the document by a generated expression (its ``name``).
-
-    Typed as the reference's leaf: a string there is expected a string (``text``), a bool or
-    an int the same constant again (a one-slot memo), anything else asked its type per call.
-    """
-
-    __slots__ = ("kind",)
-
-    def __init__(self, name: str, kind: type) -> None:
-        super().__init__(name, text=kind is str)
-        self.kind = kind
-
-
-class _ShapeMismatchError(Exception):
-    """The document does not have the keys a ``Shape`` was compiled for."""
-
-
-# What a compiled form raises on a value it was not compiled for, answered by the generic
-# encoder (the same bytes, slower): other keys or lengths, a length of 16 KiB or more, or
-# a non-string where a string was expected (no ``encode``).
-_OTHER_SHAPE = (KeyError, IndexError, AttributeError, _ShapeMismatchError)
 
 
 class Shape:
