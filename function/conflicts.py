@@ -372,8 +372,8 @@ def gather(facts: dict[str, NameFacts], ident: str, field: str, fqdn: str, provi
     if known is None:
         facts[ident] = (field, fqdn, provider, (rtype,), (kind,), resource_names)
         return
-    field, fqdn, provider, types, kinds, names = known  # the first record set's field and FQDN stay
-    facts[ident] = (field, fqdn, provider, types if rtype in types else (*types, rtype),
+    first_field, first_fqdn, _, types, kinds, names = known  # the first record set's field and FQDN stay
+    facts[ident] = (first_field, first_fqdn, provider, types if rtype in types else (*types, rtype),
                     kinds if kind in kinds else (*kinds, kind), (*names, *resource_names))
 
 
@@ -409,8 +409,8 @@ def _selector(kind: Kind, channel: Channel) -> Callable[[str, str], bytes]:
 # types there, our MRs there, index of its probed kinds). Strings, a bool and tuples of strings:
 # the collector stops tracking such a plain tuple (never a NamedTuple) after its first pass, so
 # the memo, which keeps a large claim's composition (thousands of names) alive for every later
-# call, adds nothing for a full collection to walk. As objects (a Name, its sets and list), the
-# memo's large compositions were most of the heap, and a full collection took 40-55 ms.
+# call, adds nothing for a full collection to walk. As objects per name (a dataclass, its sets
+# and list), the memo's large compositions were most of the heap, and a full collection took 40-55 ms.
 _At = tuple[str, str, str, bool, tuple[str, ...], tuple[str, ...], int]
 
 

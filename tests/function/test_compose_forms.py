@@ -87,7 +87,6 @@ def test_the_marks_land_where_the_conflict_check_reads_them() -> None:
                                              "crossplane.io/external-name": "x"}
 
 
-
 def test_gslbs_of_every_strategy_are_written_by_their_own_compiled_shape(monkeypatch: pytest.MonkeyPatch) -> None:
     # The Gslb manifests differ in their strategy's keys (a failover primary, weights by
     # region): each shape gets its own compiled encoder, so a claim of another strategy than
