@@ -19,6 +19,14 @@ from catalyst_dns.errors import DnsInputError
 
 NAMESERVER_PREFIX = "gslb-ns-"  # k8gb's GLUEA_PREFIX default
 GSLB_API_VERSION = "k8gb.io/v1beta1"
+# The host a Service-backed Gslb serves. A Service carries no host name of its own, so k8gb
+# reads it from this annotation on the Gslb (``HostnameAnnotation`` in controllers/utils/
+# annotations.go; ``GetServers`` in controllers/refresolver/lbservice/lbservice.go fails the
+# Gslb without it). It holds one host: a Service backend needs a Gslb per GSLB name.
+HOSTNAME_ANNOTATION = "k8gb.io/hostname"
+# The backend kinds whose Gslb must name its host (the others list theirs: an HTTPRoute's or
+# an Ingress's hostnames).
+HOSTLESS_BACKENDS = frozenset({"Service"})
 GEOTAG_MAX = 32
 # k8gb's own check (``onlyLettersDigitsDash`` in controllers/resolver/config_validations.go)
 # admits letters, digits and '-' (``us-east-1``). The geotag also becomes part of a DNS label
@@ -69,23 +77,31 @@ def gslb_manifest(
     strategy: dict[str, Any],
     resource_ref: dict[str, Any],
     labels: dict[str, str],
+    hostname: str | None = None,
 ) -> dict[str, Any]:
-    """A k8gb ``Gslb`` (canonical group) balancing ``resource_ref`` with ``strategy``."""
+    """A k8gb ``Gslb`` (canonical group) balancing ``resource_ref`` with ``strategy``.
+
+    ``hostname`` is the one GSLB name a Service-backed Gslb serves (``HOSTNAME_ANNOTATION``).
+    """
+    metadata: dict[str, Any] = {"name": name, "namespace": namespace, "labels": labels}
+    if hostname is not None:
+        metadata["annotations"] = {HOSTNAME_ANNOTATION: hostname}
     return {
         "apiVersion": GSLB_API_VERSION,
         "kind": "Gslb",
-        "metadata": {"name": name, "namespace": namespace, "labels": labels},
+        "metadata": metadata,
         "spec": {"resourceRef": resource_ref, "strategy": strategy},
     }
 
 
 def manifest_shape(manifest: dict[str, Any]) -> tuple[str, ...]:
-    """What tells two ``gslb_manifest`` documents' shapes apart: their strategy's keys.
+    """What tells two ``gslb_manifest`` documents' shapes apart: their metadata's and strategy's keys.
 
-    Everything else has the same keys in every Gslb; a failover strategy names a primary
-    region, and a weighted round robin weighs regions by name. The function compiles one
-    encoder per shape (``function.compose``), so a claim of another strategy than the first
-    one seen is not written by the slow generic encoder.
+    Everything else has the same keys in every Gslb; a Service-backed one carries its host
+    annotation, a failover strategy names a primary region, and a weighted round robin
+    weighs regions by name. The function compiles one encoder per shape
+    (``function.compose``), so a claim of another strategy than the first one seen is not
+    written by the slow generic encoder.
     """
     strategy: dict[str, Any] = manifest["spec"]["strategy"]
-    return (*strategy, *strategy.get("weight", ()))
+    return (*manifest["metadata"], *strategy, *strategy.get("weight", ()))

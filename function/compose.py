@@ -106,7 +106,10 @@ _STATUS_RECORD = wire.Template({"name": wire.Hole(0, text=True), "type": wire.Ho
 
 def k8gb_object_name(intent: K8gbIntent, composite: Composite) -> str:
     """The name of the provider-kubernetes ``Object`` that places a k8gb ``Gslb`` in ``intent``'s region."""
-    return kubenames.resource_name(f"k8gb-{intent.geotag}", composite.name, composite.owner, intent.geotag)
+    if intent.hostname is None:
+        return kubenames.resource_name(f"k8gb-{intent.geotag}", composite.name, composite.owner, intent.geotag)
+    return kubenames.resource_name(f"k8gb-{intent.geotag}", composite.name, composite.owner, intent.geotag,
+                                   intent.hostname)
 
 
 def _k8gb_document(name: str, geotag: str, provider_config: str, scope: Scope,

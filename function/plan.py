@@ -50,6 +50,7 @@ class K8gbIntent:
     geotag: str
     provider_config: str
     manifest: dict[str, Any] = field(hash=False)
+    hostname: str | None = None  # the one GSLB name it serves, for a backend without host names
 
 
 @dataclass
@@ -118,12 +119,10 @@ class _Planner:
             self.add(zone, host, RecordType.CNAME, ttl, [Host(target)], path)
             self.plan.gslb_names.append(target)
         if fn_input.k8gb_enabled:
-            manifest: dict[str, Any] | None = None  # one Gslb, the same in every region
-            for region in regions:
-                provider_config = self.k8gb_provider_config(region)
-                if manifest is None:
-                    manifest = self.k8gb_manifest(spec)
-                self.plan.k8gb.append(K8gbIntent(region.geotag, provider_config, manifest))
+            provider_configs = [self.k8gb_provider_config(region) for region in regions]
+            for hostname, manifest in self.k8gb_manifests(spec):  # each the same in every region
+                for region, provider_config in zip(regions, provider_configs, strict=True):
+                    self.plan.k8gb.append(K8gbIntent(region.geotag, provider_config, manifest, hostname))
 
     def region(self, geotag: str, field: str) -> Region:
         region = self.settings.region(geotag)
@@ -152,8 +151,13 @@ class _Planner:
                                 f"is required to place k8gb Gslb resources in region {region.geotag}")
         return region.kubernetes_provider_config
 
-    def k8gb_manifest(self, spec: GslbSpec) -> dict[str, Any]:
-        """The k8gb ``Gslb`` every region gets, its backend checked against the tenant's namespaces."""
+    def k8gb_manifests(self, spec: GslbSpec) -> list[tuple[str | None, dict[str, Any]]]:
+        """The k8gb ``Gslb``s every region gets, its backend checked against the tenant's namespaces.
+
+        One for the whole claim when the backend lists its host names (a route, an Ingress:
+        k8gb serves those, so the GSLB names go there, README); one per GSLB name, carrying
+        it in k8gb's host annotation, when it has none (a Service).
+        """
         namespace = self.composite.namespace
         if namespace is None:
             raise DnsInputError("spec.backendRef.namespace", None,
@@ -173,11 +177,14 @@ class _Planner:
             strategy["weight"] = dict(spec.strategy.weights)
         resource_ref: dict[str, Any] = {"apiVersion": spec.backend.api_version, "kind": spec.backend.kind,
                                         "name": spec.backend.name, "namespace": namespace}
-        return k8gb.gslb_manifest(
-            name=kubenames.resource_name("gslb", self.composite.name, self.composite.owner, max_len=63),
-            namespace=namespace, strategy=strategy, resource_ref=resource_ref,
-            labels={"app.kubernetes.io/managed-by": "catalyst-dns"},
-        )
+        labels = {"app.kubernetes.io/managed-by": "catalyst-dns"}
+        name, owner = self.composite.name, self.composite.owner
+        if spec.backend.kind not in k8gb.HOSTLESS_BACKENDS:
+            return [(None, k8gb.gslb_manifest(name=kubenames.resource_name("gslb", name, owner), namespace=namespace,
+                                              strategy=strategy, resource_ref=resource_ref, labels=labels))]
+        return [(host, k8gb.gslb_manifest(name=kubenames.resource_name("gslb", name, owner, host), namespace=namespace,
+                                          strategy=strategy, resource_ref=resource_ref, labels=labels, hostname=host))
+                for host in self.plan.gslb_names]
 
     def dns_route(self, spec: DnsRouteSpec) -> None:
         ttl = spec.ttl or self.settings.default_ttl
