@@ -339,4 +339,8 @@ def make_record_set(zone: Zone, name: str, rtype: RecordType, ttl: int, rdata: l
         raise DnsInputError(field, f"<{len(unique)} values>", f"has more than {MAX_VALUES} values in one record set")
     if rtype is RecordType.CNAME and len(unique) != 1:
         raise DnsInputError(field, [presentation(r) for r in unique], "is a CNAME; a CNAME has exactly one target")
+    if rtype is RecordType.MX and len(unique) > 1 and any(r.exchange == "." for r in unique if isinstance(r, Mx)):
+        raise DnsInputError(field, [presentation(r) for r in unique],
+                            "has a null MX ('0 .', no mail accepted) beside other MX records; a domain that "
+                            "advertises a null MX must not advertise any other MX (RFC 7505 §3)")
     return RecordSet(zone=zone, name=name, type=rtype, ttl=ttl, rdata=tuple(unique), proxied=proxied)

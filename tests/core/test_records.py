@@ -107,3 +107,14 @@ def test_ds_is_a_record_type_but_not_a_claim_type() -> None:
     assert presentation(ds) == Ds(12345, 13, 2, "AB12").presentation == "12345 13 2 AB12"
     assert RecordType.DS not in CLAIM_TYPES
     assert CLAIM_TYPES | {RecordType.DS} == set(RecordType)
+
+
+def test_a_null_mx_stands_alone() -> None:
+    """RFC 7505 §3: a domain that advertises a null MX must not advertise any other MX."""
+    null = parse_rdata(RecordType.MX, "0 .", "f")
+    mail = parse_rdata(RecordType.MX, "10 mail.example.com.", "f")
+    assert make_record_set(ZONE, "m.omantel.example", RecordType.MX, 300, [null], "f").rdata == (null,)
+    assert len(make_record_set(ZONE, "m.omantel.example", RecordType.MX, 300, [mail, Mx(20, "b.example")], "f").rdata) == 2
+    with pytest.raises(DnsInputError) as refused:
+        make_record_set(ZONE, "m.omantel.example", RecordType.MX, 300, [mail, null], "spec.values")
+    assert refused.value.field == "spec.values" and "RFC 7505" in refused.value.rule
