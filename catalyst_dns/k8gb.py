@@ -57,6 +57,23 @@ def nameserver_name(geotag: str, gslb_zone: str, parent_zone: str) -> str:
     return f"{NAMESERVER_PREFIX}{geotag}-{inner}.{parent_zone}"
 
 
+def check_nameserver_address(geotag: str, ipv4: str | None, ipv6: str | None, zone: str, field: str) -> None:
+    """Refuse a region whose k8gb nameserver has no IPv4 address (naming ``field``, its ``nameserver``).
+
+    k8gb finds its peer regions by resolving their nameserver names with A queries only
+    (``GetClusterGlueAResults`` in controllers/ipresolver/ipresolver.go asks the question
+    ``dns.TypeA``, controllers/utils/dns_query_service.go): a nameserver known only by an
+    IPv6 address leaves its region invisible to every other one. An IPv6 address may be
+    given beside the IPv4 one, for resolvers that reach the nameserver over IPv6.
+    """
+    if ipv4 is None:
+        raise DnsInputError(f"{field}.ipv4", None if ipv6 is None else {"ipv6": ipv6},
+                            f"is required: the IPv4 address of region {geotag}'s k8gb CoreDNS, which answers "
+                            f"for {zone}; k8gb finds its peer regions' nameservers with A queries only, so a "
+                            "region with only an IPv6 address would be invisible to the others (IPv6 may be "
+                            "added beside it)")
+
+
 def check_nameserver_name(geotag: str, gslb_zone: str, parent_zone: str, field: str) -> str:
     """The nameserver name of ``geotag``, refused (naming ``field``) when DNS cannot hold it.
 

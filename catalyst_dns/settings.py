@@ -233,6 +233,8 @@ def _region(doc: Any, path: str) -> Region:
     fields.no_unknown_keys(nameserver, frozenset({"ipv4", "ipv6"}), f"{path}.nameserver")
     ns4 = nameserver.get("ipv4")
     ns6 = nameserver.get("ipv6")
+    if ns6 is not None and ns4 is None:  # the function needs no nameserver; one given must work for k8gb
+        k8gb.check_nameserver_address(geotag, None, ns6, "the GSLB zone", f"{path}.nameserver")
     return Region(
         geotag=geotag,
         ingress_ipv4=ipv4,

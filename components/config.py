@@ -29,7 +29,7 @@ from typing import Any
 import pulumi
 import pulumi.runtime.config as runtime_config
 
-from catalyst_dns import fields, names
+from catalyst_dns import fields, k8gb, names
 from catalyst_dns.errors import DnsInputError, kind_of
 from catalyst_dns.settings import Region, SovereignSettings, Tenant, parse_settings
 from catalyst_dns.zones import closest, is_below, parent_of_gslb
@@ -60,8 +60,8 @@ SECRET_KEYS = frozenset(k.name for p in REGISTRY.values() for k in p.config_keys
 # or of strings. A default of None means required.
 OBJECT_KEYS: dict[str, tuple[str, list[Any] | None, str]] = {
     "regions": ("object", None, "List of regions: {geotag, nameserver: {ipv4, ipv6}, ingress: "
-                "{ipv4: [], ipv6: []}, kubernetesProviderConfig}. At least one; each needs a k8gb "
-                "nameserver address (required)."),
+                "{ipv4: [], ipv6: []}, kubernetesProviderConfig}. At least one; each needs its k8gb "
+                "nameserver IPv4 address (k8gb finds its peers by A queries; IPv6 optional)."),
     "childZones": ("object", [], "List of child zones below the domain: {name, provider, dnssec, "
                    "providerConfig, project (clouddns), resourceGroup (azuredns)}."),
     "tenants": ("object", [], "List of {namespaces: [], suffixes: []}: which namespaces may claim "
@@ -333,10 +333,11 @@ def read(get: Getter, get_secret: Callable[[str], pulumi.Output[str] | None] | N
         raise ConfigError(key("regions"), regions_doc or None,
                           "must list at least one region (with its k8gb nameserver address)")
     for index, region in enumerate(parsed.regions):
-        if not region.nameserver_ipv4 and not region.nameserver_ipv6:
-            raise ConfigError(key(f"regions[{index}].nameserver"), None,
-                              f"needs ipv4 and/or ipv6: the address of region {region.geotag}'s "
-                              f"k8gb CoreDNS, which answers for {gslb_zone}")
+        try:
+            k8gb.check_nameserver_address(region.geotag, region.nameserver_ipv4, region.nameserver_ipv6,
+                                          gslb_zone, f"regions[{index}].nameserver")
+        except DnsInputError as exc:
+            raise ConfigError(key(exc.field), exc.value, exc.rule) from None
 
     zones = [_complete(reader, main, key("provider"))]
     zones += [_complete(reader, z, key(f"childZones[{i}]")) for i, z in enumerate(children)]

@@ -5,6 +5,9 @@ from __future__ import annotations
 import copy
 import dataclasses
 
+import pytest
+
+from catalyst_dns.errors import DnsInputError
 from catalyst_dns.settings import parse_settings
 from tests.core.sovereign import SETTINGS
 
@@ -30,3 +33,16 @@ def test_replace_recomputes_the_cached_hash() -> None:
     moved = dataclasses.replace(base, default_ttl=base.default_ttl + 1)
     assert hash(moved) != hash(base)
     assert hash(dataclasses.replace(moved, default_ttl=base.default_ttl)) == hash(base)
+
+
+def test_a_k8gb_nameserver_known_only_by_ipv6_is_refused() -> None:
+    """k8gb resolves its peers' nameserver names with A queries only (controllers/utils/dns_query_service.go)."""
+    ipv6_only = copy.deepcopy(SETTINGS)
+    ipv6_only["regions"][1]["nameserver"] = {"ipv6": "2001:db8::53"}
+    with pytest.raises(DnsInputError) as refused:
+        parse_settings(ipv6_only, "data")
+    assert refused.value.field == "data.regions[1].nameserver.ipv4"
+    assert "A queries only" in refused.value.rule
+    dual = copy.deepcopy(SETTINGS)
+    dual["regions"][1]["nameserver"] = {"ipv4": "198.51.100.53", "ipv6": "2001:db8::53"}
+    assert parse_settings(dual).regions[1].nameserver_ipv6 == "2001:db8::53"

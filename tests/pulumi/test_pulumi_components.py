@@ -338,7 +338,7 @@ def test_cloudflare_parent_checks_the_child_name_server_count(pulumi_env: Pulumi
 REGIONS = [
     Region(geotag="fsn", nameserver_ipv4="203.0.113.53", nameserver_ipv6="2001:db8:1::53"),
     Region(geotag="hel", nameserver_ipv4="198.51.100.53"),
-    Region(geotag="nbg1", nameserver_ipv6="2001:db8:3::53"),
+    Region(geotag="nbg1", nameserver_ipv4="192.0.2.153", nameserver_ipv6="2001:db8:3::53"),
 ]
 
 
@@ -538,7 +538,7 @@ def test_gslb_delegation_with_dashed_geotags_and_a_nested_zone(pulumi_env: Pulum
     from components.gslb_delegation import GslbDelegation, GslbDelegationArgs
 
     regions = [Region(geotag="us-east-1", nameserver_ipv4="203.0.113.53"),
-               Region(geotag="eu-west-1", nameserver_ipv6="2001:db8::53")]
+               Region(geotag="eu-west-1", nameserver_ipv4="198.51.100.153", nameserver_ipv6="2001:db8::53")]
 
     def build() -> Any:
         parent = make_zone("hetzner", "apex", DOMAIN, make_provider("hetzner"))

@@ -173,7 +173,7 @@ def sovereign_config(provider: str, children: list[dict[str, Any]], regions: lis
 
 THREE_REGIONS = [
     {"geotag": "fsn", "nameserver": {"ipv4": "203.0.113.53", "ipv6": "2001:DB8:0:0:0:0:0:53"}},
-    {"geotag": "hel", "nameserver": {"ipv6": "2001:db8:2::53"}},
+    {"geotag": "hel", "nameserver": {"ipv4": "198.51.100.53", "ipv6": "2001:db8:2::53"}},
     {"geotag": "ash", "nameserver": {"ipv4": "192.0.2.53"}},
 ]
 
@@ -182,9 +182,9 @@ MIXES = {
         sovereign_config("route53", [{"name": "gcp.sov.example", "provider": "clouddns", "dnssec": True,
                                       "providerConfig": "gcp"}], THREE_REGIONS,
                          dnssec="true", awsRegion="eu-central-1")),
-    "azure-apex-cloudflare-child-1-ipv6-region": (
+    "azure-apex-cloudflare-child-1-dual-stack-region": (
         sovereign_config("azuredns", [{"name": "cf.sov.example", "provider": "cloudflare", "dnssec": True}],
-                         [{"geotag": "fsn", "nameserver": {"ipv6": "2001:db8::53"}}])),
+                         [{"geotag": "fsn", "nameserver": {"ipv4": "203.0.113.53", "ipv6": "2001:db8::53"}}])),
     "hetzner-apex-route53-and-nested-azure-2-regions": (
         sovereign_config("hetzner", [
             {"name": "aws.sov.example", "provider": "route53", "dnssec": True},
@@ -359,7 +359,10 @@ BAD = {
     "region-ipv4-in-ipv6": ("regions", _set([0, "nameserver", "ipv6"], "203.0.113.9"),
                             "catalyst-dns:regions[0].nameserver.ipv6"),
     "region-without-nameserver": ("regions", _set([1, "nameserver"], _DELETE),
-                                  "catalyst-dns:regions[1].nameserver"),
+                                  "catalyst-dns:regions[1].nameserver.ipv4"),
+    # k8gb resolves its peers' nameservers with A queries only (controllers/utils/dns_query_service.go)
+    "region-ipv6-only-nameserver": ("regions", _set([1, "nameserver"], {"ipv6": "2001:db8::99"}),
+                                    "catalyst-dns:regions[1].nameserver.ipv4"),
     "region-duplicate-geotag": ("regions", _set([1, "geotag"], "fsn"), "catalyst-dns:regions[1].geotag"),
     "region-bad-geotag": ("regions", _set([0, "geotag"], "FSN_1"), "catalyst-dns:regions[0].geotag"),
     "region-unknown-field": ("regions", _set([0, "nameservers"], {}), "catalyst-dns:regions[0].nameservers"),
@@ -472,11 +475,8 @@ def _regions(draw: Any) -> list[dict[str, Any]]:
     tags = draw(st.lists(_geotags, min_size=1, max_size=3, unique=True))
     regions = []
     for tag in tags:
-        ns: dict[str, str] = {}
-        which = draw(st.sampled_from(["4", "6", "46"]))
-        if "4" in which:
-            ns["ipv4"] = draw(_ipv4)
-        if "6" in which:
+        ns: dict[str, str] = {"ipv4": draw(_ipv4)}  # required: k8gb finds its peers by A queries
+        if draw(st.booleans()):
             ns["ipv6"] = draw(_ipv6)
         regions.append({"geotag": tag, "nameserver": ns})
     return regions
