@@ -90,6 +90,17 @@ class Txt(NamedTuple):
         return "".join(self.strings)
 
 
+class PlainTxt(Txt):
+    """TXT data the user wrote as plain text: the strings are where ``chunk`` split it, not theirs.
+
+    Equal to (and hashing as) the ``Txt`` of the same strings, since a tuple subclass compares
+    by its items; the type only tells a provider that cuts text its own way (Azure) that no
+    boundary here was the user's to keep.
+    """
+
+    __slots__ = ()
+
+
 Rdata = Address | Host | Mx | Srv | Caa | Txt | Ds
 
 
@@ -259,7 +270,7 @@ def parse_txt(value: str, field: str) -> Txt:
     total = sum(map(_octets, strings))
     if total > MAX_TXT_OCTETS:
         raise DnsInputError(field, f"<{total} octets>", f"is longer than {MAX_TXT_OCTETS} octets")
-    return Txt(strings)
+    return Txt(strings) if stripped.startswith('"') else PlainTxt(strings)
 
 
 def parse_rdata(rtype: RecordType, value: object, field: str) -> Rdata:

@@ -6,6 +6,10 @@ and the A/AAAA records of those names. The names are k8gb's own
 ``catalyst_dns.k8gb``): k8gb finds its peer clusters by building these names from the
 geotags and resolving them in the parent zone, so any other name leaves the clusters blind
 to each other.
+
+One name server per region: under a Google Cloud DNS parent, which takes at most
+``catalyst_dns.providers.clouddns.MAX_DELEGATION_NAMESERVERS`` name servers per
+delegation, more regions than that are refused before anything registers.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import pulumi
 
 from catalyst_dns import k8gb, names
 from catalyst_dns.errors import DnsInputError
+from catalyst_dns.providers import clouddns
 from catalyst_dns.records import RecordType
 from catalyst_dns.settings import Region
 from catalyst_dns.zones import is_below
@@ -32,7 +37,7 @@ class GslbDelegationArgs:
     Attributes:
         parent: the zone directly above the GSLB zone (k8gb's ``parentZone``).
         gslb_zone: the load-balanced zone (k8gb's ``loadBalancedZone``).
-        regions: every region, each with its k8gb nameserver address (IPv4 and/or IPv6).
+        regions: every region, each with its k8gb nameserver's IPv4 address (and optionally IPv6).
         ttl: TTL of the NS and address records.
     """
 
@@ -62,13 +67,17 @@ class GslbDelegation(pulumi.ComponentResource):
                 raise DnsInputError(f"{name}.regions[{index}].geotag", region.geotag,
                                     "is listed twice")
             seen.add(region.geotag)
-            if not region.nameserver_ipv4 and not region.nameserver_ipv6:
-                raise DnsInputError(f"{name}.regions[{index}].nameserver", None,
-                                    "needs an ipv4 or ipv6 address: the k8gb CoreDNS of "
-                                    f"region {region.geotag} that answers for {gslb_zone}")
+            k8gb.check_nameserver_address(region.geotag, region.nameserver_ipv4, region.nameserver_ipv6,
+                                          gslb_zone, f"{name}.regions[{index}].nameserver")
             server = k8gb.nameserver_name(region.geotag, gslb_zone, parent.zone_name)
             names.normalise(server, f"{name}.regions[{index}].geotag")
             servers.append((region, server))
+        if (parent.provider_key == clouddns.CloudDns.key
+                and len(servers) > clouddns.MAX_DELEGATION_NAMESERVERS):
+            raise DnsInputError(f"{name}.regions", f"<{len(servers)} regions>",
+                                f"gives the NS record set at {gslb_zone} one name server per region, "
+                                f"and its parent zone {parent.zone_name} is on Google Cloud DNS, which "
+                                f"allows at most {clouddns.MAX_DELEGATION_NAMESERVERS} per delegation")
         # Provider rules (TTL range) before anything registers.
         parent.record_set(gslb_zone, RecordType.NS, args.ttl, f"{name}.ttl")
         super().__init__(type_token(KIND), name, None, opts)

@@ -3,7 +3,8 @@
 Quirks: the name is the FQDN *with* the trailing dot; ``managedZone`` is the managed
 zone's resource name (our ``zoneId``), not its DNS name; ``rrdatas`` are presentation
 strings with absolute host names (trailing dots) and TXT quoted; a CNAME has one rrdata;
-cluster scope serves ``v1beta2`` only (v1beta1 was removed in provider v3).
+an NS record set (a delegation) has at most eight name servers; cluster scope serves
+``v1beta2`` only (v1beta1 was removed in provider v3).
 """
 
 from __future__ import annotations
@@ -12,10 +13,18 @@ import hashlib
 from typing import Any
 
 from catalyst_dns import names
+from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers.base import ApiVersions, Provider
-from catalyst_dns.records import Rdata, RecordSet, presentation
+from catalyst_dns.records import Rdata, RecordSet, RecordType, presentation
 
 API = ApiVersions("dns.gcp.m.upbound.io/v1beta1", "dns.gcp.upbound.io/v1beta2")
+# "Each delegation (resource record sets of type NS) can have up to eight name servers"
+# ("Name servers per delegation: 8", https://cloud.google.com/dns/quotas; the API's
+# Quota.nameserversPerDelegation). Read by the function (CloudDns.check) and by the
+# Pulumi GslbDelegation, whose NS record set lists one name server per region.
+MAX_DELEGATION_NAMESERVERS = 8
+DELEGATION_RULE = (f"has more than {MAX_DELEGATION_NAMESERVERS} name servers; Google Cloud DNS allows "
+                   f"at most {MAX_DELEGATION_NAMESERVERS} per delegation (NS record set)")
 
 
 def record_name(record_set: RecordSet) -> str:
@@ -36,6 +45,12 @@ class CloudDns(Provider):
     api = API
     kind = "RecordSet"
     min_ttl = 0
+
+    def check(self, record_set: RecordSet, field: str) -> None:
+        """Cloud DNS's name servers per delegation, beside the common rules."""
+        super().check(record_set, field)
+        if record_set.type is RecordType.NS and len(record_set.rdata) > MAX_DELEGATION_NAMESERVERS:
+            raise DnsInputError(f"{field}.values", f"<{len(record_set.rdata)} values>", DELEGATION_RULE)
 
     def for_provider(self, record_set: RecordSet) -> dict[str, Any]:
         """One RecordSet for the whole set."""

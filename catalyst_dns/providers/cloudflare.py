@@ -4,22 +4,36 @@ Quirks: Cloudflare stores single records, so a record set becomes one MR per val
 are FQDNs without the dot; ``ttl`` is required and ``1`` means automatic, which is
 mandatory when proxied; only A, AAAA and CNAME can be proxied; TXT ``content`` "must
 consist of quoted character strings (RFC 1035), each with a length of up to 255 bytes"
-(Cloudflare's API reference), of at most 2048 characters of text; MX keeps its preference
-in ``priority``; SRV and CAA go in ``data``.
+(Cloudflare's API reference); MX keeps its preference in ``priority``; SRV and CAA go in
+``data``.
+
+Size limits, from Cloudflare's "DNS record types" page
+(developers.cloudflare.com/dns/manage-dns-records/reference/dns-record-types/, as changed
+by cloudflare/cloudflare-docs PR #29286, 2026-03-24, which removed the former TXT-only
+2,048-character limit): "Each DNS record has a maximum wire format size of 4,096 bytes"
+(RFC 1035 §3.2.1), and "If you have multiple records with the same name and type, their
+combined content length must not exceed 8,192 characters". Both apply to every record
+type. Since Cloudflare takes one record per value, a set over the combined limit would be
+written up to the value Cloudflare refuses and no further; ``Cloudflare.check`` refuses it
+whole instead.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from catalyst_dns.dnssec import Ds
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers.base import ApiVersions, Composed, Provider, Scope, mr_name, provider_config_ref
-from catalyst_dns.records import Address, Caa, Host, Mx, Rdata, RecordSet, RecordType, Srv, Txt, quote
+from catalyst_dns.records import Address, Caa, Host, Mx, Rdata, RecordSet, RecordType, Srv, Txt, presentation, quote
 
 API = ApiVersions("dns.cloudflare.m.cloudflare.com/v1alpha1", "dns.cloudflare.crossplane.io/v1alpha1")
 AUTO_TTL = 1
 PROXIABLE = frozenset({RecordType.A, RecordType.AAAA, RecordType.CNAME})
-MAX_TXT_CONTENT = 2048
+MAX_RECORD_WIRE_OCTETS = 4096  # one record, in RFC 1035 §3.2.1 wire format
+MAX_COMBINED_CONTENT = 8192  # the content of all records of one name and type, in characters
+# An RR's fixed fields after its owner name (RFC 1035 §3.2.1): TYPE 2, CLASS 2, TTL 4, RDLENGTH 2.
+RR_FIXED_OCTETS = 10
 
 
 def record_name(record_set: RecordSet) -> str:
@@ -35,19 +49,96 @@ def ttl(record_set: RecordSet) -> int:
 def record_fields(rdata: Rdata) -> dict[str, Any]:
     """The value fields of one Cloudflare record: ``content``, ``priority`` or ``data``."""
     match rdata:
-        case Address(address):
-            return {"content": address}
-        case Host(target):
-            return {"content": target}
-        case Txt(strings):
-            return {"content": " ".join(quote(s) for s in strings)}
-        case Mx(preference, exchange):
-            return {"content": exchange, "priority": preference}
+        case Address() | Host() | Txt():
+            return {"content": content(rdata)}
+        case Mx(preference, _):
+            return {"content": content(rdata), "priority": preference}
         case Srv(priority, weight, port, target):
             return {"data": {"priority": priority, "weight": weight, "port": port, "target": target}}
         case Caa(flags, tag, value):
             return {"data": {"flags": flags, "tag": tag, "value": value}}
     raise AssertionError(rdata)  # pragma: no cover
+
+
+def content(rdata: Rdata) -> str:
+    """The ``content`` Cloudflare holds for one value, as the combined-length limit counts it.
+
+    For A, AAAA, CNAME, NS, MX and TXT it is the ``content`` we write (``record_fields``);
+    TXT's is its quoted, escaped strings, as we write them, not the text they hold.
+    SRV, CAA (and DS) are written as ``data``, from which Cloudflare derives ``content``
+    itself; for those we count the RFC 1035 presentation of the whole value (SRV with its
+    priority, CAA with its value quoted), the longest form Cloudflare could derive, so the
+    check never lets through a set Cloudflare refuses.
+    """
+    match rdata:
+        case Address(address):
+            return address
+        case Host(target):
+            return target
+        case Mx(_, exchange):
+            return exchange
+        case Txt(strings):
+            return " ".join(quote(s) for s in strings)
+    return presentation(rdata, dotted=False)
+
+
+def name_wire_octets(name: str) -> int:
+    """A domain name's uncompressed wire length: each label with its length octet, then the root's."""
+    return 1 if name in ("", ".") else len(name.encode("utf-8")) + 2
+
+
+def rdata_wire_octets(rdata: Rdata) -> int:
+    """RDLENGTH: the octets of one value's RDATA in wire format (RFC 1035 §3.3, RFC 2782, 8659, 4034)."""
+    match rdata:
+        case Address(address):
+            return 16 if ":" in address else 4
+        case Host(target):
+            return name_wire_octets(target)
+        case Txt(strings):
+            # Each <character-string> is a length octet followed by its octets (RFC 1035 §3.3).
+            return sum(1 + len(s.encode("utf-8")) for s in strings)
+        case Mx(_, exchange):
+            return 2 + name_wire_octets(exchange)
+        case Srv(_, _, _, target):
+            return 6 + name_wire_octets(target)
+        case Caa(_, tag, value):
+            return 2 + len(tag.encode("ascii")) + len(value.encode("utf-8"))
+        case Ds():
+            return 4 + len(rdata.digest) // 2
+    raise AssertionError(rdata)  # pragma: no cover
+
+
+def record_wire_octets(record_set: RecordSet, rdata: Rdata) -> int:
+    """The wire size of one record of ``record_set``, as Cloudflare's 4,096-byte limit counts it.
+
+    Cloudflare's docs define wire format by RFC 1035 §3.2.1, the resource record: owner
+    NAME, then TYPE, CLASS, TTL and RDLENGTH (10 octets), then RDATA. We count all of it,
+    the owner name uncompressed (a record on its own has nothing to compress against), so
+    the count is the largest reading of "the record's wire format" and never under the one
+    Cloudflare applies.
+    """
+    return name_wire_octets(record_set.name) + RR_FIXED_OCTETS + rdata_wire_octets(rdata)
+
+
+# One value this short cannot reach either limit, even with every octet escaped as \DDD (4
+# characters) after an owner name of 255 octets: TXT strings are at most 255 octets each, and
+# a CAA value of 500 characters is at most 2,000 octets. Names and addresses are always short.
+_FEW_TXT_STRINGS = 4
+_SHORT_CAA_VALUE = 500
+
+
+def _far_below_limits(rdata: Rdata) -> bool:
+    """Whether one value is too short to reach Cloudflare's size limits, without measuring it."""
+    if isinstance(rdata, Txt):
+        return len(rdata.strings) <= _FEW_TXT_STRINGS
+    if isinstance(rdata, Caa):
+        return len(rdata.value) <= _SHORT_CAA_VALUE
+    return True
+
+
+def _shown(text: str) -> str:
+    """A value for an error message: itself when short, ``<N characters>`` when long."""
+    return text if len(text) <= 60 else f"<{len(text)} characters>"
 
 
 def slot_suffix(slot: int) -> str:
@@ -78,10 +169,37 @@ class Cloudflare(Provider):
             raise DnsInputError(f"{field}.proxied", True,
                                 f"is not allowed for {record_set.type} records; "
                                 "Cloudflare proxies only A, AAAA and CNAME")
+        self.check_size(record_set, field)
+
+    def check_size(self, record_set: RecordSet, field: str) -> None:
+        """Cloudflare's size limits, quoted in the module docstring.
+
+        Each record at most 4,096 bytes in wire format; the ``content`` of all records of one
+        name and type (this set's values, one record each) at most 8,192 characters together.
+        Most sets are one short value (every ownership record is), which cannot reach either
+        limit, and are passed without being measured: see ``_far_below_limits``.
+        """
+        if len(record_set.rdata) == 1 and _far_below_limits(record_set.rdata[0]):
+            return
+        total = 0
         for rdata in record_set.rdata:
-            if isinstance(rdata, Txt) and len(rdata.text) > MAX_TXT_CONTENT:
-                raise DnsInputError(f"{field}.values", f"<{len(rdata.text)} characters>",
-                                    f"is longer than Cloudflare's {MAX_TXT_CONTENT}-character TXT limit")
+            text = content(rdata)
+            size = record_wire_octets(record_set, rdata)
+            if size > MAX_RECORD_WIRE_OCTETS:
+                raise DnsInputError(f"{field}.values", _shown(text),
+                                    f"makes a {record_set.type} record at {record_set.name} of {size} bytes "
+                                    f"in DNS wire format (owner name {name_wire_octets(record_set.name)}, "
+                                    f"type, class, TTL and length {RR_FIXED_OCTETS}, data "
+                                    f"{rdata_wire_octets(rdata)}); Cloudflare's limit is "
+                                    f"{MAX_RECORD_WIRE_OCTETS} bytes per record: shorten the value or the name")
+            total += len(text)
+        if total > MAX_COMBINED_CONTENT:
+            count = len(record_set.rdata)
+            raise DnsInputError(f"{field}.values", f"<{count} values, {total} characters>",
+                                f"together exceed Cloudflare's limit of {MAX_COMBINED_CONTENT} characters of "
+                                f"content for all {record_set.type} records at {record_set.name} (one record "
+                                "per value; Cloudflare would refuse the one that goes over, leaving the set "
+                                "half-written)")
 
     def check_ttl(self, record_set: RecordSet, field: str) -> None:
         """A proxied record's TTL is automatic (we write 1); others 60-86400 or 1."""

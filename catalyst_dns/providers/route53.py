@@ -9,17 +9,31 @@ is the *inside* of Route53's TXT format: each string escaped as Route53 document
 (``\"``, ``\\``, and ``\ooo`` *octal* for octets outside printable ASCII), strings joined
 by ``""`` — which, inside the added quotes, closes one string and opens the next.
 
+CAA: the value is quoted with the same ``\ooo`` *octal* escapes (Route53's documented
+format), not RFC 1035's decimal ``\DDD``, which Route53 would misread.
+
+Length: Route53 takes at most 4,000 characters per value, counted on the value as sent —
+quotes, escapes and ``""`` separators included — so a TXT value of 4,000 octets, or of
+far fewer non-ASCII ones, can still be too long; ``Route53.check`` refuses it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers.base import ApiVersions, Provider
-from catalyst_dns.records import Rdata, RecordSet, Txt, escape, presentation
+from catalyst_dns.records import Caa, Rdata, RecordSet, Txt, escape, presentation, quote
 
 API = ApiVersions("route53.aws.m.upbound.io/v1beta1", "route53.aws.upbound.io/v1beta2")
 TXT_SPLIT = '""'
+# ResourceRecord.Value: "not to exceed 4,000 characters ... Length Constraints: Maximum
+# length of 4000." (https://docs.aws.amazon.com/Route53/latest/APIReference/API_ResourceRecord.html)
+MAX_VALUE_CHARACTERS = 4000
+VALUE_LENGTH_RULE = (f"is longer than Route53's {MAX_VALUE_CHARACTERS}-character limit on one value, "
+                     "counted as Route53 receives it: in quotes, with its escapes (four characters, \\ooo, "
+                     'per octet outside printable ASCII; two for " and \\) and the "" between the '
+                     "255-octet strings of a TXT value")
 
 
 def record_name(record_set: RecordSet) -> str:
@@ -28,10 +42,38 @@ def record_name(record_set: RecordSet) -> str:
 
 
 def record_value(rdata: Rdata) -> str:
-    """One entry of ``records``."""
+    """One entry of ``records``: TXT and CAA text with Route53's octal escapes."""
     if isinstance(rdata, Txt):
         return TXT_SPLIT.join(escape(s, octal=True) for s in rdata.strings)
+    if isinstance(rdata, Caa):
+        # Route53 reads \ooo as octal (DomainNameFormat.html), as for TXT; presentation()
+        # would write RFC 1035's decimal \DDD (\195 for é: no octal number at all).
+        return f"{rdata.flags} {rdata.tag} {quote(rdata.value, octal=True)}"
     return presentation(rdata, dotted=False)
+
+
+def sent_value(rdata: Rdata) -> str:
+    """The ResourceRecord Value Route53 receives for one entry of ``records``.
+
+    terraform-provider-aws (``internal/service/route53/record.go``) passes each TXT/SPF
+    entry through ``flattenTxtEntry``, ``fmt.Sprintf(`"%s"`, s)``, on its way to the API
+    (``expandResourceRecords``); other types go as they are.
+    """
+    value = record_value(rdata)
+    return f'"{value}"' if isinstance(rdata, Txt) else value
+
+
+def check_value_length(record_set: RecordSet, field: str) -> None:
+    """Refuse a value longer than Route53 takes, counted on the form it is sent in.
+
+    Only TXT and CAA carry text of the user's length; every other value is a few numbers
+    and at most one host name (253 octets), far below the limit.
+    """
+    for rdata in record_set.rdata:
+        if isinstance(rdata, (Txt, Caa)):
+            size = len(sent_value(rdata))
+            if size > MAX_VALUE_CHARACTERS:
+                raise DnsInputError(f"{field}.values", f"<{size} characters>", VALUE_LENGTH_RULE)
 
 
 class Route53(Provider):
@@ -42,6 +84,11 @@ class Route53(Provider):
     api = API
     kind = "Record"
     min_ttl = 0
+
+    def check(self, record_set: RecordSet, field: str) -> None:
+        """Route53's value length, beside the common rules."""
+        super().check(record_set, field)
+        check_value_length(record_set, field)
 
     def for_provider(self, record_set: RecordSet) -> dict[str, Any]:
         """One Record for the whole set."""

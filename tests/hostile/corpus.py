@@ -654,16 +654,19 @@ CASES: list[Case] = [
     ),
     # -- provider limits --
     _case(
-        "txt-over-cloudflare-2048",
+        "txt-over-cloudflare-combined-8192",
         "DNSRecord",
-        {"name": "t.acme.omantel.example", "type": "TXT", "values": ["x" * 2049]},
-        "spec.values: '<2049 characters>' is longer than Cloudflare's 2048-character TXT limit",
+        {"name": "t.acme.omantel.example", "type": "TXT", "values": [c * 2048 for c in "abcd"]},
+        "spec.values: '<4 values, 8296 characters>' together exceed Cloudflare's limit of 8192 characters "
+        "of content for all TXT records at t.acme.omantel.example",
     ),
     _case(
-        "txt-quoted-over-cloudflare",
+        "txt-over-cloudflare-wire-4096",
         "DNSRecord",
-        {"name": "t.acme.omantel.example", "type": "TXT", "values": [" ".join(['"' + "y" * 255 + '"'] * 9)]},
-        "spec.values: '<2295 characters>' is longer than Cloudflare's 2048-character TXT limit",
+        {"name": "t" * 63 + ".acme.omantel.example", "type": "TXT", "values": ["x" * 4000]},
+        "spec.values: '<4047 characters>' makes a TXT record at " + "t" * 63 + ".acme.omantel.example of "
+        "4112 bytes in DNS wire format (owner name 86, type, class, TTL and length 10, data 4016); "
+        "Cloudflare's limit is 4096 bytes per record",
     ),
     _case(
         "txt-over-4000-octets-multibyte",

@@ -56,9 +56,9 @@ def test_crossplane_render_with_the_exported_settings(pulumi_env: PulumiEnv, tmp
     config = example_config()
     config["catalyst-dns:tenants"] = json.dumps([{"namespaces": ["acme-prod", "shop", "search"], "suffixes": [
         "acme.omantel.example", "acme.hz.omantel.example"]}])
-    # The examples run in three regions; the third has an IPv6-only k8gb nameserver.
+    # The examples run in three regions; the third's k8gb nameserver is dual-stack.
     regions = json.loads(config["catalyst-dns:regions"])
-    regions.append({"geotag": "ash", "nameserver": {"ipv6": "2001:db8:0:3::53"},
+    regions.append({"geotag": "ash", "nameserver": {"ipv4": "192.0.2.53", "ipv6": "2001:db8:0:3::53"},
                     "ingress": {"ipv6": ["2001:db8:0:3::10"]}, "kubernetesProviderConfig": "ash-dmz"})
     config["catalyst-dns:regions"] = json.dumps(regions)
     outputs = json.loads(json.dumps(run_program(pulumi_env, config)))
