@@ -31,7 +31,9 @@ import pulumi.runtime.config as runtime_config
 
 from catalyst_dns import fields, k8gb, names
 from catalyst_dns.errors import DnsInputError, kind_of
-from catalyst_dns.settings import Region, SovereignSettings, Tenant, parse_settings
+from catalyst_dns.providers import provider_for
+from catalyst_dns.records import Host, RecordSet, RecordType
+from catalyst_dns.settings import Region, SovereignSettings, Tenant, Zone, parse_settings
 from catalyst_dns.zones import closest, is_below, parent_of_gslb
 from components.base import MAX_TTL
 from components.registry import PROVIDER_KEYS, REGISTRY, Credentials, ZoneSpec, face
@@ -269,6 +271,23 @@ def _check_ttl(name: str, ttl: int, zone: ZoneSpec, what: str) -> None:
         raise ConfigError(exc.field, exc.value, f"{exc.rule} ({what} is on {zone.provider})") from None
 
 
+def _check_gslb_delegation(regions: Sequence[Region], gslb_zone: str, ttl: int, parent: ZoneSpec) -> None:
+    """The GSLB zone's NS record set, one name server per region, against its parent's provider rules.
+
+    Checked here, before the program registers anything, rather than by ``GslbDelegation``
+    after the zones exist: a Cloud DNS parent takes at most eight name servers per delegation,
+    so a ninth region would otherwise fail ``pulumi up`` half-way.
+    """
+    servers = tuple(Host(k8gb.nameserver_name(r.geotag, gslb_zone, parent.name)) for r in regions)
+    zone = Zone(name=parent.name, provider=parent.provider, zone_id="", provider_config="")
+    record_set = RecordSet(zone=zone, name=gslb_zone, type=RecordType.NS, ttl=ttl, rdata=servers)
+    try:
+        provider_for(parent.provider).check(record_set, key("regions"))
+    except DnsInputError as exc:
+        raise ConfigError(key("regions"), exc.value, f"{exc.rule} (the GSLB delegation in {parent.name}, "
+                          f"on {parent.provider}, lists one name server per region)") from None
+
+
 def _spec_name(spec: ZoneSpec) -> str:
     return spec.name
 
@@ -345,6 +364,7 @@ def read(get: Getter, get_secret: Callable[[str], pulumi.Output[str] | None] | N
     gslb_parent = closest(parent_of_gslb(gslb_zone), zones, _spec_name)
     assert gslb_parent is not None  # the GSLB zone is below the domain (checked above)
     _check_ttl("gslbTtl", gslb_ttl, gslb_parent, f"the GSLB delegation in {gslb_parent.name}")
+    _check_gslb_delegation(parsed.regions, gslb_zone, gslb_ttl, gslb_parent)
     for child in children:
         parent = closest(child.name, zones, _spec_name, strict=True)
         assert parent is not None  # every child zone is below the domain (checked above)

@@ -396,6 +396,30 @@ def test_bad_config_names_the_key_and_registers_nothing(pulumi_env: PulumiEnv, c
     assert pulumi_env.monitor.registrations == []
 
 
+def _numbered_regions(count: int) -> list[dict[str, Any]]:
+    return [{"geotag": f"r{i}", "nameserver": {"ipv4": f"192.0.2.{i + 1}"}} for i in range(count)]
+
+
+def test_more_regions_than_a_cloud_dns_delegation_takes_are_refused_before_anything_registers(
+        pulumi_env: PulumiEnv) -> None:
+    """Google Cloud DNS: "each delegation (resource record sets of type NS) can have up to eight name
+    servers"; the GSLB delegation lists one per region, so a ninth fails at load, not half-way through up."""
+    with pytest.raises(ConfigError) as caught:
+        run_program(pulumi_env, sovereign_config("clouddns", [], _numbered_regions(9)))
+    assert caught.value.field == "catalyst-dns:regions"
+    assert "at most 8 per delegation" in str(caught.value)
+    assert pulumi_env.monitor.registrations == []
+
+
+def test_eight_regions_under_cloud_dns_and_nine_elsewhere_are_delegated(pulumi_env: PulumiEnv) -> None:
+    from conftest import fresh_env
+
+    outputs = run_program(pulumi_env, sovereign_config("clouddns", [], _numbered_regions(8)))
+    assert len(outputs["gslbNameServers"]) == 8
+    with fresh_env() as env:
+        assert len(run_program(env, sovereign_config("route53", [], _numbered_regions(9)))["gslbNameServers"]) == 9
+
+
 # --- project file, imports ----------------------------------------------------------------------
 
 def test_pulumi_yaml_declares_the_keys_the_cli_checks() -> None:
