@@ -7,9 +7,8 @@ and the A/AAAA records of those names. The names are k8gb's own
 geotags and resolving them in the parent zone, so any other name leaves the clusters blind
 to each other.
 
-One name server per region: under a Google Cloud DNS parent, which takes at most
-``catalyst_dns.providers.clouddns.MAX_DELEGATION_NAMESERVERS`` name servers per
-delegation, more regions than that are refused before anything registers.
+One name server per region, checked against the parent's provider rules before anything
+registers (a Google Cloud DNS parent takes at most eight per delegation).
 """
 
 from __future__ import annotations
@@ -21,8 +20,7 @@ import pulumi
 
 from catalyst_dns import k8gb, names
 from catalyst_dns.errors import DnsInputError
-from catalyst_dns.providers import clouddns
-from catalyst_dns.records import RecordType
+from catalyst_dns.records import Host, RecordType
 from catalyst_dns.settings import Region
 from catalyst_dns.zones import is_below
 from components.base import ZoneComponent, check_ttl, child_name, type_token
@@ -72,14 +70,17 @@ class GslbDelegation(pulumi.ComponentResource):
             server = k8gb.nameserver_name(region.geotag, gslb_zone, parent.zone_name)
             names.normalise(server, f"{name}.regions[{index}].geotag")
             servers.append((region, server))
-        if (parent.provider_key == clouddns.CloudDns.key
-                and len(servers) > clouddns.MAX_DELEGATION_NAMESERVERS):
+        # The NS record set against the parent's provider rules (its TTL range; Cloud DNS takes at
+        # most eight name servers per delegation) before anything registers.
+        try:
+            parent.record_set(gslb_zone, RecordType.NS, args.ttl, name,
+                              rdata=tuple(Host(server) for _, server in servers))
+        except DnsInputError as exc:
+            if exc.field != f"{name}.values":
+                raise
             raise DnsInputError(f"{name}.regions", f"<{len(servers)} regions>",
-                                f"gives the NS record set at {gslb_zone} one name server per region, "
-                                f"and its parent zone {parent.zone_name} is on Google Cloud DNS, which "
-                                f"allows at most {clouddns.MAX_DELEGATION_NAMESERVERS} per delegation")
-        # Provider rules (TTL range) before anything registers.
-        parent.record_set(gslb_zone, RecordType.NS, args.ttl, f"{name}.ttl")
+                                f"give one name server each to the NS record set at {gslb_zone} in "
+                                f"{parent.zone_name}, which {exc.rule}") from None
         super().__init__(type_token(KIND), name, None, opts)
 
         self.gslb_zone = gslb_zone

@@ -73,9 +73,9 @@ def test_nine_regions_under_cloud_dns_are_refused_before_registering(pulumi_env:
         assert caught.value.field == "g.regions"
         assert caught.value.value == "<9 regions>"
         assert str(caught.value) == (
-            "g.regions: '<9 regions>' gives the NS record set at gslb.omantel.example one name server "
-            "per region, and its parent zone omantel.example is on Google Cloud DNS, which allows at "
-            "most 8 per delegation")
+            "g.regions: '<9 regions>' give one name server each to the NS record set at gslb.omantel.example "
+            "in omantel.example, which has more than 8 name servers; Google Cloud DNS allows at most 8 per "
+            "delegation (NS record set)")
         return 1
 
     pulumi_env.run(build)

@@ -394,7 +394,7 @@ def test_gslb_below_a_deeper_zone_follows_k8gb_relative_naming(pulumi_env: Pulum
      r"g\.regions\[0\]\.nameserver\.ipv4.*A queries only"),
     ([REGIONS[0], REGIONS[0]], "gslb.omantel.example", 300, r"g\.regions\[1\]\.geotag.*twice"),
     (REGIONS[:1], "gslb.elsewhere.example", 300, r"g\.gslbZone"),
-    (REGIONS[:1], "gslb.omantel.example", 30, r"g\.ttl.*Cloudflare's TTL range"),
+    (REGIONS[:1], "gslb.omantel.example", 30, r"^g\.ttl: 30 is outside Cloudflare's TTL range"),
 ])
 def test_gslb_bad_args_fail_before_registering(pulumi_env: PulumiEnv, regions: list[Region],
                                                gslb_zone: str, ttl: int, match: str) -> None:
