@@ -70,6 +70,7 @@ class Registration:
     inputs: dict[str, Any]
     id: str | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
+    ignore_changes: list[str] = field(default_factory=list)
 
     @property
     def provider_urn(self) -> str:
@@ -102,7 +103,9 @@ class ProviderMocks(Mocks):
         if typ == "cloudflare:index/zoneDnssec:ZoneDnssec":
             zone = self._zone_name_for_cloudflare(inputs["zoneId"])
             tag, digest = key_tag_for(zone), digest_for(zone)
-            return inputs["zoneId"], {**inputs, "keyTag": float(tag), "algorithm": "13",
+            # Cloudflare reads back "pending" until the parent publishes the DS, whatever was asked
+            # (terraform-provider-cloudflare's zone_dnssec tests expect "active|pending").
+            return inputs["zoneId"], {**inputs, "status": "pending", "keyTag": float(tag), "algorithm": "13",
                                       "digestType": "2", "digestAlgorithm": "SHA256",
                                       "digest": digest, "flags": 257.0,
                                       "ds": f"{zone}. 3600 IN DS {tag} 13 2 {digest}"}
@@ -200,7 +203,7 @@ class RecordingMonitor(MockMonitor):
             type=request.type, name=request.name, urn=response.urn, custom=request.custom,
             parent=request.parent, provider=request.provider, protect=request.protect,
             dependencies=list(request.dependencies), inputs=inputs, id=response.id or None,
-            outputs=outputs)
+            outputs=outputs, ignore_changes=list(request.ignoreChanges))
         self.registrations.append(reg)
         mocks = self.provider_mocks
         if reg.type == "cloudflare:index/zone:Zone":
