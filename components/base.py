@@ -114,12 +114,17 @@ class ZoneComponent(pulumi.ComponentResource):
     required_args: ClassVar[tuple[tuple[str, str, str], ...]] = ()
 
     @classmethod
+    def check_name(cls, zone_name: str, field: str) -> None:
+        """Refuse a zone this provider cannot create (``field`` names the choice); any, by default."""
+
+    @classmethod
     def validate(cls, name: str, args: ZoneArgsBase) -> None:
         """Provider-specific checks of ``args``; raise DnsInputError before registering.
 
-        By default: every ``required_args`` field is set, and ``dnssec`` only where the
-        provider signs. Providers with more rules extend it.
+        By default: a zone name the provider can create, every ``required_args`` field set,
+        and ``dnssec`` only where the provider signs. Providers with more rules extend it.
         """
+        cls.check_name(names.normalise(args.name, f"{name}.name"), f"{name}.name")
         if args.dnssec:
             from components.registry import face  # the registry names this module's classes
 

@@ -256,6 +256,11 @@ def _child_zones(reader: _Reader, domain: str) -> list[ZoneSpec]:
 def _complete(reader: _Reader, spec: ZoneSpec, where: str) -> ZoneSpec:
     """Fill in per-cloud settings a zone needs, or say which key is missing."""
     provider = face(spec.provider)
+    try:
+        provider.component_class().check_name(spec.name, key("provider") if where == key("provider")
+                                              else f"{where}.provider")
+    except DnsInputError as exc:
+        raise ConfigError(exc.field, exc.value, exc.rule) from None
     if spec.dnssec:
         try:
             provider.refuse_signing(key("dnssec") if where == key("provider") else f"{where}.dnssec")

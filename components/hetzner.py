@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_hcloud as hcloud
+from publicsuffixlist import PublicSuffixList
 
 from catalyst_dns.dnssec import Ds
+from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import hetzner as rules
 from catalyst_dns.records import RecordType
 from components.base import ZoneArgsBase, ZoneComponent, child_name, normalise_nameservers
@@ -22,11 +25,33 @@ class HetznerZoneArgs(ZoneArgsBase):
     """A Hetzner Cloud DNS zone (primary mode). Hetzner cannot sign zones: ``dnssec`` is refused."""
 
 
+@functools.cache
+def _public_suffixes() -> PublicSuffixList:
+    return PublicSuffixList(only_icann=True)
+
+
 class HetznerZone(ZoneComponent):
     """A primary zone with Hetzner's ``delete_protection`` on when protected."""
 
     provider_key = "hetzner"
     assigned_nameservers = rules.ASSIGNED_NAMESERVERS
+
+    @classmethod
+    def check_name(cls, zone_name: str, field: str) -> None:
+        """Only a registrable domain: Hetzner's zone API refuses subdomains.
+
+        Create Zone's ``name`` (Hetzner Cloud API reference, Zones): "All names with well-known
+        public suffixes (e.g. .de, .com, .co.uk) are supported. Subdomains are not supported."
+        Read with the Public Suffix List's ICANN section; a TLD it does not list counts as
+        one label, as the list's own default rule says.
+        """
+        registrable = _public_suffixes().privatesuffix(zone_name)
+        if registrable != zone_name:
+            what = f"a subdomain of {registrable}" if registrable else "a public suffix"
+            raise DnsInputError(field, zone_name,
+                                f"cannot be a Hetzner zone: it is {what}, and Hetzner's zone API takes "
+                                "only registrable domains (\"Subdomains are not supported\"); put it on "
+                                "Route53, Cloud DNS or Azure DNS")
 
     def __init__(self, name: str, args: HetznerZoneArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:

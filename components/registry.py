@@ -116,6 +116,9 @@ class ZoneClass(Protocol):
     def validate(self, name: str, args: ZoneArgsBase) -> None:
         """Provider-specific checks of ``args``, before anything registers."""
 
+    def check_name(self, zone_name: str, field: str) -> None:
+        """Refuse a zone name the provider cannot create."""
+
 
 def _no_extras(spec: ZoneSpec, providers: Providers) -> dict[str, Any]:
     return {}

@@ -183,7 +183,10 @@ def provider_stack(provider: str, role: str) -> tuple[dict[str, Any], dict[str, 
     return config, secrets
 
 
-STACKS = {f"{p}-{role}": provider_stack(p, role) for p in PROVIDERS for role in ("apex", "child")}
+# Hetzner's zone API takes only registrable domains ("Subdomains are not supported"): it hosts an
+# apex, never a child zone (test_a_hetzner_child_zone_is_refused_by_the_program).
+STACKS = {f"{p}-{role}": provider_stack(p, role) for p in PROVIDERS for role in ("apex", "child")
+          if (p, role) != ("hetzner", "child")}
 
 
 def as_program_config(stack_config: dict[str, Any], secrets: dict[str, str]) -> dict[str, str]:
@@ -245,6 +248,23 @@ def test_every_provider_stack_passes_the_cli_and_the_program(cli: Cli, pulumi_en
     # ...and so does the CLI, up to the language host.
     cli.stack(name, config, secrets)
     assert_stops_at_the_language_host(cli.preview(name), name)
+
+
+def test_a_hetzner_child_zone_is_refused_by_the_program(pulumi_env: PulumiEnv) -> None:
+    """Hetzner Cloud's Create Zone: "Subdomains are not supported" — refused at load, nothing registered."""
+    import runpy
+
+    import pulumi
+
+    from components.config import ConfigError
+
+    config, secrets = provider_stack("hetzner", "child")
+    pulumi.runtime.set_all_config(as_program_config(config, secrets), list(secrets))
+    with pytest.raises(ConfigError) as caught:
+        pulumi_env.run(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__") and None)
+    assert caught.value.field == "catalyst-dns:childZones[0].provider"
+    assert "hetzner.sov.example" in str(caught.value) and "Subdomains are not supported" in str(caught.value)
+    assert pulumi_env.monitor.registrations == []
 
 
 # --- the CLI does refuse what it should (so the tests above can fail) ---------------------------

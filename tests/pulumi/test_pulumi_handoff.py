@@ -48,9 +48,10 @@ def test_manifest_from_outputs_file(tmp_path: Path, stack_outputs: dict[str, Any
     assert manifest["metadata"]["name"] == "catalyst-dns"
     assert manifest["data"] == stack_outputs["settings"]
     assert parse_settings(manifest["data"]).to_data() == manifest["data"]
-    # The zone ids are the ones Pulumi created, as strings (Hetzner's numeric id too).
+    # The zone ids are the ones Pulumi created, as strings (a Hetzner apex's numeric one: the mixes).
     assert [z["zoneId"] for z in manifest["data"]["zones"]] == [
-        stack_outputs["zoneIds"]["omantel.example"], "4711"]
+        stack_outputs["zoneIds"]["omantel.example"], stack_outputs["zoneIds"]["gcp.omantel.example"]]
+    assert manifest["data"]["zones"][1]["zoneId"] == "gcp-omantel-example"  # Cloud DNS: the managed zone's name
 
 
 def test_manifest_from_stdin_with_name(stack_outputs: dict[str, Any]) -> None:

@@ -88,11 +88,13 @@ def assert_explicit_providers_and_parents(env: PulumiEnv) -> None:
 def test_example_stack(pulumi_env: PulumiEnv) -> None:
     outputs = run_program(pulumi_env, example_config())
     apex_id = cf_zone_id("omantel.example")
-    hz_id = pulumi_env.monitor.one(ZONE_TYPES["hetzner"]).id
-    assert hz_id == "4711"
-    assert outputs["zoneIds"] == {"omantel.example": apex_id, "hz.omantel.example": hz_id}
+    gcp_zone = pulumi_env.monitor.one(ZONE_TYPES["clouddns"])
+    gcp_id = outputs["zoneIds"]["gcp.omantel.example"]
+    assert gcp_zone.inputs["dnsName"] == "gcp.omantel.example." and gcp_zone.inputs["project"] == "omantel-dns"
+    assert gcp_id == gcp_zone.inputs["name"]  # the function names a Cloud DNS zone by its resource name
+    assert outputs["zoneIds"] == {"omantel.example": apex_id, "gcp.omantel.example": gcp_id}
     assert outputs["nameServers"] == {"omantel.example": NORMALISED_NS["cloudflare"],
-                                      "hz.omantel.example": NORMALISED_NS["hetzner"]}
+                                      "gcp.omantel.example": NORMALISED_NS["clouddns"]}
     assert outputs["dsRecords"] == {}
     assert outputs["gslbNameServers"] == ["gslb-ns-fsn-gslb.omantel.example",
                                           "gslb-ns-hel-gslb.omantel.example"]
@@ -103,8 +105,8 @@ def test_example_stack(pulumi_env: PulumiEnv) -> None:
         "zones": [
             {"name": "omantel.example", "provider": "cloudflare", "zoneId": apex_id,
              "providerConfig": "cloudflare"},
-            {"name": "hz.omantel.example", "provider": "hetzner", "zoneId": hz_id,
-             "providerConfig": "hetzner"},
+            {"name": "gcp.omantel.example", "provider": "clouddns", "zoneId": gcp_id,
+             "providerConfig": "gcp", "project": "omantel-dns"},
         ],
         "gslb": {"zone": "gslb.omantel.example"},
         "regions": [
@@ -123,27 +125,26 @@ def test_example_stack(pulumi_env: PulumiEnv) -> None:
     mon = pulumi_env.monitor
     assert_explicit_providers_and_parents(pulumi_env)
     assert sorted(p.type for p in mon.providers()) == ["pulumi:providers:cloudflare",
-                                                       "pulumi:providers:hcloud"]
-    assert {r.type for r in mon.custom()} == {ZONE_TYPES["cloudflare"], ZONE_TYPES["hetzner"],
+                                                       "pulumi:providers:gcp"]
+    assert {r.type for r in mon.custom()} == {ZONE_TYPES["cloudflare"], ZONE_TYPES["clouddns"],
                                              RECORD_TYPES["cloudflare"]}
-    for zone in (mon.one(ZONE_TYPES["cloudflare"]), mon.one(ZONE_TYPES["hetzner"])):
+    for zone in (mon.one(ZONE_TYPES["cloudflare"]), mon.one(ZONE_TYPES["clouddns"])):
         assert zone.protect is True
-    assert mon.one(ZONE_TYPES["hetzner"]).inputs["deleteProtection"] is True
     sovereign = mon.one("catalyst-dns:index:Sovereign", "omantel-example")
     assert mon.one(COMPONENT_TYPES["cloudflare"], "omantel-example-apex").parent == sovereign.urn
-    assert mon.one(COMPONENT_TYPES["hetzner"], "omantel-example-hz").parent == sovereign.urn
+    assert mon.one(COMPONENT_TYPES["clouddns"], "omantel-example-gcp").parent == sovereign.urn
     records = mon.of_type(RECORD_TYPES["cloudflare"])
     assert all(r.inputs["zoneId"] == apex_id for r in records)
     sets = {k: v.values for k, v in record_sets("cloudflare", records, "omantel.example").items()}
     assert sets == {
-        ("hz.omantel.example", "NS"): tuple(NORMALISED_NS["hetzner"]),
+        ("gcp.omantel.example", "NS"): tuple(NORMALISED_NS["clouddns"]),
         ("gslb.omantel.example", "NS"): ("gslb-ns-fsn-gslb.omantel.example",
                                          "gslb-ns-hel-gslb.omantel.example"),
         ("gslb-ns-fsn-gslb.omantel.example", "A"): ("203.0.113.53",),
         ("gslb-ns-fsn-gslb.omantel.example", "AAAA"): ("2001:db8:0:1::53",),
         ("gslb-ns-hel-gslb.omantel.example", "A"): ("198.51.100.53",),
     }
-    assert len(records) == 8  # Cloudflare: one record per value
+    assert len(records) == 4 + 2 + 2 + 1  # Cloudflare: one record per value (Cloud DNS assigns 4 NS)
 
 
 def test_example_stack_disables_default_providers() -> None:
@@ -190,9 +191,9 @@ MIXES = {
             {"name": "aws.sov.example", "provider": "route53", "dnssec": True},
             {"name": "az.aws.sov.example", "provider": "azuredns", "dnssec": True,
              "resourceGroup": "rg-child"}], THREE_REGIONS[:2])),
-    "clouddns-apex-hetzner-child-gslb-in-child": (
-        sovereign_config("clouddns", [{"name": "hz.sov.example", "provider": "hetzner"}],
-                         THREE_REGIONS[2:], gslbZone="gslb.hz.sov.example", gslbTtl="120")),
+    "clouddns-apex-azure-child-gslb-in-child": (
+        sovereign_config("clouddns", [{"name": "az.sov.example", "provider": "azuredns"}],
+                         THREE_REGIONS[2:], gslbZone="gslb.az.sov.example", gslbTtl="120")),
 }
 
 
@@ -288,21 +289,20 @@ def test_provider_mixes(pulumi_env: PulumiEnv, mix: str) -> None:
 def test_unprotected_stack(pulumi_env: PulumiEnv) -> None:
     config = example_config() | {"catalyst-dns:protect": "false"}
     run_program(pulumi_env, config)
-    for key in ("cloudflare", "hetzner"):
+    for key in ("cloudflare", "clouddns"):
         assert pulumi_env.monitor.one(ZONE_TYPES[key]).protect is False
-    assert pulumi_env.monitor.one(ZONE_TYPES["hetzner"]).inputs["deleteProtection"] is False
 
 
 def test_secrets_reach_the_explicit_providers(pulumi_env: PulumiEnv) -> None:
     config = example_config() | {"catalyst-dns:cloudflareApiToken": "cf-token",
-                                 "catalyst-dns:hcloudToken": "hc-token"}
-    run_program(pulumi_env, config, secrets=["catalyst-dns:cloudflareApiToken", "catalyst-dns:hcloudToken"])
+                                 "catalyst-dns:gcpCredentials": "gcp-key"}
+    run_program(pulumi_env, config, secrets=["catalyst-dns:cloudflareApiToken", "catalyst-dns:gcpCredentials"])
     mon = pulumi_env.monitor
     cf = mon.one("pulumi:providers:cloudflare")
-    hc = mon.one("pulumi:providers:hcloud")
+    gcp = mon.one("pulumi:providers:gcp")
     from pulumi.runtime import rpc
 
-    for value, expected in ((cf.inputs["apiToken"], "cf-token"), (hc.inputs["token"], "hc-token")):
+    for value, expected in ((cf.inputs["apiToken"], "cf-token"), (gcp.inputs["credentials"], "gcp-key")):
         # Still a secret on the wire, not a plain string.
         assert value == {rpc._special_sig_key: rpc._special_secret_sig, "value": expected}
 
@@ -370,11 +370,11 @@ BAD = {
                              "catalyst-dns:childZones[0].name"),
     "child-bad-provider": ("childZones", _set([0, "provider"], "bind"), "catalyst-dns:childZones[0].provider"),
     "child-unknown-field": ("childZones", _set([0, "zone"], "x"), "catalyst-dns:childZones[0].zone"),
-    "child-hetzner-dnssec": ("childZones", _set([0, "dnssec"], True), "catalyst-dns:childZones[0].dnssec"),
+    # Hetzner's Create Zone: "Subdomains are not supported"
+    "child-on-hetzner": ("childZones", _set([0, "provider"], "hetzner"), "catalyst-dns:childZones[0].provider"),
     "child-is-gslb-zone": ("childZones", _set([0, "name"], "gslb.omantel.example"),
                            "catalyst-dns:childZones[0].name"),
-    "child-clouddns-without-project": ("childZones", _set([0, "provider"], "clouddns"),
-                                       "catalyst-dns:gcpProject"),
+    "child-clouddns-without-project": ("gcpProject", lambda _: None, "catalyst-dns:gcpProject"),
     "child-azure-without-subscription": ("childZones", _set([0, "provider"], "azuredns"),
                                          "catalyst-dns:azureSubscriptionId"),
     "cloudflare-without-account": ("cloudflareAccountId", lambda _: None, "catalyst-dns:cloudflareAccountId"),
@@ -467,7 +467,7 @@ print(json.dumps(sorted(m for m in sys.modules if m.startswith("pulumi_") and ".
 
 @pytest.mark.parametrize(("config", "expected"), [
     ("cloudflare-only", ["pulumi_cloudflare"]),
-    ("example", ["pulumi_cloudflare", "pulumi_hcloud"]),
+    ("example", ["pulumi_cloudflare", "pulumi_gcp"]),
     ("hetzner-route53", ["pulumi_aws", "pulumi_hcloud"]),
 ])
 def test_only_the_chosen_sdks_are_imported(config: str, expected: list[str]) -> None:
@@ -508,7 +508,7 @@ def _regions(draw: Any) -> list[dict[str, Any]]:
 
 @settings(max_examples=12, deadline=None)
 @given(apex=st.sampled_from(["cloudflare", "route53", "clouddns", "azuredns", "hetzner"]),
-       child=st.sampled_from(["cloudflare", "route53", "clouddns", "azuredns", "hetzner", None]),
+       child=st.sampled_from(["cloudflare", "route53", "clouddns", "azuredns", None]),  # Hetzner: apex only
        regions=_regions())
 def test_any_sovereign_exports_settings_the_function_reads(apex: str, child: str | None,
                                                             regions: list[dict[str, Any]]) -> None:
@@ -579,18 +579,19 @@ def test_mocks_accept_a_duplicate_urn_which_the_recording_monitor_finds(pulumi_e
 
 
 def test_zones_whose_names_differ_only_in_dots_and_dashes_get_distinct_urns(pulumi_env: PulumiEnv) -> None:
-    children = [{"name": "eu-west.sov.example", "provider": "hetzner"},
-                {"name": "eu.west.sov.example", "provider": "hetzner"},
+    children = [{"name": "eu-west.sov.example", "provider": "route53"},
+                {"name": "eu.west.sov.example", "provider": "route53"},
                 {"name": "apex.sov.example", "provider": "cloudflare"},
-                {"name": "xn--mnchen-3ya.sov.example", "provider": "hetzner"},
-                {"name": "xn.mnchen-3ya.sov.example", "provider": "hetzner"}]
-    outputs = run_program(pulumi_env, sovereign_config("cloudflare", children, THREE_REGIONS[:1]))
+                {"name": "xn--mnchen-3ya.sov.example", "provider": "route53"},
+                {"name": "xn.mnchen-3ya.sov.example", "provider": "route53"}]
+    outputs = run_program(pulumi_env, sovereign_config("cloudflare", children, THREE_REGIONS[:1],
+                                                       awsRegion="eu-central-1"))
     assert set(outputs["zoneIds"]) == {"sov.example", *(c["name"] for c in children)}
     regs = pulumi_env.monitor.registrations
     assert duplicate_urns(regs) == []
-    hetzner_zones = [r for r in regs if r.type == ZONE_TYPES["hetzner"]]
-    assert sorted(r.inputs["name"] for r in hetzner_zones) == sorted(
-        c["name"] for c in children if c["provider"] == "hetzner")
+    route53_zones = [r for r in regs if r.type == ZONE_TYPES["route53"]]
+    assert sorted(r.inputs["name"] for r in route53_zones) == sorted(
+        c["name"] for c in children if c["provider"] == "route53")
 
 
 _labels = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True)

@@ -28,7 +28,7 @@ CLI = Path(os.environ.get("CROSSPLANE_CLI", ROOT / "build" / "crossplane-v2.2.1"
 FUNCTION_PYTHON = ROOT / ".venv-function" / "bin" / "python"
 EXAMPLES = {
     "cloudflare": ROOT / "examples" / "namespaced" / "cloudflare" / "dnsrecord-txt-dmarc.yaml",
-    "hetzner": ROOT / "examples" / "namespaced" / "hetzner" / "dnsrecord-txt-dmarc.yaml",
+    "clouddns": ROOT / "examples" / "namespaced" / "clouddns" / "dnsrecord-txt-dmarc.yaml",
     "gslb": ROOT / "examples" / "namespaced" / "cloudflare" / "gslb-failover.yaml",
 }
 
@@ -55,7 +55,7 @@ def test_crossplane_render_with_the_exported_settings(pulumi_env: PulumiEnv, tmp
 
     config = example_config()
     config["catalyst-dns:tenants"] = json.dumps([{"namespaces": ["acme-prod", "shop", "search"], "suffixes": [
-        "acme.omantel.example", "acme.hz.omantel.example"]}])
+        "acme.omantel.example", "acme.gcp.omantel.example"]}])
     # The examples run in three regions; the third's k8gb nameserver is dual-stack.
     regions = json.loads(config["catalyst-dns:regions"])
     regions.append({"geotag": "ash", "nameserver": {"ipv4": "192.0.2.53", "ipv6": "2001:db8:0:3::53"},
@@ -87,11 +87,11 @@ def test_crossplane_render_with_the_exported_settings(pulumi_env: PulumiEnv, tmp
     # DMARC TXT (and its ownership record) in the apex Cloudflare zone Pulumi created.
     records = [d for d in rendered["cloudflare"] if d["kind"] == "DNSRecord"]
     assert records and {_zone_ref(d) for d in records} == {zone_ids["omantel.example"]}
-    # ... and in the Hetzner child zone, by the id Hetzner returned to Pulumi.
-    rrsets = [d for d in rendered["hetzner"] if d["kind"] == "ZoneRRSet"]
-    assert rrsets and {_zone_ref(d) for d in rrsets} == {zone_ids["hz.omantel.example"]}
-    for doc in rendered["hetzner"]:
-        assert doc["spec"]["providerConfigRef"]["name"] == "hetzner"
+    # ... and in the Cloud DNS child zone, by the managed zone Pulumi created.
+    rrsets = [d for d in rendered["clouddns"] if d["kind"] == "RecordSet"]
+    assert rrsets and {_zone_ref(d) for d in rrsets} == {zone_ids["gcp.omantel.example"]}
+    for doc in rendered["clouddns"]:
+        assert doc["spec"]["providerConfigRef"]["name"] == "gcp"
     # A Gslb's vanity CNAME points into the zone Pulumi delegated to k8gb.
     cnames = [d for d in rendered["gslb"] if d["kind"] == "DNSRecord"
               and d["spec"]["forProvider"]["type"] == "CNAME"]
