@@ -334,6 +334,9 @@ def park(rsp: fnv1.RunFunctionResponse, losses: Iterable[Loss]) -> None:
                 policies.values.add().string_value = policy
 
 
+MAX_LOSSES_SHOWN = 10  # names a Conflict condition and its Warnings spell out; the rest are counted
+
+
 def report(rsp: fnv1.RunFunctionResponse, losses: list[Loss]) -> None:
     """The ``DNSOwnership`` condition (and a Warning per lost name)."""
     condition = rsp.conditions.add()
@@ -346,8 +349,13 @@ def report(rsp: fnv1.RunFunctionResponse, losses: list[Loss]) -> None:
         return
     condition.status = fnv1.STATUS_CONDITION_FALSE
     condition.reason = "Conflict"
-    condition.message = "; ".join(loss.message for loss in losses)
-    for loss in losses:
+    # Bounded: Crossplane sets no limit on a condition's message and copies it to the claim,
+    # and records every result as an event on both; a large claim can lose many names at once.
+    shown = losses[:MAX_LOSSES_SHOWN]
+    condition.message = "; ".join(loss.message for loss in shown)
+    if len(losses) > len(shown):
+        condition.message += f"; and {len(losses) - len(shown)} more names lost the same way"
+    for loss in shown:
         result = rsp.results.add()
         result.severity = fnv1.SEVERITY_WARNING
         result.reason = "Conflict"

@@ -74,9 +74,22 @@ def run(req: fnv1.RunFunctionRequest, log: Any = None, memo: Memo | None = MEMO,
 
 
 def _refuse(rsp: fnv1.RunFunctionResponse, message: str) -> None:
-    """A Fatal result and no composed resources: a refused claim writes nothing."""
+    """A Fatal result and no composed resources: a refused claim writes nothing.
+
+    The refusal is also the ``DNSRecordsReady`` condition (False, ``Refused``), for the
+    composite and its claim. Crossplane turns a Fatal into the composite's own error only
+    (``Synced=False``; the claim stays Synced) but keeps the conditions of the response that
+    carried it (composite/reconciler.go, v2.2.1 and v1.20.1), so the claim's owner, who may
+    not read the cluster-scoped composite, sees which field broke which rule.
+    """
     rsp.desired.ClearField("resources")
     rsp.ClearField("requirements")
+    condition = rsp.conditions.add()
+    condition.type = CONDITION
+    condition.status = fnv1.STATUS_CONDITION_FALSE
+    condition.reason = "Refused"
+    condition.message = message
+    condition.target = fnv1.TARGET_COMPOSITE_AND_CLAIM
     response.fatal(rsp, message)
 
 
@@ -149,6 +162,9 @@ def _emit(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, compositi
     if losses:  # rare: edit the resources as a message
         rsp.MergeFromString(composition.mixed(ready))
         conflicts.park(rsp, losses)
+        # Parked MRs may still report Ready (they observe another owner's records); the
+        # composite is not, and Crossplane takes the function's word over its composed resources'.
+        rsp.desired.composite.ready = fnv1.READY_FALSE
         return [status]
     if len(ready) == len(composition.names):
         return [status, composition.ready]

@@ -431,7 +431,8 @@ def test_a_claim_composing_more_than_crossplane_accepts_is_refused_by_name() -> 
     size = re.match(r"spec: '<4000 composed resources>' make a (\d+\.\d\d) MiB response", got)
     assert size is not None and float(size[1]) > 4.0, got
     assert "Crossplane accepts at most 4 MiB from a function" in got
-    assert not rsp.desired.resources and not rsp.requirements.resources and len(rsp.conditions) == 0
+    assert not rsp.desired.resources and not rsp.requirements.resources
+    assert [(c.type, c.reason) for c in rsp.conditions] == [("DNSRecordsReady", "Refused")]  # only the refusal
     # The same claim composes where the bound is higher, and the whole answer is under it.
     whole = respond(req, memo=None, max_response=8 * 2**20)
     assert 4 * 2**20 < len(whole) <= 8 * 2**20

@@ -71,6 +71,11 @@ def test_composites_racing_in_two_namespaces_end_with_one_writer() -> None:
                                    "which wrote it first (Record a-web-acme-aws-omantel-example-")
     assert "set to managementPolicies [Observe] until that owner lets go" in lost.message
     assert any(r.severity == fnv1.SEVERITY_WARNING and r.reason == "Conflict" for r in stage.last.results)
+    # Its parked MRs may report Ready (they observe the winner's records); the composite does not:
+    # Crossplane takes the function's readiness over the composed resources' (composite/reconciler.go).
+    assert stage.last is not None and prod.last is not None
+    assert stage.last.desired.composite.ready == fnv1.READY_FALSE
+    assert prod.last.desired.composite.ready == fnv1.READY_UNSPECIFIED
     # The loser's MRs (the A record set and its ownership TXT) stay, observe-only: they neither
     # write nor, on deletion, delete the record set the winner writes.
     assert [o["spec"].get("managementPolicies") for o in _stored(engine, stage)] == [["Observe"], ["Observe"]]
@@ -80,6 +85,7 @@ def test_composites_racing_in_two_namespaces_end_with_one_writer() -> None:
     engine.delete(prod)
     engine.reconcile(stage)
     assert _condition(stage.last).status == fnv1.STATUS_CONDITION_TRUE
+    assert stage.last is not None and stage.last.desired.composite.ready == fnv1.READY_UNSPECIFIED
     assert all("managementPolicies" not in o["spec"] for o in _stored(engine, stage))
 
 
@@ -105,6 +111,30 @@ def test_a_newcomer_is_refused_before_it_writes() -> None:
     assert message is not None and message.startswith(
         f"spec.hostnames[0]: '{HOST}' is already written by dnsroute/acme-prod/web (A record set, Record ")
     assert not stage.composed
+    # The refusal is a condition too: Crossplane gives a Fatal to the composite only (Synced=False),
+    # but keeps the response's conditions for the claim, whose owner may not read the composite.
+    refused = _condition(rsp, "DNSRecordsReady")
+    assert (refused.status, refused.reason, refused.message, refused.target) == (
+        fnv1.STATUS_CONDITION_FALSE, "Refused", message, fnv1.TARGET_COMPOSITE_AND_CLAIM)
+
+
+def test_a_race_lost_at_many_names_is_reported_in_bounded_text() -> None:
+    """Crossplane bounds neither a condition's message nor the events of a response's results."""
+    hosts = [f"w{i:02d}.acme.aws.omantel.example" for i in range(12)]
+
+    def route(namespace: str, address: str) -> Composite:
+        return Composite(xr("DNSRoute", {"hostnames": hosts, "targets": {"addresses": [address]}},
+                            namespace=namespace, name="web"))
+
+    engine = Engine(_cluster(ROUTE53_CRDS))
+    prod, stage = route("acme-prod", "203.0.113.10"), route("acme-stage", "198.51.100.7")
+    _race(engine, prod, stage)
+    engine.reconcile(stage)
+    lost = _condition(stage.last)
+    assert lost.reason == "Conflict" and lost.message.endswith("; and 2 more names lost the same way")
+    assert lost.message.count("is also written by") == 10
+    assert stage.last is not None
+    assert sum(r.severity == fnv1.SEVERITY_WARNING for r in stage.last.results) == 10
 
 
 def test_cloudflare_loser_removes_only_its_own_records() -> None:
