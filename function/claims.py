@@ -14,13 +14,17 @@ from typing import Any
 from catalyst_dns import fields, kubenames, names
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import Scope
-from catalyst_dns.records import CLAIM_TYPES, RecordType, check_ttl
+from catalyst_dns.records import CLAIM_TYPES, MAX_VALUES, RecordType, check_ttl
 
 GROUP = "dns.openova.io"
 VERSIONS = ("v1alpha1",)
 CLAIM_NAMESPACE_LABEL = "crossplane.io/claim-namespace"
 CLAIM_NAME_LABEL = "crossplane.io/claim-name"
+# The claim API's bounds; the XRDs (apis/) declare the same, so the API server refuses what
+# the function would (tests/function/test_xrd_bounds.py holds them together).
 MAX_HOSTNAMES = 1000
+MAX_REGIONS = 64
+MAX_WEIGHT = 100
 
 
 class Kind(StrEnum):
@@ -195,7 +199,7 @@ def _hostnames(spec: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def _geotags(doc: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
-    tags = fields.strings(doc, key, path, limit=64)
+    tags = fields.strings(doc, key, path, limit=MAX_REGIONS)
     for index, tag in enumerate(tags):
         if tags.index(tag) != index:
             raise DnsInputError(f"{path}.{key}[{index}]", tag, "is listed twice")
@@ -230,7 +234,7 @@ def _strategy(spec: Mapping[str, Any], regions: tuple[str, ...]) -> Strategy:
             path = f"spec.strategy.weights.{region}"
             if region not in regions:
                 raise DnsInputError(path, region, f"is not one of spec.regions ({', '.join(regions)})")
-            weights.append((region, fields.integer(weight, path, low=0, high=100)))
+            weights.append((region, fields.integer(weight, path, low=0, high=MAX_WEIGHT)))
         if not any(w for _, w in weights):
             raise DnsInputError("spec.strategy.weights", dict(raw_weights),
                                 "must give at least one region a weight above 0")
@@ -282,7 +286,7 @@ def read_dns_route(spec: Mapping[str, Any]) -> DnsRouteSpec:
                                    underscore=True)
     return DnsRouteSpec(
         hostnames=hostnames,
-        addresses=tuple(fields.strings(targets, "addresses", "spec.targets", required=False, limit=100)),
+        addresses=tuple(fields.strings(targets, "addresses", "spec.targets", required=False, limit=MAX_VALUES)),
         hostname=hostname,
         regions=_geotags(targets, "regions", "spec.targets") if given[0] == "regions" else (),
         ttl=_ttl(spec),
@@ -304,7 +308,7 @@ def read_dns_record(spec: Mapping[str, Any]) -> DnsRecordSpec:
     return DnsRecordSpec(
         name=names.normalise(fields.string(spec, "name", "spec"), "spec.name", underscore=True, wildcard=True),
         type=rtype,
-        values=tuple(fields.strings(spec, "values", "spec", limit=100)),
+        values=tuple(fields.strings(spec, "values", "spec", limit=MAX_VALUES)),
         ttl=_ttl(spec),
     )
 

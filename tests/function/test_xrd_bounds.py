@@ -1,0 +1,68 @@
+"""The XRDs refuse at admission what the function would refuse: the same bounds, from one home.
+
+A claim the API server admits but the function refuses only shows its Fatal on the composite,
+which a claim's owner may not read; a bound the XRD declares and the function does not check
+would let ``crossplane render`` compose what the cluster refuses.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from catalyst_dns.settings import MAX_TTL
+from function import claims
+from function.fn import run
+from tests.function.requests import fatal, request, xr
+
+APIS = Path(__file__).resolve().parents[2] / "apis"
+DEFINITIONS = sorted(APIS.glob("*/*/definition.yaml"))
+
+
+def spec_schema(path: Path) -> dict[str, Any]:
+    doc = yaml.safe_load(path.read_text())
+    version = doc["spec"]["versions"][0]
+    props: dict[str, Any] = version["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
+    return props
+
+
+@pytest.mark.parametrize("path", DEFINITIONS, ids=lambda p: str(p.relative_to(APIS)))
+def test_each_xrd_declares_the_functions_bounds(path: Path) -> None:
+    spec = spec_schema(path)
+    assert (spec["ttl"]["minimum"], spec["ttl"]["maximum"]) == (1, MAX_TTL)
+    kind = path.parent.name
+    if kind in ("gslb", "dnsroute"):
+        assert spec["hostnames"]["maxItems"] == claims.MAX_HOSTNAMES
+    regions = {"gslb": spec.get("regions"),
+               "dnsroute": spec.get("targets", {}).get("properties", {}).get("regions")}.get(kind)
+    if regions is not None:
+        assert (regions["maxItems"], regions["x-kubernetes-list-type"]) == (claims.MAX_REGIONS, "set")
+    if kind == "gslb":
+        weight = spec["strategy"]["properties"]["weights"]["additionalProperties"]
+        assert (weight["minimum"], weight["maximum"]) == (0, claims.MAX_WEIGHT)
+    if kind == "dnsroute":
+        assert spec["targets"]["properties"]["addresses"]["maxItems"] == claims.MAX_VALUES
+    if kind == "dnsrecord":
+        assert spec["values"]["maxItems"] == claims.MAX_VALUES
+
+
+GSLB = {"hostnames": ["shop.acme.omantel.example"], "regions": ["fsn", "hel"],
+        "strategy": {"type": "roundRobin", "weights": {"fsn": 70, "hel": 30}},
+        "backendRef": {"kind": "HTTPRoute", "name": "shop"}}
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"ttl": 0}, "spec.ttl"),
+    ({"ttl": MAX_TTL + 1}, "spec.ttl"),
+    ({"regions": ["fsn", "fsn"]}, "spec.regions[1]"),
+    ({"strategy": {"type": "roundRobin", "weights": {"fsn": claims.MAX_WEIGHT + 1, "hel": 30}}},
+     "spec.strategy.weights.fsn"),
+])
+def test_the_function_refuses_just_past_each_bound(change: dict[str, Any], field: str) -> None:
+    """What the XRD now refuses at admission, the function refuses too (render, and older XRDs)."""
+    assert fatal(run(request(xr("Gslb", GSLB)))) is None
+    got = fatal(run(request(xr("Gslb", {**GSLB, **change}))))
+    assert got is not None and got.startswith(f"{field}: "), got
