@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from scripts.cluster import Kube, Obj, Stack, condition, is_true, wait_for
+from scripts.cluster import ApiError, Kube, Obj, Stack, condition, is_true, wait_for
 from tests.cluster.helpers import (
     ANNOTATION_FQDN,
     ANNOTATION_OWNER,
@@ -214,6 +214,45 @@ def test_changed_claim_updates_in_place_and_deleted_claim_is_collected(legacy_st
     wait_for("the deleted claim's MRs to be collected", lambda: all(
         kube.get(mr["apiVersion"], mr["kind"], n) is None for n, mr in after.items()), SYNC_TIMEOUT)
     figure(f"{engine(legacy_stack)}: deleted claim's MRs collected in {time.monotonic() - start:.1f} s")
+
+
+def test_a_refused_claim_says_why_on_the_claim(legacy_stack: Stack, kube: Kube) -> None:
+    """Crossplane gives a Fatal result to the XR only (Synced=False, an event; the claim stays
+    Synced) but keeps the conditions of the response that carried it: the refusal's
+    DNSRecordsReady condition is what tells a claim's owner which field broke which rule."""
+    claim = _claim("refused", "acme-prod", "DNSRecord",
+                   {"name": "outside.omantel.example", "type": "TXT", "values": ["x"], "ttl": 300})
+    kube.apply(claim)
+    meta = claim["metadata"]
+    touched = [time.monotonic()]
+
+    def told() -> Obj | None:
+        on_claim = condition(fresh(kube, claim), "DNSRecordsReady")
+        if on_claim.get("reason") == "Refused":
+            return on_claim
+        if time.monotonic() - touched[0] > 15:  # stand in for the claim's poll (see above)
+            kube.merge_patch(claim["apiVersion"], claim["kind"], meta["name"], meta["namespace"],
+                             {"metadata": {"labels": {"catalyst-dns.test/resync": str(int(time.time()))}}})
+            touched[0] = time.monotonic()
+        return None
+
+    try:
+        on_claim = wait_for("the refusal on the claim", told, SYNC_TIMEOUT)
+        assert on_claim["status"] == "False"
+        assert on_claim["message"].startswith("spec.name: 'outside.omantel.example' "), on_claim
+        xr = xr_of(kube, claim)
+        assert xr is not None and not is_true(xr, "Synced") and not composed(kube, xr)
+    finally:
+        kube.delete(GROUP, "DNSRecord", meta["name"], meta["namespace"])
+
+
+def test_the_api_server_refuses_what_the_xrd_bounds(legacy_stack: Stack, kube: Kube) -> None:
+    """The XRDs declare the function's bounds (scripts/generate_apis.py): refused at admission."""
+    bad = _claim("zero-ttl", "acme-prod", "DNSRecord",
+                 {"name": "zero.acme.omantel.example", "type": "TXT", "values": ["x"], "ttl": 0})
+    with pytest.raises(ApiError) as caught:
+        kube.apply(bad)
+    assert caught.value.status == 422 and "spec.ttl" in caught.value.message, caught.value
 
 
 def test_only_ok_grpc_codes(legacy_stack: Stack, claims: list[Obj]) -> None:
