@@ -80,17 +80,12 @@ def value_fields(record_set: RecordSet) -> dict[str, Any]:
     return {"record": values}
 
 
-def published_strings(text: str) -> list[bytes]:
-    """The strings Azure publishes for one ``record[].value``: its UTF-8 octets cut every 254.
+def _cut(raw: bytes) -> list[bytes]:
+    """The strings Azure publishes for one ``record[].value`` of UTF-8 octets ``raw``.
 
     Exactly the provider's loop: cut while more than 254 octets remain, then the rest
     (so an empty text is one empty string, and 508 octets are two strings, not three).
     """
-    return _cut(text.encode("utf-8"))
-
-
-def _cut(raw: bytes) -> list[bytes]:
-    """``raw`` in the provider's 254-octet pieces (``published_strings`` without the encoding)."""
     return [raw[i:i + TXT_SEGMENT_OCTETS] for i in range(0, len(raw), TXT_SEGMENT_OCTETS)] or [b""]
 
 
