@@ -89,6 +89,11 @@ def _cut(raw: bytes) -> list[bytes]:
     return [raw[i:i + TXT_SEGMENT_OCTETS] for i in range(0, len(raw), TXT_SEGMENT_OCTETS)] or [b""]
 
 
+def _written(rdata: Txt) -> str:
+    """A TXT value as the user wrote it (quoted strings), for a refusal: made only then."""
+    return " ".join(quote(s) for s in rdata.strings)
+
+
 def _split_character(raw: bytes) -> tuple[int, str] | None:
     """The first 254-octet cut inside a character: (octets before the cut, the character).
 
@@ -120,12 +125,11 @@ def check_txt(record_set: RecordSet, field: str) -> None:
             continue
         raw = rdata.text.encode("utf-8")
         total += len(raw)
-        value = " ".join(quote(s) for s in rdata.strings)
         split = _split_character(raw)
         if split is not None:
             cut, char = split
             raise DnsInputError(
-                f"{field}.values", value,
+                f"{field}.values", _written(rdata),
                 f"cannot be written to Azure DNS: its Terraform provider cuts each value's UTF-8 text "
                 f"every {TXT_SEGMENT_OCTETS} octets, and the cut after octet {cut} falls inside the "
                 f"character {char!r} ({len(char.encode('utf-8'))} octets); the provider would cut it "
@@ -138,7 +142,7 @@ def check_txt(record_set: RecordSet, field: str) -> None:
             lengths = " + ".join(str(len(s)) for s in written)
             shape = f"one string of {lengths} octets" if len(written) == 1 else f"strings of {lengths} octets"
             raise DnsInputError(
-                f"{field}.values", value,
+                f"{field}.values", _written(rdata),
                 f"is {shape}, which Azure DNS would not publish as written: its "
                 f"Terraform provider joins a value's strings and cuts the text every "
                 f"{TXT_SEGMENT_OCTETS} octets itself, so the strings would silently change; write "
