@@ -246,13 +246,26 @@ def test_a_refused_claim_says_why_on_the_claim(legacy_stack: Stack, kube: Kube) 
         kube.delete(GROUP, "DNSRecord", meta["name"], meta["namespace"])
 
 
-def test_the_api_server_refuses_what_the_xrd_bounds(legacy_stack: Stack, kube: Kube) -> None:
-    """The XRDs declare the function's bounds (scripts/generate_apis.py): refused at admission."""
-    bad = _claim("zero-ttl", "acme-prod", "DNSRecord",
-                 {"name": "zero.acme.omantel.example", "type": "TXT", "values": ["x"], "ttl": 0})
+GSLB_SPEC = {"hostnames": ["refused.acme.omantel.example"], "regions": ["fsn", "hel"],
+             "backendRef": {"kind": "HTTPRoute", "name": "shop"}}
+
+
+@pytest.mark.parametrize(("kind", "spec", "field", "words"), [
+    ("DNSRecord", {"name": "zero.acme.omantel.example", "type": "TXT", "values": ["x"], "ttl": 0}, "spec.ttl",
+     "should be greater than or equal to 1"),
+    ("Gslb", {**GSLB_SPEC, "strategy": {"type": "roundRobin", "primaryRegion": "fsn"}},
+     "spec.strategy.primaryRegion", "applies to the failover strategy only"),
+    ("Gslb", {**GSLB_SPEC, "strategy": {"type": "roundRobin", "weights": {"fsn": 5, "ams": 5}}},
+     "spec.strategy.weights", "may only name regions of spec.regions"),
+], ids=["ttl-bound", "primary-on-round-robin", "weight-outside-regions"])
+def test_the_api_server_refuses_what_the_xrd_bounds(legacy_stack: Stack, kube: Kube, kind: str, spec: Obj,
+                                                    field: str, words: str) -> None:
+    """The XRDs declare the function's bounds and strategy rules (scripts/generate_apis.py, CEL):
+    the claim CRD Crossplane generates from them refuses such a claim at admission, naming the field."""
     with pytest.raises(ApiError) as caught:
-        kube.apply(bad)
-    assert caught.value.status == 422 and "spec.ttl" in caught.value.message, caught.value
+        kube.apply(_claim("refused-at-admission", "acme-prod", kind, spec))
+    message = caught.value.message
+    assert caught.value.status == 422 and f"{field}: " in message and words in message, caught.value
 
 
 def test_only_ok_grpc_codes(legacy_stack: Stack, claims: list[Obj]) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from catalyst_dns.k8gb import GEOTAG_MAX
 from catalyst_dns.settings import MAX_TTL
 from function import claims
 from function.fn import run
@@ -40,9 +41,13 @@ def test_each_xrd_declares_the_functions_bounds(path: Path) -> None:
                "dnsroute": spec.get("targets", {}).get("properties", {}).get("regions")}.get(kind)
     if regions is not None:
         assert (regions["maxItems"], regions["x-kubernetes-list-type"]) == (claims.MAX_REGIONS, "set")
+        assert regions["items"]["maxLength"] == GEOTAG_MAX
     if kind == "gslb":
-        weight = spec["strategy"]["properties"]["weights"]["additionalProperties"]
+        strategy = spec["strategy"]["properties"]
+        weight = strategy["weights"]["additionalProperties"]
         assert (weight["minimum"], weight["maximum"]) == (0, claims.MAX_WEIGHT)
+        assert strategy["weights"]["maxProperties"] == claims.MAX_REGIONS
+        assert strategy["primaryRegion"]["maxLength"] == GEOTAG_MAX
     if kind == "dnsroute":
         assert spec["targets"]["properties"]["addresses"]["maxItems"] == claims.MAX_VALUES
     if kind == "dnsrecord":
@@ -58,6 +63,7 @@ GSLB = {"hostnames": ["shop.acme.omantel.example"], "regions": ["fsn", "hel"],
     ({"ttl": 0}, "spec.ttl"),
     ({"ttl": MAX_TTL + 1}, "spec.ttl"),
     ({"regions": ["fsn", "fsn"]}, "spec.regions[1]"),
+    ({"regions": ["fsn", "hel", "a" * (GEOTAG_MAX + 1)]}, "spec.regions[2]"),
     ({"strategy": {"type": "roundRobin", "weights": {"fsn": claims.MAX_WEIGHT + 1, "hel": 30}}},
      "spec.strategy.weights.fsn"),
 ])
