@@ -5,7 +5,7 @@ are FQDNs without the dot; ``ttl`` is required and ``1`` means automatic, which 
 mandatory when proxied; only A, AAAA and CNAME can be proxied; TXT ``content`` "must
 consist of quoted character strings (RFC 1035), each with a length of up to 255 bytes"
 (Cloudflare's API reference); MX keeps its preference in ``priority``; SRV and CAA go in
-``data``.
+``data``, SRV with its priority in ``priority`` as well.
 
 Size limits, from Cloudflare's "DNS record types" page
 (developers.cloudflare.com/dns/manage-dns-records/reference/dns-record-types/, as changed
@@ -54,7 +54,11 @@ def record_fields(rdata: Rdata) -> dict[str, Any]:
         case Mx(preference, _):
             return {"content": content(rdata), "priority": preference}
         case Srv(priority, weight, port, target):
-            return {"data": {"priority": priority, "weight": weight, "port": port, "target": target}}
+            # The priority at the top too: the provider's schema says "Required for MX, SRV and URI
+            # records", and Cloudflare reads it back there, so an MR without it never settles
+            # (terraform-provider-cloudflare's own SRV test sets both; issue #6684).
+            return {"priority": priority,
+                    "data": {"priority": priority, "weight": weight, "port": port, "target": target}}
         case Caa(flags, tag, value):
             return {"data": {"flags": flags, "tag": tag, "value": value}}
     raise AssertionError(rdata)  # pragma: no cover

@@ -37,8 +37,10 @@ def test_cloudflare_mx_srv_caa_shapes() -> None:
     assert fp("cloudflare", rs("cloudflare", RecordType.MX, "m", "10 mail.example.com."))[0] | {} == {
         "zoneId": "cfzone", "name": "m.omantel.example", "type": "MX", "ttl": 300,
         "content": "mail.example.com", "priority": 10}
-    assert fp("cloudflare", rs("cloudflare", RecordType.SRV, "_sip._tcp", "1 2 443 sip.example.com."))[0]["data"] == {
-        "priority": 1, "weight": 2, "port": 443, "target": "sip.example.com"}
+    srv = fp("cloudflare", rs("cloudflare", RecordType.SRV, "_sip._tcp", "1 2 443 sip.example.com."))[0]
+    assert srv["data"] == {"priority": 1, "weight": 2, "port": 443, "target": "sip.example.com"}
+    # The CRD's priority: "Required for MX, SRV and URI records" (Cloudflare reads it back there).
+    assert srv["priority"] == 1
     assert fp("cloudflare", rs("cloudflare", RecordType.CAA, "c", '0 issue "letsencrypt.org"'))[0]["data"] == {
         "flags": 0, "tag": "issue", "value": "letsencrypt.org"}
     # Cloudflare: content "must consist of quoted character strings (RFC 1035)", each <= 255 bytes.

@@ -234,6 +234,10 @@ def test_provider_record_forms(rendered: dict[str, xprender.Rendered], example_i
             if fp.get("proxied"):
                 assert fp["ttl"] == 1, "a proxied record must have ttl 1 (automatic)"
                 assert kind_type in ("A", "AAAA", "CNAME")
+            if kind_type in ("MX", "SRV"):  # the CRD: priority "Required for MX, SRV and URI records"
+                assert isinstance(fp["priority"], int | float), fp
+                if kind_type == "SRV":
+                    assert fp["priority"] == fp["data"]["priority"], fp
             if kind_type == "TXT":  # "must consist of quoted character strings (RFC 1035)", <= 255 bytes each
                 strings = decode_presentation(fp["content"])
                 assert strings and all(len(s) <= 255 for s in strings), fp["content"]
