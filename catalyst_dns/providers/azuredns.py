@@ -24,7 +24,8 @@ Azure's own limits (MicrosoftDocs/azure-docs, articles/dns/dns-zones-records.md)
 "Azure DNS supports a total string length of up to 4096 characters in each TXT record
 set (across all records combined)" (national clouds: 1024 until the 4k rollout completes;
 we hold the public-cloud limit), and "Azure DNS supports wildcard record sets for all
-record types except NS and SOA".
+record types except NS and SOA". CAA: the tags its Terraform provider validates
+(``check_caa``).
 """
 
 from __future__ import annotations
@@ -33,7 +34,20 @@ from typing import Any
 
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers.base import EXTERNAL_NAME, ApiVersions, Provider
-from catalyst_dns.records import Address, Caa, Host, Mx, PlainTxt, Rdata, RecordSet, RecordType, Srv, Txt, quote
+from catalyst_dns.records import (
+    Address,
+    Caa,
+    Host,
+    Mx,
+    PlainTxt,
+    Rdata,
+    RecordSet,
+    RecordType,
+    Srv,
+    Txt,
+    presentation,
+    quote,
+)
 
 API = ApiVersions("network.azure.m.upbound.io/v1beta1", "network.azure.upbound.io/v1beta1")
 KINDS = {t: f"DNS{t.value}Record" for t in RecordType}
@@ -45,6 +59,8 @@ TXT_SEGMENT_OCTETS = 254
 # octets: a text has at least as many octets as characters, so the count never admits
 # more than Azure takes (it may refuse non-ASCII text Azure would still take).
 MAX_TXT_SET_OCTETS = 4096
+# terraform-provider-azurerm dns_caa_record: ``tag`` in StringInSlice(...) (case-sensitive).
+CAA_TAGS = ("issue", "issuewild", "iodef", "contactemail")
 
 
 def record_name(record_set: RecordSet) -> str:
@@ -154,6 +170,21 @@ def check_txt(record_set: RecordSet, field: str) -> None:
                             f"in one TXT record set, all values together (counted here in UTF-8 octets)")
 
 
+def check_caa(record_set: RecordSet, field: str) -> None:
+    """Refuse a CAA tag Azure DNS's provider does not take.
+
+    terraform-provider-azurerm's ``dns_caa_record`` validates ``tag`` with
+    ``StringInSlice(issue, issuewild, iodef, contactemail)`` (contactemail added by Microsoft
+    in v4.30.0). provider-upjet-azure does not run that validation, so another tag would go
+    to the ARM API unchecked, with an outcome nobody documents: refused here instead, by name.
+    """
+    for rdata in record_set.rdata:
+        if isinstance(rdata, Caa) and rdata.tag not in CAA_TAGS:
+            raise DnsInputError(f"{field}.values", presentation(rdata),
+                                f"has CAA tag {rdata.tag!r}, which Azure DNS's provider does not take; "
+                                f"Azure DNS takes {', '.join(CAA_TAGS)}")
+
+
 def check_wildcard(record_set: RecordSet, field: str) -> None:
     """Refuse an NS record set at a wildcard name, which Azure DNS does not support."""
     if record_set.type is RecordType.NS and record_set.name.startswith("*."):
@@ -175,6 +206,7 @@ class AzureDns(Provider):
         super().check(record_set, field)
         check_wildcard(record_set, field)
         check_txt(record_set, field)
+        check_caa(record_set, field)
 
     def kind_of(self, rtype: RecordType) -> str:
         """Azure has a kind per record type."""

@@ -9,6 +9,8 @@
   set (across all records combined)" (azure-docs articles/dns/dns-zones-records.md),
   counted here in UTF-8 octets.
 * "Azure DNS supports wildcard record sets for all record types except NS and SOA" (ibid.).
+* CAA tags: terraform-provider-azurerm's ``dns_caa_record`` takes issue, issuewild, iodef and
+  contactemail (``StringInSlice``), a check provider-upjet-azure does not run.
 
 The expected strings are read back with ``provider_octets`` (tests/core/test_txt.py),
 whose Azure decoder cuts the octets every 254 itself, not with the module's code.
@@ -175,3 +177,24 @@ def test_plain_text_longer_than_a_string_is_cut_by_the_provider_and_kept() -> No
 def test_plain_text_with_a_character_across_a_cut_is_refused() -> None:
     with pytest.raises(DnsInputError, match="falls inside the character 'é'"):
         provider_octets("azuredns", "a" * 253 + "é" + "b" * 10)
+
+
+# --- CAA: the tags terraform-provider-azurerm's dns_caa_record validates -------------
+
+@pytest.mark.parametrize("value", ['0 issue "letsencrypt.org"', '0 issuewild ";"', '0 iodef "mailto:sec@acme.example"',
+                                   '0 contactemail "sec@acme.example"'])
+def test_caa_tags_the_provider_takes(value: str) -> None:
+    record_set = rs("azuredns", RecordType.CAA, "c", value)
+    PROVIDERS["azuredns"].check(record_set, "spec")
+    assert fp("azuredns", record_set)[0]["record"][0]["tag"] == value.split()[1]
+
+
+@pytest.mark.parametrize("tag", ["issuemail", "issuevmc", "contactphone"])
+def test_other_caa_tags_are_refused_by_name(tag: str) -> None:
+    """RFC 9495's issuemail and the CA/B Forum's issuevmc/contactphone are real tags, and other
+    providers take them; azurerm's ``StringInSlice`` does not, and upjet skips that check."""
+    record_set = rs("azuredns", RecordType.CAA, "c", f'0 {tag} "x.example"')
+    with pytest.raises(DnsInputError, match=rf"^spec\.values: .*has CAA tag '{tag}', which Azure DNS's provider "
+                                            r"does not take; Azure DNS takes issue, issuewild, iodef, contactemail"):
+        PROVIDERS["azuredns"].check(record_set, "spec")
+    PROVIDERS["route53"].check(rs("route53", RecordType.CAA, "c", f'0 {tag} "x.example"'), "spec")
