@@ -229,14 +229,15 @@ def _strategy(spec: Mapping[str, Any], regions: tuple[str, ...]) -> Strategy:
     raw_weights = fields.optional_mapping(doc, "weights", "spec.strategy")
     if raw_weights is not None:
         if stype is not StrategyType.ROUND_ROBIN:
-            raise DnsInputError("spec.strategy.weights", dict(raw_weights), "apply to the roundRobin strategy only")
+            raise DnsInputError("spec.strategy.weights", dict(sorted(raw_weights.items())),
+                                "apply to the roundRobin strategy only")
         for region, weight in raw_weights.items():
             path = f"spec.strategy.weights.{region}"
             if region not in regions:
                 raise DnsInputError(path, region, f"is not one of spec.regions ({', '.join(regions)})")
             weights.append((region, fields.integer(weight, path, low=0, high=MAX_WEIGHT)))
         if not any(w for _, w in weights):
-            raise DnsInputError("spec.strategy.weights", dict(raw_weights),
+            raise DnsInputError("spec.strategy.weights", dict(sorted(raw_weights.items())),
                                 "must give at least one region a weight above 0")
         weights.sort()
     return Strategy(type=stype, primary_region=primary, weights=tuple(weights))

@@ -72,3 +72,14 @@ def test_the_function_refuses_just_past_each_bound(change: dict[str, Any], field
     assert fatal(run(request(xr("Gslb", GSLB)))) is None
     got = fatal(run(request(xr("Gslb", {**GSLB, **change}))))
     assert got is not None and got.startswith(f"{field}: "), got
+
+
+def test_numbers_in_a_refusal_are_shown_as_written() -> None:
+    """A claim's numbers arrive as protobuf doubles; a refusal shows the integer the user wrote."""
+    got = fatal(run(request(xr("Gslb", {**GSLB, "strategy": {"type": "roundRobin", "weights": {"fsn": 0, "hel": 0}}}))))
+    assert got == "spec.strategy.weights: {'fsn': 0, 'hel': 0} must give at least one region a weight above 0", got
+    got = fatal(run(request(xr("DNSRecord", {"name": "t.acme.omantel.example", "type": "TXT", "values": [5]}))))
+    assert got == "spec.values[0]: 5 must be a string, not a number", got
+    got = fatal(run(request(xr("DNSRecord", {"name": "t.acme.omantel.example", "type": "TXT", "values": ["x"],
+                                             "ttl": 1.5}))))
+    assert got == "spec.ttl: 1.5 must be a whole number", got
