@@ -14,26 +14,11 @@ _MAX_FIELD = 200
 
 
 def shown(value: Any) -> str:
-    """Render a value for an error message: repr, bounded, so huge or hostile input stays readable.
-
-    A whole-number float is shown as the integer the user wrote: a claim reaches the function
-    as a protobuf Struct, whose only number type is a double, so ``50`` arrives as ``50.0``.
-    """
-    text = repr(_as_written(value))
+    """Render a value for an error message: repr, bounded, so huge or hostile input stays readable."""
+    text = repr(value)
     if len(text) > _MAX_SHOWN:
         text = f"{text[:_MAX_SHOWN]}... ({len(text)} chars)"
     return text
-
-
-def _as_written(value: Any, depth: int = 2) -> Any:
-    """``value`` with whole-number floats as ints, in it and its items down to ``depth`` levels."""
-    if isinstance(value, float):
-        return int(value) if value.is_integer() and abs(value) < 2**53 else value
-    if depth and isinstance(value, dict):
-        return {key: _as_written(item, depth - 1) for key, item in value.items()}
-    if depth and isinstance(value, list | tuple):
-        return type(value)(_as_written(item, depth - 1) for item in value)
-    return value
 
 
 def kind_of(value: Any) -> str:

@@ -2,8 +2,11 @@
 
 The SDK's ``struct_to_dict`` (json_format) raises on NaN and infinities and recurses
 without bound, so a hostile number or a 500-level nest would surface as an internal error.
-This reader keeps every number as the float it is (the field readers refuse NaN by name),
-refuses nesting deeper than any claim needs, naming where, and is faster besides.
+This reader refuses nesting deeper than any claim needs, naming where, and is faster
+besides. A Struct's only number is a double, so a whole number (``ttl: 300``, a weight of
+``50``) arrives as ``300.0``; it is read back as the integer the user wrote, so that a refusal
+shows ``50``, not ``50.0``. Any other number stays the float it is (the field readers refuse
+a fraction or NaN by name).
 """
 
 from __future__ import annotations
@@ -15,15 +18,17 @@ from google.protobuf import struct_pb2
 from catalyst_dns.errors import DnsInputError
 
 MAX_DEPTH = 32
+MAX_EXACT = 2**53  # a double holds every integer below this exactly
 
 
 def to_python(value: struct_pb2.Value, path: str, depth: int = 0) -> Any:
-    """A Value as plain Python: dict, list, str, float, bool or None."""
+    """A Value as plain Python: dict, list, str, int (a whole number), float, bool or None."""
     kind = value.WhichOneof("kind")
     if kind == "string_value":
         return value.string_value
     if kind == "number_value":
-        return value.number_value
+        number = value.number_value
+        return int(number) if number.is_integer() and -MAX_EXACT < number < MAX_EXACT else number
     if kind == "bool_value":
         return value.bool_value
     if kind == "struct_value":

@@ -100,11 +100,13 @@ GSLB_SPEC: dict[str, Any] = {
                 },
             },
             # The function's strategy rules (function/claims.py, _strategy), so a claim's owner
-            # is refused at admission, in the claim's own words, not by a Fatal on the composite.
+            # is refused at admission, in the claim's own words, not by a Fatal on the composite;
+            # one message per mistake, as the function gives (each rule holds only where the
+            # field applies: the rule that it does not apply speaks otherwise).
             "x-kubernetes-validations": [
                 {
                     "rule": "self.type != 'failover' || has(self.primaryRegion)",
-                    "message": "strategy.primaryRegion is required when strategy.type is failover",
+                    "message": "strategy.primaryRegion is required for a failover strategy",
                     "fieldPath": ".primaryRegion",
                 },
                 {
@@ -118,7 +120,8 @@ GSLB_SPEC: dict[str, Any] = {
                     "fieldPath": ".weights",
                 },
                 {
-                    "rule": "!has(self.weights) || self.weights.exists(r, self.weights[r] > 0)",
+                    "rule": "self.type != 'roundRobin' || !has(self.weights) "
+                    "|| self.weights.exists(r, self.weights[r] > 0)",
                     "message": "strategy.weights must give at least one region a weight above 0",
                     "fieldPath": ".weights",
                 },
@@ -149,14 +152,14 @@ GSLB_SPEC: dict[str, Any] = {
     },
     "x-kubernetes-validations": [
         {
-            "rule": "!has(self.strategy) || !has(self.strategy.primaryRegion) "
-            "|| self.strategy.primaryRegion in self.regions",
+            "rule": "!has(self.strategy) || !has(self.strategy.type) || self.strategy.type != 'failover' "
+            "|| !has(self.strategy.primaryRegion) || self.strategy.primaryRegion in self.regions",
             "message": "strategy.primaryRegion must be one of spec.regions",
             "fieldPath": ".strategy.primaryRegion",
         },
         {
-            "rule": "!has(self.strategy) || !has(self.strategy.weights) "
-            "|| self.strategy.weights.all(r, r in self.regions)",
+            "rule": "!has(self.strategy) || !has(self.strategy.type) || self.strategy.type != 'roundRobin' "
+            "|| !has(self.strategy.weights) || self.strategy.weights.all(r, r in self.regions)",
             "message": "strategy.weights may only name regions of spec.regions",
             "fieldPath": ".strategy.weights",
         },

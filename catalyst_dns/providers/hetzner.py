@@ -25,9 +25,6 @@ from catalyst_dns.records import Address, Host, PlainTxt, Rdata, RecordSet, Reco
 
 API = ApiVersions("dns.hetzner.m.crossplane.io/v1alpha1", "dns.hetzner.crossplane.io/v1alpha1")
 MAX_WRITTEN_STRING = 255  # characters of one quoted string, as written (escapes included)
-# A string of this many characters or fewer cannot be longer than the limit once escaped
-# (an escape is at most four characters: ``\DDD``), so it is not measured.
-_SHORT_ENOUGH = MAX_WRITTEN_STRING // 4
 
 
 def record_name(record_set: RecordSet) -> str:
@@ -77,8 +74,6 @@ def check_txt(record_set: RecordSet, field: str) -> None:
         if not isinstance(rdata, Txt) or isinstance(rdata, PlainTxt):
             continue  # plain text is cut to fit (``written_strings``)
         for string in rdata.strings:
-            if len(string) <= _SHORT_ENOUGH:
-                continue
             written = len(escape(string))
             if written > MAX_WRITTEN_STRING:
                 raise DnsInputError(

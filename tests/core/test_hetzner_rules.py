@@ -61,7 +61,9 @@ def test_a_quoted_string_within_255_as_written_is_kept() -> None:
 @pytest.mark.parametrize(("user", "length"), [
     ('"' + "a" * 245 + '\\"' * 6 + '"', 257),  # 251 octets
     ('"' + "é" * 64 + '"', 512),  # 128 octets
-], ids=["quotes", "non-ascii"])
+    ('"' + "é" * 32 + '"', 256),  # 64 octets, 32 characters
+    ('"' + "\U0001F600" * 16 + '"', 256),  # 64 octets, 16 characters of four octets each
+], ids=["quotes", "non-ascii", "short-non-ascii", "emoji"])
 def test_a_quoted_string_over_255_as_written_is_refused_by_name(user: str, length: int) -> None:
     record_set = rs("hetzner", RecordType.TXT, "t", user)
     with pytest.raises(DnsInputError, match=rf"^spec\.values: .* has a quoted string of {length} characters as "
