@@ -55,6 +55,18 @@ def key_tag_for(zone: str) -> int:
     return int(hashlib.sha256(zone.encode()).hexdigest()[:4], 16)
 
 
+# The key-signing key's algorithm each provider signs with unless told otherwise: Cloudflare,
+# Route53 (our ECC_NIST_P256 KMS key) and Azure DNS sign with ECDSA P-256 (13); Cloud DNS's
+# default key specs are RSASHA256 (8), a 2048-bit KSK and a 1024-bit ZSK, and our managed
+# zones set none. The components must take the algorithm from the DS they are given.
+DS_ALGORITHM = {"cloudflare": 13, "route53": 13, "azuredns": 13, "clouddns": 8}
+
+
+def expected_ds(zone: str, provider: str) -> str:
+    """The DS the mocks answer for ``zone`` signed by ``provider``, in presentation form."""
+    return f"{key_tag_for(zone)} {DS_ALGORITHM[provider]} 2 {digest_for(zone)}"
+
+
 @dataclass
 class Registration:
     """One RegisterResource request, as the engine would see it."""
@@ -172,11 +184,14 @@ class ProviderMocks(Mocks):
             tag, digest = key_tag_for(zone), digest_for(zone)
             return {"managedZone": zone_id, "project": args.args.get("project"), "id": zone_id,
                     "keySigningKeys": [
-                        {"algorithm": "ecdsap256sha256", "creationTime": "2026-01-01T00:00:00Z",
+                        {"algorithm": "rsasha256", "creationTime": "2026-01-01T00:00:00Z",
                          "description": "", "digests": [{"algorithm": "sha256", "digest": digest}],
-                         "dsRecord": f"{tag} 13 2 {digest}", "id": "0", "isActive": True,
-                         "keyLength": 256.0, "keyTag": float(tag), "publicKey": "ksk"}],
-                    "zoneSigningKeys": []}, []
+                         "dsRecord": expected_ds(zone, "clouddns"), "id": "0", "isActive": True,
+                         "keyLength": 2048.0, "keyTag": float(tag), "publicKey": "ksk"}],
+                    "zoneSigningKeys": [
+                        {"algorithm": "rsasha256", "creationTime": "2026-01-01T00:00:00Z",
+                         "description": "", "digests": [], "id": "1", "isActive": True,
+                         "keyLength": 1024.0, "keyTag": float(tag + 1), "publicKey": "zsk"}]}, []
         raise AssertionError(f"unexpected invoke {args.token}")
 
     gcp_zones: dict[str, str]

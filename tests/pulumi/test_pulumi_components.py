@@ -12,8 +12,7 @@ from conftest import (
     AWS_ACCOUNT,
     NORMALISED_NS,
     PulumiEnv,
-    digest_for,
-    key_tag_for,
+    expected_ds,
 )
 from pulumi_helpers import (
     COMPONENT_TYPES,
@@ -73,10 +72,6 @@ def make_zone(key: str, name: str, zone: str, provider: pulumi.ProviderResource,
         providers[sovereign.AWS_KMS_PROVIDER] = kms_provider
     args = sovereign.zone_args(spec, providers, protect)
     return face(key).component_class()(name, args)
-
-
-def expected_ds(zone: str) -> str:
-    return f"{key_tag_for(zone)} 13 2 {digest_for(zone)}"
 
 
 # --- zones ----------------------------------------------------------------------------------
@@ -154,7 +149,7 @@ def test_signed_zone_exposes_its_ds(pulumi_env: PulumiEnv, key: str) -> None:
         return zone.ds.apply(lambda d: d.presentation)
 
     ds = pulumi_env.run(build)
-    assert ds == expected_ds(DOMAIN)
+    assert ds == expected_ds(DOMAIN, key)
     mon = pulumi_env.monitor
     component = mon.one(COMPONENT_TYPES[key])
     zone = mon.one(ZONE_TYPES[key])
@@ -297,7 +292,7 @@ def test_delegation_between_any_two_providers(pulumi_env: PulumiEnv, parent_key:
     assert list(ns.values) == NORMALISED_NS[child_key]
     assert ns.ttl == 3600
     if signed:
-        assert sets[(child_zone, "DS")].values == (expected_ds(child_zone),)
+        assert sets[(child_zone, "DS")].values == (expected_ds(child_zone, child_key),)
     # Nothing of the delegation lands in the child's own zone or with the child's provider.
     child_provider = mon.one(PROVIDER_TYPES[child_key], "child-provider")
     assert not [r for r in mon.custom() if r.parent == delegation.urn

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import NORMALISED_NS, PulumiEnv, digest_for, key_tag_for
+from conftest import NORMALISED_NS, PulumiEnv, expected_ds
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pulumi_helpers import (
@@ -255,7 +255,7 @@ def test_provider_mixes(pulumi_env: PulumiEnv, mix: str) -> None:
         sets = record_sets(parent_provider, regs, parent_name)
         assert sets[(child["name"], "NS")].values == tuple(NORMALISED_NS[child["provider"]])
         if child.get("dnssec"):
-            ds = f"{key_tag_for(child['name'])} 13 2 {digest_for(child['name'])}"
+            ds = expected_ds(child["name"], child["provider"])
             assert sets[(child["name"], "DS")].values == (ds,)
             assert outputs["dsRecords"][child["name"]] == ds
         else:
