@@ -287,7 +287,9 @@ def read_dns_route(spec: Mapping[str, Any]) -> DnsRouteSpec:
                                    underscore=True)
     return DnsRouteSpec(
         hostnames=hostnames,
-        addresses=tuple(fields.strings(targets, "addresses", "spec.targets", required=False, limit=MAX_VALUES)),
+        # The chosen target must list something: an empty one would compose nothing and report ready.
+        addresses=tuple(fields.strings(targets, "addresses", "spec.targets", limit=MAX_VALUES))
+        if given[0] == "addresses" else (),
         hostname=hostname,
         regions=_geotags(targets, "regions", "spec.targets") if given[0] == "regions" else (),
         ttl=_ttl(spec),

@@ -177,10 +177,10 @@ DNSROUTE_SPEC: dict[str, Any] = {
             "type": "object",
             "description": "Exactly one of addresses, hostname or regions.",
             "properties": {
-                "addresses": {**STRINGS, "maxItems": MAX_VALUES,
+                "addresses": {**STRINGS, "minItems": 1, "maxItems": MAX_VALUES,
                               "description": "IPv4/IPv6 addresses (A/AAAA records)."},
                 "hostname": {**STRING, "description": "A target name (CNAME record)."},
-                "regions": {**GEOTAGS, "description": "Geotags: A/AAAA of those regions' "
+                "regions": {**GEOTAGS, "minItems": 1, "description": "Geotags: A/AAAA of those regions' "
                             "ingress addresses from the Sovereign settings."},
             },
             "x-kubernetes-validations": [

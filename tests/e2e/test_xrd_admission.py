@@ -1,4 +1,4 @@
-"""The Gslb XRDs refuse at admission the strategies the function refuses, on the same field.
+"""The XRDs refuse at admission what the function refuses, on the same field (Gslb strategies, empty DNSRoute targets).
 
 A claim the API server admits but the function refuses shows its Fatal on the composite and
 its refusal condition on the claim only after a reconcile; what the XRD's CEL rules refuse,
@@ -100,3 +100,20 @@ def test_the_function_refuses_the_same_field(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(ADMITTED))
 def test_the_function_composes_what_the_xrd_admits(name: str) -> None:
     assert fatal(run(request(xr("Gslb", {**BASE, "strategy": ADMITTED[name]})))) is None
+
+
+@pytest.mark.parametrize("version", sorted(GSLB_XRDS))
+def test_the_xrd_refuses_an_empty_dnsroute_target(cli: Path, tmp_path: Path, version: str) -> None:
+    kind = "XDNSRoute" if version == "legacy" else "DNSRoute"
+    definition = xprender.ROOT / "apis" / version / "dnsroute" / "definition.yaml"
+    docs = []
+    for key in ("addresses", "regions"):
+        metadata: dict[str, Any] = {"name": key} if version == "legacy" else {"name": key, "namespace": "acme-prod"}
+        docs.append({"apiVersion": "dns.openova.io/v1alpha1", "kind": kind, "metadata": metadata,
+                     "spec": {"hostnames": ["x.acme.omantel.example"], "targets": {key: []}}})
+    claims = tmp_path / "routes.yaml"
+    claims.write_text(yaml.safe_dump_all(docs))
+    check = xprender.validate(cli, [definition], [claims], tmp_path)
+    for key in ("addresses", "regions"):
+        assert f"spec.targets.{key}: Invalid value: 0: spec.targets.{key} in body should have at least 1 items" \
+            in check.output, check.output

@@ -49,7 +49,9 @@ def test_each_xrd_declares_the_functions_bounds(path: Path) -> None:
         assert strategy["weights"]["maxProperties"] == claims.MAX_REGIONS
         assert strategy["primaryRegion"]["maxLength"] == GEOTAG_MAX
     if kind == "dnsroute":
-        assert spec["targets"]["properties"]["addresses"]["maxItems"] == claims.MAX_VALUES
+        targets = spec["targets"]["properties"]
+        assert targets["addresses"]["maxItems"] == claims.MAX_VALUES
+        assert targets["addresses"]["minItems"] == targets["regions"]["minItems"] == 1
     if kind == "dnsrecord":
         assert spec["values"]["maxItems"] == claims.MAX_VALUES
 
@@ -83,3 +85,11 @@ def test_numbers_in_a_refusal_are_shown_as_written() -> None:
     got = fatal(run(request(xr("DNSRecord", {"name": "t.acme.omantel.example", "type": "TXT", "values": ["x"],
                                              "ttl": 1.5}))))
     assert got == "spec.ttl: 1.5 must be a whole number", got
+
+
+@pytest.mark.parametrize("targets", [{"addresses": []}, {"regions": []}], ids=["addresses", "regions"])
+def test_an_empty_target_is_refused_not_composed_as_nothing(targets: dict[str, Any]) -> None:
+    """An empty target would compose no record and report "0 of 0 DNS resources ready"."""
+    (key,) = targets
+    got = fatal(run(request(xr("DNSRoute", {"hostnames": ["x.acme.omantel.example"], "targets": targets}))))
+    assert got == f"spec.targets.{key}: [] must not be empty", got
