@@ -150,6 +150,21 @@ def normalise(raw: object, field: str, *, underscore: bool = False, wildcard: bo
         raise DnsInputError(field, raw, exc.rule) from None
 
 
+def host_target(raw: object, field: str) -> str:
+    """A record's target host name (CNAME, MX, NS, SRV) in normal form, never an address.
+
+    ``203.0.113.5`` reads as a name of four numeric labels, but no host name has a numeric
+    top-level label (RFC 1123 §2.1: "the highest-level component label will be alphabetic"),
+    so such a target is an address written where a name belongs; the providers refuse or
+    mis-serve it, and what the user wanted was an A or AAAA record.
+    """
+    name = normalise(raw, field, underscore=True)
+    if name.rpartition(".")[2].isdigit():
+        raise DnsInputError(field, raw, "is not a host name: its top-level label is numeric, which no host "
+                            "name's is (RFC 1123 §2.1); an IP address belongs in an A or AAAA record")
+    return name
+
+
 def is_within(name: str, zone: str) -> bool:
     """Whether ``name`` is ``zone`` or below it (both in normal form)."""
     return name == zone or name.endswith("." + zone)

@@ -199,7 +199,7 @@ def _int(token: str, field: str, value: str, what: str, high: int) -> int:
 def _target(token: str, field: str, *, allow_root: bool) -> str:
     if token == "." and allow_root:
         return "."
-    return names.normalise(token, field, underscore=True)
+    return names.host_target(token, field)
 
 
 _ESCAPE = re.compile(r"\\([0-9]{3}|.)", re.DOTALL)

@@ -283,8 +283,7 @@ def read_dns_route(spec: Mapping[str, Any]) -> DnsRouteSpec:
         raise DnsInputError("spec.targets", sorted(targets), "must set exactly one of addresses, hostname or regions")
     hostname = None
     if given[0] == "hostname":
-        hostname = names.normalise(fields.string(targets, "hostname", "spec.targets"), "spec.targets.hostname",
-                                   underscore=True)
+        hostname = names.host_target(fields.string(targets, "hostname", "spec.targets"), "spec.targets.hostname")
     return DnsRouteSpec(
         hostnames=hostnames,
         # The chosen target must list something: an empty one would compose nothing and report ready.

@@ -63,6 +63,12 @@ def test_presentation_values_parse(rtype: RecordType, value: str, expected: obje
         (RecordType.TXT, "bad\x07bell", "control character"),
         (RecordType.TXT, '"a" b', "mixes quoted and unquoted"),
         (RecordType.CNAME, "a b", "single host name"),
+        # RFC 1123 §2.1: no host name has a numeric top-level label; such a target is an address.
+        (RecordType.CNAME, "203.0.113.5", "top-level label is numeric"),
+        (RecordType.CNAME, "203.0.113.5.", "top-level label is numeric"),
+        (RecordType.NS, "ns1.example.123", "top-level label is numeric"),
+        (RecordType.MX, "10 203.0.113.5", "top-level label is numeric"),
+        (RecordType.SRV, "10 5 443 192.0.2.1.", "top-level label is numeric"),
         (RecordType.DS, "12345 13 2", "must be '<key tag> <algorithm> <digest type> <digest>'"),
         (RecordType.DS, "70000 13 2 AB12", "key tag"),
         (RecordType.DS, "12345 13 2 XY", "not hexadecimal"),
@@ -119,3 +125,9 @@ def test_a_null_mx_stands_alone() -> None:
     with pytest.raises(DnsInputError) as refused:
         make_record_set(ZONE, "m.omantel.example", RecordType.MX, 300, [mail, null], "spec.values")
     assert refused.value.field == "spec.values" and "RFC 7505" in refused.value.rule
+
+
+@pytest.mark.parametrize(("rtype", "value"), [(RecordType.CNAME, "1a.2b.example.com."), (RecordType.MX, "10 3com.com."),
+                                             (RecordType.NS, "ns1.123.example.")])
+def test_numeric_labels_below_the_top_are_names(rtype: RecordType, value: str) -> None:
+    parse_rdata(rtype, value, "spec.values[0]")  # only the top-level label decides

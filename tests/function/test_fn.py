@@ -158,6 +158,11 @@ BAD: list[tuple[str, str, dict[str, Any], str]] = [
     ("zone apex", "DNSRoute", {"hostnames": ["hz.omantel.example"], "targets": {"hostname": "lb.example"}},
      "is refused: hz.omantel.example is a zone apex, which belongs to the Sovereign"),
     ("mixed script", "DNSRoute", {**ROUTE, "hostnames": ["аpi.acme.aws.omantel.example"]}, "mixes scripts"),
+    ("address as cname target", "DNSRoute", {**ROUTE, "targets": {"hostname": "203.0.113.5"}},
+     "spec.targets.hostname: '203.0.113.5' is not a host name: its top-level label is numeric"),
+    ("address as mx exchange", "DNSRecord", {"name": "acme.omantel.example", "type": "MX",
+                                             "values": ["10 192.0.2.25"]},
+     "spec.values[0]: '192.0.2.25' is not a host name: its top-level label is numeric"),
 ]
 
 
