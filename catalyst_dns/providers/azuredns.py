@@ -185,14 +185,6 @@ def check_caa(record_set: RecordSet, field: str) -> None:
                                 f"Azure DNS takes {', '.join(CAA_TAGS)}")
 
 
-def check_wildcard(record_set: RecordSet, field: str) -> None:
-    """Refuse an NS record set at a wildcard name, which Azure DNS does not support."""
-    if record_set.type is RecordType.NS and record_set.name.startswith("*."):
-        raise DnsInputError(field, record_set.name,
-                            "is a wildcard name; Azure DNS supports wildcard record sets for all "
-                            "record types except NS and SOA")
-
-
 class AzureDns(Provider):
     """Azure public DNS zones."""
 
@@ -200,11 +192,11 @@ class AzureDns(Provider):
     title = "Azure DNS"
     api = API
     kind = "DNSARecord"
+    wildcard_ns_refused = "Azure DNS supports wildcard record sets for all record types except NS and SOA"
 
     def check(self, record_set: RecordSet, field: str) -> None:
-        """Azure's TXT and wildcard rules, beside the common ones."""
+        """Azure's TXT and CAA rules, beside the common ones (wildcard NS among them)."""
         super().check(record_set, field)
-        check_wildcard(record_set, field)
         check_txt(record_set, field)
         check_caa(record_set, field)
 

@@ -160,6 +160,9 @@ class Provider(ABC):
     # rather than the record set identified by (zone, name, type): deleting such an MR
     # deletes only what it created, never a record set another MR also writes.
     records_by_id: ClassVar[bool] = False
+    # The provider's own words where it refuses NS record sets at a wildcard name; None where
+    # it documents no such rule.
+    wildcard_ns_refused: ClassVar[str | None] = None
 
     def effective_ttl(self, ttl: int) -> int:
         """``ttl`` raised to the provider minimum, for records whose TTL we choose (Gslb CNAMEs)."""
@@ -178,6 +181,8 @@ class Provider(ABC):
         if record_set.type is RecordType.NS and record_set.name == record_set.zone.name:
             raise DnsInputError(field, record_set.name,
                                 "is a zone apex; its NS records belong to the provider, not to a claim")
+        if self.wildcard_ns_refused and record_set.type is RecordType.NS and record_set.name.startswith("*."):
+            raise DnsInputError(field, record_set.name, f"is a wildcard name; {self.wildcard_ns_refused}")
 
     def check_ttl(self, record_set: RecordSet, field: str) -> None:
         """Refuse a TTL outside the provider's range."""

@@ -84,6 +84,9 @@ class Route53(Provider):
     api = API
     kind = "Record"
     min_ttl = 0
+    # The Route 53 API reference, ResourceRecordSet Name: "You can't use the * wildcard for
+    # resource records sets that have a type of NS."
+    wildcard_ns_refused = "Route53 does not take the * wildcard for record sets of type NS"
 
     def check(self, record_set: RecordSet, field: str) -> None:
         """Route53's value length, beside the common rules."""

@@ -152,8 +152,18 @@ def test_wildcard_ns_is_refused_on_azure() -> None:
                                  "record types except NS and SOA")
 
 
-def test_wildcard_ns_is_still_accepted_elsewhere() -> None:
-    PROVIDERS["route53"].check(rs("route53", RecordType.NS, "*.acme", "ns1.example.net"), "spec")
+def test_wildcard_ns_is_refused_on_route53() -> None:
+    """The Route 53 API reference (ResourceRecordSet, Name): "You can't use the * wildcard for
+    resource records sets that have a type of NS." (a test here once asserted the opposite)."""
+    with pytest.raises(DnsInputError) as caught:
+        PROVIDERS["route53"].check(rs("route53", RecordType.NS, "*.acme", "ns1.example.net"), "spec")
+    assert (caught.value.field, caught.value.value) == ("spec", "*.acme.aws.omantel.example")
+    assert caught.value.rule == "is a wildcard name; Route53 does not take the * wildcard for record sets of type NS"
+
+
+@pytest.mark.parametrize("provider", ["cloudflare", "clouddns", "hetzner"])
+def test_wildcard_ns_is_taken_where_the_provider_documents_no_such_rule(provider: str) -> None:
+    PROVIDERS[provider].check(rs(provider, RecordType.NS, "*.acme", "ns1.example.net"), "spec")
 
 
 @pytest.mark.parametrize("rtype, value", [(RecordType.A, "203.0.113.1"), (RecordType.TXT, "x"),

@@ -49,8 +49,17 @@ def test_a_claim_azure_keeps_as_written_is_composed() -> None:
     assert len(txt) == 1
 
 
-def test_wildcard_ns_off_azure_is_composed() -> None:
-    spec = {"name": "*.acme.aws.omantel.example", "type": "NS", "values": ["ns1.example.net"]}
+def test_wildcard_ns_where_the_provider_documents_no_such_rule_is_composed() -> None:
+    spec = {"name": "*.acme.omantel.example", "type": "NS", "values": ["ns1.example.net"]}  # Cloudflare
     rsp = run(request(xr("DNSRecord", spec)))
     assert fatal(rsp) is None
-    assert any(d["kind"] == "Record" and d["spec"]["forProvider"]["type"] == "NS" for d in desired(rsp).values())
+    assert any(d["kind"] == "DNSRecord" and d["spec"]["forProvider"]["type"] == "NS" for d in desired(rsp).values())
+
+
+def test_wildcard_ns_on_route53_is_refused() -> None:
+    """Route 53's API reference: "You can't use the * wildcard for resource records sets that have a type of NS"."""
+    spec = {"name": "*.acme.aws.omantel.example", "type": "NS", "values": ["ns1.example.net"]}
+    rsp = run(request(xr("DNSRecord", spec)))
+    assert fatal(rsp) == ("spec: '*.acme.aws.omantel.example' is a wildcard name; Route53 does not take the * "
+                          "wildcard for record sets of type NS")
+    assert not rsp.desired.resources
