@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -233,20 +234,23 @@ def _octets(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
-def chunk(text: str) -> tuple[str, ...]:
-    """Split text into strings of at most 255 UTF-8 octets, never inside a character."""
-    if _octets(text) <= MAX_TXT_STRING_OCTETS:
+def chunk(text: str, width: Callable[[str], int] = _octets) -> tuple[str, ...]:
+    """Split text into strings of at most 255 by ``width`` (UTF-8 octets), never inside a character.
+
+    A provider that counts a string as written passes its written width (Hetzner: escaped).
+    """
+    if width(text) <= MAX_TXT_STRING_OCTETS:
         return (text,)
     out: list[str] = []
     current: list[str] = []
     size = 0
     for char in text:
-        width = _octets(char)
-        if size + width > MAX_TXT_STRING_OCTETS:
+        width_of_char = width(char)
+        if size + width_of_char > MAX_TXT_STRING_OCTETS:
             out.append("".join(current))
             current, size = [], 0
         current.append(char)
-        size += width
+        size += width_of_char
     if current:
         out.append("".join(current))
     return tuple(out)

@@ -21,10 +21,22 @@ from typing import Any
 from catalyst_dns import names
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers.base import ApiVersions, Provider
-from catalyst_dns.records import Address, Host, PlainTxt, Rdata, RecordSet, RecordType, Txt, escape, presentation
+from catalyst_dns.records import (
+    MAX_TXT_STRING_OCTETS,
+    Address,
+    Host,
+    PlainTxt,
+    Rdata,
+    RecordSet,
+    RecordType,
+    Txt,
+    chunk,
+    escape,
+    presentation,
+)
 
 API = ApiVersions("dns.hetzner.m.crossplane.io/v1alpha1", "dns.hetzner.crossplane.io/v1alpha1")
-MAX_WRITTEN_STRING = 255  # characters of one quoted string, as written (escapes included)
+MAX_WRITTEN_STRING = MAX_TXT_STRING_OCTETS  # 255: characters of one quoted string, as written (escapes included)
 
 
 def record_name(record_set: RecordSet) -> str:
@@ -32,27 +44,18 @@ def record_name(record_set: RecordSet) -> str:
     return record_set.relative_name
 
 
+def written_width(text: str) -> int:
+    """The characters ``text`` takes inside a quoted string, escapes included."""
+    return len(escape(text))
+
+
 def written_strings(text: str) -> list[str]:
     """Plain text as the insides of quoted strings of at most 255 characters each, as written.
 
-    Cut between characters, so no escape and no character is split; the strings decode to
-    ``text`` again.
+    Cut between characters (``records.chunk`` by written width), so no escape and no
+    character is split; the strings decode to ``text`` again.
     """
-    whole = escape(text)
-    if len(whole) <= MAX_WRITTEN_STRING:
-        return [whole]
-    out: list[str] = []
-    current: list[str] = []
-    size = 0
-    for char in text:
-        written = escape(char)
-        if size + len(written) > MAX_WRITTEN_STRING:
-            out.append("".join(current))
-            current, size = [], 0
-        current.append(written)
-        size += len(written)
-    out.append("".join(current))
-    return out
+    return [escape(s) for s in chunk(text, written_width)]
 
 
 def record_value(rdata: Rdata) -> str:
@@ -74,7 +77,7 @@ def check_txt(record_set: RecordSet, field: str) -> None:
         if not isinstance(rdata, Txt) or isinstance(rdata, PlainTxt):
             continue  # plain text is cut to fit (``written_strings``)
         for string in rdata.strings:
-            written = len(escape(string))
+            written = written_width(string)
             if written > MAX_WRITTEN_STRING:
                 raise DnsInputError(
                     f"{field}.values", presentation(rdata),
