@@ -16,6 +16,7 @@ from catalyst_dns.errors import DnsInputError
 MAX_NAME = 63  # a DNS-1123 label: safe for every kind and for label values
 _HASH_CHARS = 10
 _UNSAFE = re.compile(r"[^a-z0-9-]+")
+_SEPARATOR = "\x1f"  # between the parts of an identity: no name or type holds it
 
 
 def digest(*parts: str, length: int = _HASH_CHARS) -> str:
@@ -25,7 +26,37 @@ def digest(*parts: str, length: int = _HASH_CHARS) -> str:
     first time a claim is composed, and a cache miss (the key, the insert, an eviction) cost
     about three times the hash itself; a claim composed again is answered from the memo.
     """
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:length]
+    return hashlib.sha256(_SEPARATOR.join(parts).encode()).hexdigest()[:length]
+
+
+class IdentityHash:
+    """``digest`` of an identity and of identities that extend it, from one SHA-256 fed in turn.
+
+    Why: a record set's name label hashes (zone, name), its record-set label (zone, name,
+    type) and its MR name (zone, name, type[, slot]), each extending the one before. SHA-256
+    reads its input in order, so one hash fed part by part gives every one of those digests,
+    exactly ``digest``'s, for about half the cost of hashing each anew (a large claim's
+    first composition names thousands of record sets).
+    """
+
+    __slots__ = ("_state",)
+
+    def __init__(self, *parts: str) -> None:
+        self._state = hashlib.sha256(_SEPARATOR.join(parts).encode())
+
+    def digest(self, length: int = _HASH_CHARS) -> str:
+        """``digest`` of the parts fed so far."""
+        return self._state.hexdigest()[:length]
+
+    def feed(self, part: str) -> None:
+        """Extend the identity by ``part``."""
+        self._state.update((_SEPARATOR + part).encode())
+
+    def extended(self, part: str, length: int = _HASH_CHARS) -> str:
+        """``digest`` of the identity extended by ``part``; this one is left as it is."""
+        state = self._state.copy()
+        state.update((_SEPARATOR + part).encode())
+        return state.hexdigest()[:length]
 
 
 def slug(text: str) -> str:
@@ -45,7 +76,11 @@ def slug(text: str) -> str:
 
 def resource_name(prefix: str, readable: str, *identity: str, max_len: int = MAX_NAME) -> str:
     """``<prefix>-<readable, truncated>-<hash of identity>``, at most ``max_len`` characters."""
-    tail = digest(*identity)
+    return named(prefix, readable, digest(*identity), max_len)
+
+
+def named(prefix: str, readable: str, tail: str, max_len: int = MAX_NAME) -> str:
+    """``resource_name`` with the identity's hash ``tail`` already made (``IdentityHash``)."""
     room = max_len - len(prefix) - len(tail) - 2
     body = slug(readable)[:room].strip("-")
     return f"{prefix}-{body}-{tail}" if body else f"{prefix}-{tail}"

@@ -20,11 +20,11 @@ from google.protobuf import struct_pb2
 
 from catalyst_dns import k8gb, kubenames
 from catalyst_dns.providers import Scope, provider_for
-from catalyst_dns.providers.base import Composed, Marks, envelope, record_set_id
+from catalyst_dns.providers.base import Composed, Marks, envelope, record_set_ids
 from catalyst_dns.records import RecordSet
 from function import wire
 from function.claims import Composite
-from function.conflicts import MARK_ANNOTATIONS, MARK_LABELS, NameFacts, Probes, gather, mark_values, name_id
+from function.conflicts import MARK_ANNOTATIONS, MARK_LABELS, NameFacts, Probes, gather, mark_values
 from function.plan import K8gbIntent, Plan
 
 READY_CONDITION = "Ready"
@@ -202,16 +202,16 @@ def build(plan: Plan, composite: Composite) -> Composition:
     users = len(plan.record_sets)
     for index, (record_set, field) in enumerate((*plan.record_sets, *plan.ownership)):
         provider = provider_for(record_set.zone.provider)
-        ident = name_id(record_set)
+        ids = record_set_ids(record_set)
         rtype = str(record_set.type)
         shape_key = (provider.key, scope, rtype, len(record_set.rdata))
-        marks = mark_values(record_set, owner, record_set_id(record_set), ident)
-        composed = provider.compose(record_set, scope)
+        marks = mark_values(record_set, owner, ids)
+        composed = provider.compose(record_set, scope, ids)
         for mr in composed:
             entries[mr.name] = resource_entry(mr, shape_key, marks)
         kind = composed[0].kind  # a record set's MRs are all of one kind
         written = tuple(mr.name for mr in composed)
-        gather(at_names, ident, field, record_set.name, provider, rtype.lower(), (composed[0].api_version, kind),
+        gather(at_names, ids.name, field, record_set.name, provider, rtype.lower(), (composed[0].api_version, kind),
                written)
         if index < users:
             records.append(status_record(record_set, kind, written))

@@ -41,6 +41,7 @@ from google.protobuf import struct_pb2
 from catalyst_dns import kubenames
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import Provider, Scope
+from catalyst_dns.providers.base import RecordSetIds
 from catalyst_dns.records import RecordSet, RecordType
 from catalyst_dns.registry import guarded_key, is_registry_name
 from function import wire
@@ -60,25 +61,20 @@ CONDITION = "DNSOwnership"
 OBSERVE_ONLY = ("Observe",)
 
 
-def name_id(record_set: RecordSet) -> str:
-    """A stable id of a record set's name (zone, name): the name label, to find every writer at one name."""
-    return kubenames.digest(record_set.zone.name, record_set.name)
-
-
 # The marks every MR we compose carries, in the order ``mark_values`` gives their values.
 MARK_LABELS = (LABEL_RECORD_SET, LABEL_NAME, LABEL_TYPE)
 MARK_ANNOTATIONS = (ANNOTATION_FQDN, ANNOTATION_OWNER)
 
 
-def mark_values(record_set: RecordSet, owner: str, set_id: str, name: str) -> tuple[str, ...]:
+def mark_values(record_set: RecordSet, owner: str, ids: RecordSetIds) -> tuple[str, ...]:
     """The values of ``MARK_LABELS`` then ``MARK_ANNOTATIONS`` for the MRs writing ``record_set``.
 
-    Probes select by ``LABEL_NAME`` in every namespace; a writer found is told apart by its
-    ``ANNOTATION_OWNER`` and ``LABEL_TYPE``; the record-set label and the FQDN annotation
-    tell a reader (and the cluster tests) what the MR writes. ``set_id`` and ``name`` are
-    ``record_set_id(record_set)`` and ``name_id(record_set)``, which the caller needs too.
+    Probes select by ``LABEL_NAME`` (the hash of the zone and name, ``ids.name``) in every
+    namespace; a writer found is told apart by its ``ANNOTATION_OWNER`` and ``LABEL_TYPE``;
+    the record-set label and the FQDN annotation tell a reader (and the cluster tests) what
+    the MR writes.
     """
-    return (set_id, name, str(record_set.type).lower(), record_set.name, owner)
+    return (ids.record_set, ids.name, str(record_set.type).lower(), record_set.name, owner)
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,16 +90,30 @@ class Composed(NamedTuple):
                         marks=NO_MARKS, annotations=self.annotations)
 
 
-def record_set_id(record_set: RecordSet) -> str:
-    """A stable id of a record set (zone, name, type), used for MR names and labels."""
-    return kubenames.digest(*record_set.key)
+class RecordSetIds(NamedTuple):
+    """A record set's stable ids, the hashes its MRs' names and labels carry."""
+
+    name: str  # of (zone, name): every writer at one name carries it (the conflict probes' label)
+    record_set: str  # of (zone, name, type): the record set's label, and its MR name's hash
+    hash: kubenames.IdentityHash  # fed (zone, name, type): an MR per value extends it by its slot
 
 
-def mr_name(record_set: RecordSet, suffix: str = "") -> str:
-    """The deterministic MR name of a record set (plus a per-value suffix for Cloudflare)."""
-    prefix = str(record_set.type).lower()
-    identity = (*record_set.key, suffix) if suffix else record_set.key
-    return kubenames.resource_name(prefix, record_set.name, *identity)
+def record_set_ids(record_set: RecordSet) -> RecordSetIds:
+    """The ids of ``record_set``, each ``kubenames.digest`` of its parts, from one hash."""
+    walk = kubenames.IdentityHash(record_set.zone.name, record_set.name)
+    name = walk.digest()
+    walk.feed(str(record_set.type))
+    return RecordSetIds(name, walk.digest(), walk)
+
+
+def mr_name(record_set: RecordSet, suffix: str = "", ids: RecordSetIds | None = None) -> str:
+    """The deterministic MR name of a record set (plus a per-value suffix for Cloudflare).
+
+    Its hash is of (zone, name, type[, suffix]): ``ids`` when the caller has them already.
+    """
+    ids = ids or record_set_ids(record_set)
+    tail = ids.hash.extended(suffix) if suffix else ids.record_set
+    return kubenames.named(str(record_set.type).lower(), record_set.name, tail)
 
 
 def provider_config_ref(zone: Zone, scope: Scope) -> ConfigRef:
@@ -202,8 +216,8 @@ class Provider(ABC):
     def for_provider(self, record_set: RecordSet) -> dict[str, Any]:
         """The ``spec.forProvider`` that writes the whole record set."""
 
-    def compose(self, record_set: RecordSet, scope: Scope) -> list[Composed]:
-        """The managed resources that write ``record_set``: one, by default."""
-        return [Composed(mr_name(record_set), self.api.of(scope), self.kind_of(record_set.type),
+    def compose(self, record_set: RecordSet, scope: Scope, ids: RecordSetIds | None = None) -> list[Composed]:
+        """The managed resources that write ``record_set``: one, by default (``ids``: its ids, if made)."""
+        return [Composed(mr_name(record_set, ids=ids), self.api.of(scope), self.kind_of(record_set.type),
                          self.for_provider(record_set), provider_config_ref(record_set.zone, scope),
                          self.annotations(record_set))]

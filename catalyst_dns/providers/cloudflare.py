@@ -24,7 +24,16 @@ from typing import Any
 
 from catalyst_dns.dnssec import Ds
 from catalyst_dns.errors import DnsInputError
-from catalyst_dns.providers.base import ApiVersions, Composed, Provider, Scope, mr_name, provider_config_ref
+from catalyst_dns.providers.base import (
+    ApiVersions,
+    Composed,
+    Provider,
+    RecordSetIds,
+    Scope,
+    mr_name,
+    provider_config_ref,
+    record_set_ids,
+)
 from catalyst_dns.records import Address, Caa, Host, Mx, Rdata, RecordSet, RecordType, Srv, Txt, presentation, quote
 
 API = ApiVersions("dns.cloudflare.m.cloudflare.com/v1alpha1", "dns.cloudflare.crossplane.io/v1alpha1")
@@ -226,7 +235,7 @@ class Cloudflare(Provider):
             base["proxied"] = record_set.proxied
         return base
 
-    def compose(self, record_set: RecordSet, scope: Scope) -> list[Composed]:
+    def compose(self, record_set: RecordSet, scope: Scope, ids: RecordSetIds | None = None) -> list[Composed]:
         """One DNSRecord per value, named by its slot, not by its value.
 
         A changed value is then an update of the same MR (and of the same Cloudflare record,
@@ -239,7 +248,8 @@ class Cloudflare(Provider):
         """
         base = self.for_provider(record_set)
         api_version, config = API.of(scope), provider_config_ref(record_set.zone, scope)
-        return [Composed(mr_name(record_set, slot_suffix(slot)), api_version, self.kind,
+        ids = ids or record_set_ids(record_set)
+        return [Composed(mr_name(record_set, slot_suffix(slot), ids), api_version, self.kind,
                          {**base, **record_fields(rdata)}, config)
                 for slot, rdata in enumerate(record_set.rdata)]
 

@@ -1,3 +1,4 @@
+import hashlib
 import re
 
 import pytest
@@ -6,6 +7,9 @@ from hypothesis import strategies as st
 
 from catalyst_dns import kubenames, names
 from catalyst_dns.errors import DnsInputError
+from catalyst_dns.providers.base import mr_name, record_set_ids
+from catalyst_dns.records import RecordType, make_record_set, parse_rdata
+from catalyst_dns.settings import Zone
 
 LDH = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=63).filter(
     lambda s: not s.startswith("-") and not s.endswith("-") and not s.startswith("xn--")
@@ -124,3 +128,36 @@ def test_slug_is_the_regex_rule_on_any_text(text):
 ])
 def test_slug_examples(text, expected):
     assert kubenames.slug(text) == expected
+
+
+PARTS = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=40)
+
+
+@given(st.lists(PARTS, min_size=1, max_size=5), PARTS)
+def test_an_identity_hash_fed_in_turn_gives_every_digest_of_the_whole(parts, extra):
+    # MR names and labels of composed records must not change when they are hashed in turn:
+    # a new name would make Crossplane delete every record and create it again.
+    walk = kubenames.IdentityHash(parts[0])
+    assert walk.digest() == kubenames.digest(parts[0])
+    for count in range(2, len(parts) + 1):
+        walk.feed(parts[count - 1])
+        assert walk.digest() == kubenames.digest(*parts[:count])
+    assert walk.extended(extra) == kubenames.digest(*parts, extra)
+    assert walk.digest() == kubenames.digest(*parts)  # extending leaves the walk where it was
+    assert walk.digest(length=6) == kubenames.digest(*parts, length=6)
+
+
+@pytest.mark.parametrize("rtype", ["CNAME", "TXT"])
+@pytest.mark.parametrize("suffix", ["", "slot0"])
+def test_record_set_ids_and_mr_names_are_the_hashes_of_their_parts(rtype, suffix):
+    # The labels and names clusters already hold: (zone, name), (zone, name, type), and the MR
+    # name's readable part with the hash of (zone, name, type[, suffix]).
+    zone = Zone(name="acme.example", provider="hetzner", provider_config="hz", zone_id="z1")
+    record_set = make_record_set(zone, "_dmarc.www.acme.example", RecordType(rtype), 300,
+                                 [parse_rdata(RecordType(rtype), "x.acme.example.", "v")], "spec")
+    ids = record_set_ids(record_set)
+    assert ids.name == kubenames.digest("acme.example", "_dmarc.www.acme.example")
+    assert ids.record_set == kubenames.digest("acme.example", "_dmarc.www.acme.example", rtype)
+    identity = "\x1f".join(("acme.example", "_dmarc.www.acme.example", rtype, suffix)[:4 if suffix else 3])
+    expected = f"{rtype.lower()}-dmarc-www-acme-example-{hashlib.sha256(identity.encode()).hexdigest()[:10]}"
+    assert mr_name(record_set, suffix) == mr_name(record_set, suffix, ids) == expected
