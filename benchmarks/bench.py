@@ -393,6 +393,7 @@ def cold_rows(targets: list[Target], workload: Workload, variants: int) -> list[
             total.latencies += stats.latencies
             total.wall += stats.wall
             total.response_bytes = total.response_bytes or stats.response_bytes
+            total.rounds.append(stats.median_ms)
     return [(target, pooled[target.name]) for target in targets]
 
 
@@ -495,8 +496,8 @@ def targets_check(results: dict[tuple[str, str, int], Stats]) -> list[str]:
     """Issue 13's targets, row by row: median within 2x the floor's everywhere; the large first composition
     within 4x on the way there; the change against the baseline, when one ran."""
     lines = ["| workload | streams | median ours/floor | within 2x floor | within 4x floor | "
-             "median ours/ours-before | median ours/go-templating |",
-             "|---|---|---|---|---|---|---|"]
+             "median ours/ours-before | median ours/go-templating | ours/floor by round |",
+             "|---|---|---|---|---|---|---|---|"]
     rows = sorted({(w, s) for (w, _, s) in results}, key=lambda k: (workload_order(k[0]), k[1]))
     for w, s in rows:
         ours, floor, peer, before = (results.get((w, n, s)) for n in ("ours", "floor", "go-templating", BASELINE))
@@ -506,8 +507,21 @@ def targets_check(results: dict[tuple[str, str, int], Stats]) -> list[str]:
         p = f"{ours.median_ms / peer.median_ms:.2f}x" if peer else "—"
         b = f"{ours.median_ms / before.median_ms:.2f}x" if before else "—"
         four = ("yes" if r <= 4 else "**no**") if w == "large-gslb (distinct XRs)" else "—"
-        lines.append(f"| {w} | {s} | {r:.2f}x | {'yes' if r <= 2 else '**no**'} | {four} | {b} | {p} |")
+        lines.append(f"| {w} | {s} | {r:.2f}x | {'yes' if r <= 2 else '**no**'} | {four} | {b} | {p} | "
+                     f"{round_spread(ours, floor)} |")
     return lines
+
+
+def round_spread(ours: Stats, floor: Stats) -> str:
+    """The lowest and highest of the rounds' ratios of medians (rows measured in turns), else a dash.
+
+    Why: the machine's drift moves a row's ratio from round to round; a row whose rounds
+    straddle a target is on its line, whatever the pooled median says.
+    """
+    if not ours.rounds or len(ours.rounds) != len(floor.rounds):
+        return "—"
+    ratios = [mine / theirs for mine, theirs in zip(ours.rounds, floor.rounds, strict=True)]
+    return f"{min(ratios):.2f}x-{max(ratios):.2f}x"
 
 
 def before_after(results: dict[tuple[str, str, int], Stats]) -> list[str]:
@@ -569,7 +583,8 @@ def report(results: dict[tuple[str, str, int], Stats], peak_rss: dict[str, list[
         "  a workload with the repeated request's response, about 2% smaller than a distinct XR's.) The targets",
         f"  take turns: {COLD_ROUNDS} rounds, each target composing its own slice of the distinct XRs, in alternating",
         "  order, latencies pooled; this machine's speed drifts by tens of percent over seconds, and one target",
-        "  measured wholly after another could land on a slow spell the other missed.",
+        "  measured wholly after another could land on a slow spell the other missed. The Targets table gives the",
+        "  lowest and highest of the rounds' ours/floor too (each round's medians): how far the drift moves a row.",
         "- **ours**: `python -m function --insecure --max-message-mib 64` (its default 4 worker threads).",
         "- **floor**: `benchmarks/floor.py`, a `grpc.aio` server (as the Crossplane Python SDK runtime builds) with",
         "  the same message limits, that parses each request and answers with the wire bytes of the response ours gave",

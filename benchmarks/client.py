@@ -53,6 +53,7 @@ class Stats:
     latencies: list[float] = field(default_factory=list)  # seconds, one per successful call
     wall: float = 0.0
     response_bytes: int = 0
+    rounds: list[float] = field(default_factory=list)  # ms: each round's median, when measured in rounds
 
     @property
     def count(self) -> int:
