@@ -366,9 +366,9 @@ def run_matrix(targets: list[Target], quick: bool) -> tuple[dict[tuple[str, str,
 def second_peak_turn(targets: list[Target], workload: Workload, quick: bool, peak_rss: dict[str, list[int]]) -> None:
     """Sample ours' peak RSS under 16 streams again, the targets of ours in the other order.
 
-    Why: the target loaded first in a row peaked 7-12 MiB higher here, whichever tree it was
-    (four runs of ours and ours-before on the large claim), and the matrix always loads ours
-    first; with a turn each way, each target's highest peak includes one turn first. Run right
+    Why: the large claim's peak moved by up to 10 MiB between runs here, whichever tree (ours
+    and ours-before, the same code on this path), and the matrix always loads ours first; with a
+    turn each way, each target's highest peak comes from two turns in like conditions. Run right
     after the matrix's own 16-stream runs, before the distinct XRs fill the memo (which would
     raise the second turn's peak by tens of MiB for both).
     """
@@ -610,8 +610,9 @@ def report(results: dict[tuple[str, str, int], Stats], peak_rss: dict[str, list[
         "- Every request carries the resolved settings (`required_resources`) but no answers to the ownership",
         "  probes ours asks for, and no observed composed resources: the first composition of a claim.",
         "- Peak RSS: resident set of our server process, sampled every 20 ms during each 16-stream run, and",
-        "  during a second 16-stream run of each workload, ours and ours-before in the other order: the target",
-        "  loaded first peaks higher here, whichever it is, so the highest of each target's two turns compares.",
+        "  during a second 16-stream run of each workload, ours and ours-before in the other order: the large",
+        "  claim's peak moves by up to 10 MiB from run to run here, so the highest of each target's two turns",
+        "  compares.",
         f"- **{BASELINE}**: when `BENCH_BASELINE=<ref>` is set, ours at that commit, started the same way in the",
         "  same run, so before and after are compared under the same load.",
         "",
