@@ -1,7 +1,7 @@
 """Typed reads from untyped documents (XR specs, settings, stack config).
 
-Everything the function or the Pulumi program is handed arrives as JSON-ish data (and
-from protobuf ``Struct`` every number is a float). These readers turn it into typed
+Everything the function or the Pulumi program is handed arrives as JSON-ish data, where a
+number meant as an integer may come as a float (``300.0``). These readers turn it into typed
 values or raise a DnsInputError naming the exact field path, so neither side ever fails
 deep inside with a KeyError or a TypeError.
 """
@@ -112,9 +112,15 @@ def strings(doc: Mapping[str, Any], key: str, field: str, *, required: bool = Tr
     return out
 
 
-def no_unknown_keys(doc: Mapping[str, Any], known: frozenset[str], field: str) -> None:
-    """Refuse keys we do not read, so a typo (``hostname:``) is an error, not a silent no-op."""
-    for key in doc:
-        if key not in known:
-            raise DnsInputError(f"{field}.{key}", doc[key],
-                                f"is not a known field (known: {', '.join(sorted(known))})")
+def no_unknown_keys(doc: Mapping[str, Any], known: frozenset[str], field: str,
+                    ignored: frozenset[str] = frozenset()) -> None:
+    """Refuse keys we do not read, so a typo (``hostname:``) is an error, not a silent no-op.
+
+    ``ignored`` keys are not ours to read and pass. The first unknown key *in sorted order* is
+    named: a protobuf map's order differs between processes, and every replica of the
+    function must refuse one claim with one message.
+    """
+    unknown = [key for key in doc if key not in known and key not in ignored]
+    if unknown:
+        key = min(unknown, key=str)
+        raise DnsInputError(f"{field}.{key}", doc[key], f"is not a known field (known: {', '.join(sorted(known))})")

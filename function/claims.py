@@ -169,17 +169,8 @@ _CROSSPLANE_SPEC_KEYS = frozenset({
 })
 
 
-def _no_unknown_keys(doc: Mapping[str, Any], known: frozenset[str], field: str,
-                     ignored: frozenset[str] = frozenset()) -> None:
-    """Refuse the first unknown key *in sorted order*: a map's order (protobuf's) differs between processes."""
-    unknown = [k for k in doc if k not in known and k not in ignored]
-    if unknown:
-        first = min(unknown, key=str)
-        fields.no_unknown_keys({first: doc[first]}, known, field)
-
-
 def _own_keys(spec: Mapping[str, Any], known: frozenset[str]) -> None:
-    _no_unknown_keys(spec, known, "spec", _CROSSPLANE_SPEC_KEYS)
+    fields.no_unknown_keys(spec, known, "spec", _CROSSPLANE_SPEC_KEYS)
 
 
 def _ttl(spec: Mapping[str, Any]) -> int | None:
@@ -210,7 +201,7 @@ def _strategy(spec: Mapping[str, Any], regions: tuple[str, ...]) -> Strategy:
     doc = fields.mapping(spec.get("strategy"), "spec.strategy") if "strategy" in spec else None
     if doc is None:
         raise DnsInputError("spec.strategy", None, "is required")
-    _no_unknown_keys(doc, frozenset({"type", "primaryRegion", "weights"}), "spec.strategy")
+    fields.no_unknown_keys(doc, frozenset({"type", "primaryRegion", "weights"}), "spec.strategy")
     raw_type = fields.string(doc, "type", "spec.strategy")
     try:
         stype = StrategyType(raw_type)
@@ -231,7 +222,8 @@ def _strategy(spec: Mapping[str, Any], regions: tuple[str, ...]) -> Strategy:
         if stype is not StrategyType.ROUND_ROBIN:
             raise DnsInputError("spec.strategy.weights", dict(sorted(raw_weights.items())),
                                 "apply to the roundRobin strategy only")
-        for region, weight in raw_weights.items():
+        for region in sorted(raw_weights, key=str):  # by name: a map's order differs between processes
+            weight = raw_weights[region]
             path = f"spec.strategy.weights.{region}"
             if region not in regions:
                 raise DnsInputError(path, region, f"is not one of spec.regions ({', '.join(regions)})")
@@ -248,7 +240,7 @@ def _backend(spec: Mapping[str, Any]) -> BackendRef:
     if doc is None:
         raise DnsInputError("spec.backendRef", None, "is required: the HTTPRoute or Service k8gb balances")
     doc = fields.mapping(doc, "spec.backendRef")
-    _no_unknown_keys(doc, frozenset({"kind", "name", "namespace", "apiVersion"}), "spec.backendRef")
+    fields.no_unknown_keys(doc, frozenset({"kind", "name", "namespace", "apiVersion"}), "spec.backendRef")
     kind = fields.string(doc, "kind", "spec.backendRef")
     if kind not in BACKEND_KINDS:
         raise DnsInputError("spec.backendRef.kind", kind, f"must be one of {', '.join(BACKEND_KINDS)}")
@@ -277,7 +269,7 @@ def read_dns_route(spec: Mapping[str, Any]) -> DnsRouteSpec:
     if targets is None:
         raise DnsInputError("spec.targets", None, "is required: one of addresses, hostname or regions")
     targets = fields.mapping(targets, "spec.targets")
-    _no_unknown_keys(targets, frozenset({"addresses", "hostname", "regions"}), "spec.targets")
+    fields.no_unknown_keys(targets, frozenset({"addresses", "hostname", "regions"}), "spec.targets")
     given = [k for k in ("addresses", "hostname", "regions") if targets.get(k) is not None]
     if len(given) != 1:
         raise DnsInputError("spec.targets", sorted(targets), "must set exactly one of addresses, hostname or regions")

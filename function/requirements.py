@@ -63,6 +63,11 @@ def channel(req: fnv1.RunFunctionRequest) -> Channel:
     if fnv1.CAPABILITY_CAPABILITIES not in capabilities:
         return Channel.REQUIRED if len(req.required_resources) else Channel.EXTRA
     raise DnsInputError(
-        "meta.capabilities", sorted(fnv1.Capability.Name(c) for c in capabilities),
+        "meta.capabilities", sorted(_capability_name(c) for c in capabilities),
         "lacks CAPABILITY_REQUIRED_RESOURCES: this Crossplane cannot fetch required resources, "
         "and catalyst-dns needs them for the Sovereign DNS settings and its ownership checks")
+
+
+def _capability_name(number: int) -> str:
+    """A capability's name, or its number when it is newer than this SDK (``Name`` would raise)."""
+    return fnv1.Capability.Name(number) if number in fnv1.Capability.values() else str(number)

@@ -46,3 +46,18 @@ def test_a_k8gb_nameserver_known_only_by_ipv6_is_refused() -> None:
     dual = copy.deepcopy(SETTINGS)
     dual["regions"][1]["nameserver"] = {"ipv4": "198.51.100.53", "ipv6": "2001:db8::53"}
     assert parse_settings(dual).regions[1].nameserver_ipv6 == "2001:db8::53"
+
+
+@pytest.mark.parametrize("where", ["top", "zone", "region"])
+def test_of_two_unknown_settings_fields_the_same_one_is_named_whatever_the_order(where: str) -> None:
+    """The first unknown key in sorted order: a protobuf map's order differs between processes."""
+    messages = set()
+    for extra in ({"zzz": 1, "aaa": 2}, {"aaa": 2, "zzz": 1}):
+        doc = copy.deepcopy(SETTINGS)
+        target = doc if where == "top" else doc["zones"][0] if where == "zone" else doc["regions"][0]
+        target.update(extra)
+        with pytest.raises(DnsInputError) as refused:
+            parse_settings(doc, "settings")
+        messages.add(str(refused.value))
+    assert len(messages) == 1
+    assert ".aaa: 2 is not a known field" in messages.pop()

@@ -90,6 +90,16 @@ def test_advertised_capabilities_without_required_resources_are_refused() -> Non
     assert "lacks CAPABILITY_REQUIRED_RESOURCES" in message
 
 
+def test_a_capability_newer_than_the_sdk_is_named_by_its_number_in_the_refusal() -> None:
+    """A later Crossplane may advertise capabilities this SDK has no name for; the refusal still says why."""
+    req = request(xr("DNSRoute", ROUTE), resolved=False)
+    del req.meta.capabilities[:]
+    req.meta.capabilities.extend([fnv1.CAPABILITY_CAPABILITIES, 999])
+    message = fatal(run(req))
+    assert message is not None
+    assert message.startswith("meta.capabilities: ['999', 'CAPABILITY_CAPABILITIES'] lacks CAPABILITY_REQUIRED_RESOURCES")
+
+
 def test_legacy_request_helper_matches_the_engine() -> None:
     # The request builder's 1.x form is what the engine sends: no capabilities, extra_resources answered.
     rsp = run(request(_legacy("api-abc12", "api"), legacy=True))

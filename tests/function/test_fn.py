@@ -8,6 +8,8 @@ from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from catalyst_dns.errors import DnsInputError
+from function import claims
 from function.fn import SETTINGS_REQUIREMENT, respond, run
 from function.memo import key as memo_key
 from tests.core.sovereign import SETTINGS
@@ -186,6 +188,31 @@ def test_of_two_unknown_fields_the_same_one_is_named_whatever_the_map_order(wher
         messages.add(fatal(run(request(xr("DNSRoute", spec)))))
     assert len(messages) == 1
     assert f"{where}.aaa: 'a' is not a known field" in (messages.pop() or "")
+
+
+def test_of_two_unknown_input_fields_the_same_one_is_named_whatever_the_order() -> None:
+    messages = {fatal(run(request(xr("DNSRecord", RECORD), fn_input={
+        "apiVersion": "dns.fn.openova.io/v1beta1", "kind": "Input", **extra})))
+        for extra in ({"zzz": "z", "aaa": "a"}, {"aaa": "a", "zzz": "z"})}
+    assert len(messages) == 1
+    assert "input.aaa: 'a' is not a known field" in (messages.pop() or "")
+
+
+def test_of_two_weights_outside_the_regions_the_same_one_is_named_whatever_the_order() -> None:
+    """Weights are read by region name, not in the map's order (which differs between processes)."""
+    messages = set()
+    for weights in ({"zzz": 1, "aaa": 2, "fsn": 1}, {"aaa": 2, "fsn": 1, "zzz": 1}):
+        spec = {**GSLB, "strategy": {"type": "roundRobin", "weights": weights}}
+        messages.add(read_refusal(spec))
+    assert messages == {"spec.strategy.weights.aaa: 'aaa' is not one of spec.regions (fsn, hel)"}
+
+
+def read_refusal(spec: dict[str, Any]) -> str:
+    """The refusal of reading a Gslb ``spec`` as a Python dict, in its own key order."""
+    composite = xr("Gslb", spec)
+    with pytest.raises(DnsInputError) as refused:
+        claims.read_spec(claims.read_composite(composite).kind, composite)
+    return str(refused.value)
 
 
 def test_settings_errors_name_the_environment_config_field() -> None:
