@@ -97,7 +97,8 @@ def test_a_capability_newer_than_the_sdk_is_named_by_its_number_in_the_refusal()
     req.meta.capabilities.extend([fnv1.CAPABILITY_CAPABILITIES, 999])
     message = fatal(run(req))
     assert message is not None
-    assert message.startswith("meta.capabilities: ['999', 'CAPABILITY_CAPABILITIES'] lacks CAPABILITY_REQUIRED_RESOURCES")
+    assert message.startswith(
+        "meta.capabilities: ['999', 'CAPABILITY_CAPABILITIES'] lacks CAPABILITY_REQUIRED_RESOURCES")
 
 
 def test_legacy_request_helper_matches_the_engine() -> None:
