@@ -120,6 +120,29 @@ Spec = GslbSpec | DnsRouteSpec | DnsRecordSpec
 
 
 IDENTITY_METADATA = ("name", "namespace", "labels")  # the metadata keys a composite's identity is read from
+_COMPOSITE_KEYS = ("apiVersion", "kind", "spec")
+
+
+def decisive_parts(composite: Mapping[str, Any]) -> list[tuple[tuple[str, ...], Any]]:
+    """The parts of a composite (its top-level fields: protobuf ``Value``s) that decide its composition.
+
+    Each with its path: ``("spec",)``, ``("metadata", "name")``, or ``("metadata",)`` for a
+    metadata that is not an object (kept whole, for ``read_composite``'s refusal). Not its
+    status (on a large claim, the records reported last time), nor managedFields or
+    resourceVersion, which change between calls without changing the output. The claim is
+    read from these parts and the memo is keyed by them: one list, so no field can decide
+    the one and not the other.
+    """
+    parts: list[tuple[tuple[str, ...], Any]] = [((name,), composite[name]) for name in _COMPOSITE_KEYS
+                                                if name in composite]
+    if "metadata" in composite:
+        metadata = composite["metadata"]
+        if metadata.WhichOneof("kind") != "struct_value":
+            parts.append((("metadata",), metadata))
+        else:
+            known = metadata.struct_value.fields
+            parts += [(("metadata", name), known[name]) for name in IDENTITY_METADATA if name in known]
+    return parts
 
 
 def read_composite(xr: Mapping[str, Any]) -> Composite:

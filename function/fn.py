@@ -174,21 +174,13 @@ def _emit(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, compositi
 
 
 def _parse_claim(req: fnv1.RunFunctionRequest) -> tuple[claims.Composite, claims.Spec]:
-    """The composite's identity and spec, converting only what they are read from.
-
-    Not its status (on a large claim, the records we reported last time), nor managedFields:
-    the memo key leaves them out too, so they never decide anything.
-    """
-    fields = req.observed.composite.resource.fields
-    xr = {name: to_python(fields[name], name) for name in ("apiVersion", "kind", "spec") if name in fields}
-    if "metadata" in fields:
-        metadata = fields["metadata"]
-        if metadata.WhichOneof("kind") == "struct_value":
-            known = metadata.struct_value.fields
-            xr["metadata"] = {key: to_python(known[key], f"metadata.{key}")
-                              for key in claims.IDENTITY_METADATA if key in known}
-        else:  # not an object: converted whole, for read_composite's refusal
-            xr["metadata"] = to_python(metadata, "metadata")
+    """The composite's identity and spec, converting only the parts that decide them (the memo's key)."""
+    xr: dict[str, Any] = {}
+    for path, value in claims.decisive_parts(req.observed.composite.resource.fields):
+        if len(path) == 1:
+            xr[path[0]] = to_python(value, path[0])
+        else:
+            xr.setdefault(path[0], {})[path[1]] = to_python(value, ".".join(path))
     composite = claims.read_composite(xr)
     return composite, claims.read_spec(composite.kind, xr)
 

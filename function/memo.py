@@ -15,15 +15,10 @@ from collections import OrderedDict
 
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 
-from function.claims import IDENTITY_METADATA
+from function.claims import decisive_parts
 from function.compose import Composition
 
 Outcome = Composition | str  # a composition, or the message of a refusal
-
-# What of the composite a composition depends on: the rest (status, resourceVersion,
-# managedFields...) changes between calls without changing the output.
-_COMPOSITE_KEYS = ("apiVersion", "kind", "spec")
-_METADATA_KEYS = IDENTITY_METADATA
 
 
 def key(req: fnv1.RunFunctionRequest, step_input: bytes, settings: bytes) -> bytes:
@@ -33,25 +28,12 @@ def key(req: fnv1.RunFunctionRequest, step_input: bytes, settings: bytes) -> byt
     than copied into one message first: the same parts decide the key, at half the cost.
     """
     digest = hashlib.blake2b(digest_size=32)
-    for name, part in (*_composite_parts(req), ("input", step_input), ("settings", settings)):
+    parts = [(".".join(path), value.SerializeToString(deterministic=True))
+             for path, value in decisive_parts(req.observed.composite.resource.fields)]
+    for name, part in (*parts, ("input", step_input), ("settings", settings)):
         digest.update(b"%s\x00%d\x00" % (name.encode(), len(part)))
         digest.update(part)
     return digest.digest()
-
-
-def _composite_parts(req: fnv1.RunFunctionRequest) -> list[tuple[str, bytes]]:
-    """The composite's parts a composition depends on, by name (metadata that is not an object, whole)."""
-    source = req.observed.composite.resource.fields
-    parts = [(name, source[name].SerializeToString(deterministic=True)) for name in _COMPOSITE_KEYS if name in source]
-    if "metadata" in source:
-        metadata = source["metadata"]
-        if metadata.WhichOneof("kind") != "struct_value":
-            parts.append(("metadata", metadata.SerializeToString(deterministic=True)))
-        else:
-            known = metadata.struct_value.fields
-            parts += [(f"metadata.{name}", known[name].SerializeToString(deterministic=True))
-                      for name in _METADATA_KEYS if name in known]
-    return parts
 
 
 class Memo:

@@ -424,6 +424,24 @@ def _nested(depth: int) -> dict[str, Any]:
     return doc
 
 
+@pytest.mark.parametrize("change", ["name", "namespace", "labels", "spec", "kind", "metadata not an object"])
+def test_every_part_the_claim_is_read_from_is_in_the_memo_key(change: str) -> None:
+    """A part that decided the composition but not the key would replay another claim's answer."""
+    base = xr("Gslb", GSLB)
+    other = copy.deepcopy(base)
+    if change in ("name", "namespace"):
+        other["metadata"][change] = "other"
+    elif change == "labels":
+        other["metadata"]["labels"] = {"crossplane.io/claim-name": "other"}
+    elif change == "spec":
+        other["spec"]["ttl"] = 31
+    elif change == "kind":
+        other["kind"] = "XGslb"
+    else:
+        other["metadata"] = "x"
+    assert memo_key(request(base), b"", b"") != memo_key(request(other), b"", b"")
+
+
 def test_status_and_managed_fields_decide_nothing() -> None:
     """Only the identity and spec are read: a status (ours from last time, or anything a later
     step wrote, nested however deep) and managedFields change neither the answer nor the memo key."""
