@@ -5,7 +5,7 @@ turns a plan into a ``Composition`` that depends only on the claim and the setti
 each composed resource encoded once, straight to the wire form of its ``desired.resources``
 entry (``function.wire``), so a claim Crossplane reconciles again and again is translated
 once and never exists as a protobuf message. What changes between calls (readiness from
-what Crossplane observed) is a byte flip per entry (``wire.with_ready``).
+what Crossplane observed) is a byte flip per entry (``Composition.mixed``).
 """
 
 from __future__ import annotations

@@ -120,7 +120,7 @@ class Probe:
     field: str
     fqdn: str
     types: frozenset[str]  # the record types we write at the name, lower case
-    resource_names: tuple[str, ...]  # our MRs at the name (what gets parked if we lose it)
+    resource_names: tuple[str, ...]  # our MRs at the name (a lost unit parks all of its names': ``Probes.unit``)
     composed: bool  # a kind we compose ourselves: served, or our own MRs could not exist
     records_by_id: bool  # each MR holds its own record (Cloudflare): parking removes it
 

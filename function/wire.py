@@ -740,20 +740,13 @@ def resource(struct: bytes, ready: int = READY_UNSPECIFIED) -> bytes:
 def resource_entry(name: str, struct: bytes, ready: int = READY_UNSPECIFIED) -> bytes:
     """One ``State.resources`` field: the map entry ``name`` -> Resource(struct, ready).
 
-    With ``ready`` TRUE or FALSE the entry's last byte is the ready value, so ``with_ready``
-    can flip a memoised entry without re-encoding it.
+    With ``ready`` TRUE or FALSE the entry's last byte is the ready value, so a memoised
+    entry's readiness is one byte to flip, not a re-encoding (``compose.Composition.mixed``).
     """
     raw = name.encode()
     body = resource(struct, ready)
     entry = b"\x0a" + varint(len(raw)) + raw + b"\x12" + varint(len(body)) + body
     return b"\x12" + varint(len(entry)) + entry
-
-
-def with_ready(entry: bytes, ready: int) -> bytes:
-    """``entry`` (from ``resource_entry`` with ready TRUE or FALSE) with another readiness."""
-    if entry[-2:] not in (b"\x18\x01", b"\x18\x02") or ready not in (READY_TRUE, READY_FALSE):
-        raise ValueError("with_ready needs an entry written with READY_TRUE or READY_FALSE and one of those")
-    return entry[:-1] + _READY_BYTES[ready][1:]
 
 
 def state(composite: bytes | None, entries: Iterable[bytes]) -> bytes:
@@ -885,5 +878,4 @@ __all__ = [
     "selector_entry",
     "state",
     "varint",
-    "with_ready",
 ]
