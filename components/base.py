@@ -26,9 +26,6 @@ from catalyst_dns.zones import is_below
 
 T = TypeVar("T")
 PACKAGE = "catalyst-dns"
-# The longest TTL the Pulumi side writes or accepts in stack config (one day): records it
-# writes must fit every provider's range, and Cloudflare's ends at 86400.
-MAX_TTL = 86400
 # The zone id checks run with before the provider has assigned one (the settings model and the
 # provider rules need a zone; neither reads its id). Never exported: the real id replaces it.
 PENDING_ZONE_ID = "pending"
@@ -44,13 +41,6 @@ def normalise_nameservers(servers: Sequence[str] | None, source: str) -> list[st
     if not servers:
         raise ValueError(f"{source} returned no name servers")
     return sorted({names.normalise(s, f"{source}.nameServers") for s in servers})
-
-
-def check_ttl(field: str, ttl: object) -> int:
-    """A TTL of a record a component writes: an integer 1-MAX_TTL (not a bool)."""
-    if isinstance(ttl, bool) or not isinstance(ttl, int) or not 1 <= ttl <= MAX_TTL:
-        raise DnsInputError(field, ttl, f"must be an integer 1-{MAX_TTL}")
-    return ttl
 
 
 def child_name(component: str, suffix: str) -> str:
@@ -160,6 +150,16 @@ class ZoneComponent(pulumi.ComponentResource):
         raise NotImplementedError
 
     # --- shared helpers ------------------------------------------------------------------
+
+    def check_delegation_ttl(self, field: str, ttl: int) -> None:
+        """Refuse a TTL for the delegation records (NS, DS, glue) a component writes into this zone.
+
+        The provider's own rule (``PulumiProvider.check_ttl``), the one the Sovereign's stack
+        config is checked by, so a Delegation built directly takes what a Sovereign takes.
+        """
+        from components.registry import face  # the registry names this module's classes
+
+        face(self.provider_key).check_ttl(field, ttl)
 
     def record_set(self, name: str, rtype: RecordType, ttl: int, field: str,
                    rdata: tuple[Rdata, ...] = ()) -> RecordSet:

@@ -31,15 +31,18 @@ import pulumi.runtime.config as runtime_config
 
 from catalyst_dns import fields, k8gb, names
 from catalyst_dns.errors import DnsInputError, kind_of
-from catalyst_dns.providers import provider_for
+from catalyst_dns.providers import PROVIDERS, provider_for
 from catalyst_dns.records import Host, RecordSet, RecordType
 from catalyst_dns.settings import Region, SovereignSettings, Tenant, Zone, parse_settings
 from catalyst_dns.zones import closest, is_below, parent_of_gslb
-from components.base import MAX_TTL
 from components.registry import PROVIDER_KEYS, REGISTRY, Credentials, ZoneSpec, face
 from components.sovereign import DEFAULT_OWNER_ID, SovereignArgs
 
 NAMESPACE = "catalyst-dns"
+# The longest TTL stack config takes (defaultTtl, delegationTtl, gslbTtl): the default TTL
+# reaches claims in every provider's zones, so it must fit every provider's range (Cloudflare's
+# ends at a day); each delegation TTL is checked by its parent's own range besides.
+MAX_TTL = min(provider.max_ttl for provider in PROVIDERS.values())
 
 # key -> (type, default, description). A default of None means optional without default.
 SCALAR_KEYS: dict[str, tuple[str, Any, str]] = {

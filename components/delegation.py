@@ -14,7 +14,7 @@ import pulumi
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.records import RecordType
 from catalyst_dns.zones import is_below
-from components.base import ZoneComponent, check_ttl, child_name, type_token
+from components.base import ZoneComponent, child_name, type_token
 
 KIND = "Delegation"
 
@@ -43,7 +43,7 @@ class Delegation(pulumi.ComponentResource):
         if not is_below(child.zone_name, parent.zone_name):
             raise DnsInputError(f"{name}.child", child.zone_name,
                                 f"is not a zone below the parent zone {parent.zone_name}")
-        check_ttl(f"{name}.ttl", args.ttl)
+        parent.check_delegation_ttl(f"{name}.ttl", args.ttl)
         # Provider rules (TTL range, name form) are checked here, before registering anything.
         parent.record_set(child.zone_name, RecordType.NS, args.ttl, f"{name}.ttl")
         super().__init__(type_token(KIND), name, None, opts)

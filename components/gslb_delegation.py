@@ -23,7 +23,7 @@ from catalyst_dns.errors import DnsInputError
 from catalyst_dns.records import Host, RecordType
 from catalyst_dns.settings import Region
 from catalyst_dns.zones import is_below
-from components.base import ZoneComponent, check_ttl, child_name, type_token
+from components.base import ZoneComponent, child_name, type_token
 
 KIND = "GslbDelegation"
 
@@ -55,7 +55,7 @@ class GslbDelegation(pulumi.ComponentResource):
         if not is_below(gslb_zone, parent.zone_name):
             raise DnsInputError(f"{name}.gslbZone", gslb_zone,
                                 f"is not below the parent zone {parent.zone_name}")
-        check_ttl(f"{name}.ttl", args.ttl)
+        parent.check_delegation_ttl(f"{name}.ttl", args.ttl)
         if not args.regions:
             raise DnsInputError(f"{name}.regions", [], "must list at least one region")
         seen: set[str] = set()

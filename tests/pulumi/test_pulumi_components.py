@@ -311,6 +311,32 @@ def _assert_in_zone(provider: str, reg: Any, zone_id: str) -> None:
         assert i["zone"] == zone_id
 
 
+@pytest.mark.parametrize(("parent_key", "ttl", "taken"), [
+    ("route53", 172800, True),  # two days, as TLDs delegate: Route53's range, not the strictest provider's
+    ("cloudflare", 172800, False),  # Cloudflare's range ends at a day
+    ("cloudflare", 1, False),  # "automatic": a Sovereign's delegationTtl refuses it too
+])
+def test_a_delegation_ttl_is_held_to_its_parents_range(pulumi_env: PulumiEnv, parent_key: str, ttl: int,
+                                                       taken: bool) -> None:
+    from components.delegation import Delegation, DelegationArgs
+    from components.registry import face
+
+    def build() -> Any:
+        parent = make_zone(parent_key, "apex", DOMAIN, make_provider(parent_key, "parent-provider"))
+        child = make_zone("clouddns", "hz", "hz.omantel.example", make_provider("clouddns", "child-provider"))
+        if taken:
+            Delegation("d", DelegationArgs(parent=parent, child=child, ttl=ttl))
+        else:
+            with pytest.raises(DnsInputError, match=r"^d\.ttl: .* is outside .*'s TTL range"):
+                Delegation("d", DelegationArgs(parent=parent, child=child, ttl=ttl))
+            with pytest.raises(DnsInputError):  # the very rule a Sovereign's stack config meets
+                face(parent_key).check_ttl("delegationTtl", ttl)
+        return 1
+
+    pulumi_env.run(build)
+    assert bool(pulumi_env.monitor.of_type("catalyst-dns:index:Delegation")) is taken
+
+
 def test_delegation_refuses_a_child_outside_the_parent(pulumi_env: PulumiEnv) -> None:
     from components.delegation import Delegation, DelegationArgs
 
@@ -327,6 +353,8 @@ def test_delegation_refuses_a_child_outside_the_parent(pulumi_env: PulumiEnv) ->
             Delegation("d", DelegationArgs(parent=a, child=c, ttl=0))
         with pytest.raises(DnsInputError, match=r"d\.ttl.*TTL range"):
             Delegation("d", DelegationArgs(parent=a, child=c, ttl=30))
+        with pytest.raises(DnsInputError, match=r"d\.ttl: True is outside"):
+            Delegation("d", DelegationArgs(parent=a, child=c, ttl=True))
         return 1
 
     pulumi_env.run(build)
