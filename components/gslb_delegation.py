@@ -67,8 +67,8 @@ class GslbDelegation(pulumi.ComponentResource):
             seen.add(region.geotag)
             k8gb.check_nameserver_address(region.geotag, region.nameserver_ipv4, region.nameserver_ipv6,
                                           gslb_zone, f"{name}.regions[{index}].nameserver")
-            server = k8gb.nameserver_name(region.geotag, gslb_zone, parent.zone_name)
-            names.normalise(server, f"{name}.regions[{index}].geotag")
+            server = k8gb.check_nameserver_name(region.geotag, gslb_zone, parent.zone_name,
+                                                f"{name}.regions[{index}].geotag")
             servers.append((region, server))
         # The NS record set against the parent's provider rules (its TTL range; Cloud DNS takes at
         # most eight name servers per delegation) before anything registers.

@@ -441,6 +441,9 @@ def test_gslb_below_a_deeper_zone_follows_k8gb_relative_naming(pulumi_env: Pulum
     ([REGIONS[0], REGIONS[0]], "gslb.omantel.example", 300, r"g\.regions\[1\]\.geotag.*twice"),
     (REGIONS[:1], "gslb.elsewhere.example", 300, r"g\.gslbZone"),
     (REGIONS[:1], "gslb.omantel.example", 30, r"^g\.ttl: 30 is outside Cloudflare's TTL range"),
+    # k8gb's nameserver name for a long geotag has a first label over 63 octets: named by the geotag
+    ([Region(geotag="a" * 60, nameserver_ipv4="203.0.113.53")], "gslb.omantel.example", 300,
+     r"^g\.regions\[0\]\.geotag: 'a{60}' gives the k8gb nameserver name gslb-ns-a{60}-gslb"),
 ])
 def test_gslb_bad_args_fail_before_registering(pulumi_env: PulumiEnv, regions: list[Region],
                                                gslb_zone: str, ttl: int, match: str) -> None:
