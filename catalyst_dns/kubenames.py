@@ -74,14 +74,14 @@ def slug(text: str) -> str:
     return _UNSAFE.sub("-", text).strip("-")
 
 
-def resource_name(prefix: str, readable: str, *identity: str, max_len: int = MAX_NAME) -> str:
-    """``<prefix>-<readable, truncated>-<hash of identity>``, at most ``max_len`` characters."""
-    return named(prefix, readable, digest(*identity), max_len)
+def resource_name(prefix: str, readable: str, *identity: str) -> str:
+    """``<prefix>-<readable, truncated>-<hash of identity>``, at most ``MAX_NAME`` characters."""
+    return named(prefix, readable, digest(*identity))
 
 
-def named(prefix: str, readable: str, tail: str, max_len: int = MAX_NAME) -> str:
+def named(prefix: str, readable: str, tail: str) -> str:
     """``resource_name`` with the identity's hash ``tail`` already made (``IdentityHash``)."""
-    room = max_len - len(prefix) - len(tail) - 2
+    room = MAX_NAME - len(prefix) - len(tail) - 2
     body = slug(readable)[:room].strip("-")
     return f"{prefix}-{body}-{tail}" if body else f"{prefix}-{tail}"
 

@@ -127,7 +127,7 @@ def registry_record_sets(
 
 
 def registry_record_set(
-    record_set: RecordSet, rdata: tuple[Txt], zones: Mapping[str, Zone], field: str = "metadata"
+    record_set: RecordSet, rdata: tuple[Txt], zones: Mapping[str, Zone], field: str
 ) -> RecordSet:
     """The ownership record set for ``record_set``, checked like any record we write.
 

@@ -29,10 +29,6 @@ class Reservation:
     reason: str
     subtree: bool = True
 
-    def covers(self, name: str) -> bool:
-        """Whether ``name`` falls under this reservation."""
-        return names.is_within(name, self.name) if self.subtree else name == self.name
-
 
 def reservations(settings: SovereignSettings) -> tuple[Reservation, ...]:
     """Every reservation of a Sovereign: built-in hosts, settings.reserved, GSLB, nameservers."""
@@ -106,11 +102,10 @@ def index(settings: SovereignSettings) -> ReservationIndex:
 
 
 def check_name(settings: SovereignSettings, namespace: str | None, name: str, field: str,
-               reserved: ReservationIndex | None = None) -> None:
+               reserved: ReservationIndex) -> None:
     """Refuse ``name`` (normal form) unless the namespace's tenancy allows it."""
     if registry.is_registry_name(name):
         raise DnsInputError(field, name, "is an ownership (TXT registry) name, reserved for catalyst-dns")
-    reserved = reserved or index(settings)
     reservation, holders = reserved.walk(name)
     if reservation is not None:
         raise DnsInputError(field, name, f"is refused: {reservation.name} {reservation.reason}")
@@ -146,15 +141,14 @@ def _suffix_holders(settings: SovereignSettings) -> dict[str, frozenset[str]]:
 
 
 def check_subtree(settings: SovereignSettings, namespace: str | None, subtree: str, field: str, what: str,
-                  reserved: ReservationIndex | None = None) -> None:
+                  reserved: ReservationIndex) -> None:
     """Refuse a record that answers for a whole subtree (a wildcard, an NS delegation).
 
     A wildcard answers for every name below it that does not exist, and an NS record hands
     the whole subtree to other servers; either must not reach a reserved name or another
     tenant's suffix, even though its own owner name is allowed.
     """
-    index_ = reserved or index(settings)
-    for reservation in index_.all:
+    for reservation in reserved.all:
         if reservation.name != subtree and names.is_within(reservation.name, subtree):
             raise DnsInputError(field, subtree, f"is refused: {what} here would cover {reservation.name}, "
                                 f"which {reservation.reason}")

@@ -14,7 +14,7 @@ ownership answers) and what earlier pipeline steps composed are applied on every
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, Protocol
 
 from crossplane.function import response
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
@@ -40,7 +40,14 @@ MEMO = Memo()
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 
 
-def respond(req: fnv1.RunFunctionRequest, log: Any = None, memo: Memo | None = MEMO,
+class ErrorLog(Protocol):
+    """Where an unexpected error is logged (the server's structlog logger)."""
+
+    def exception(self, event: str, **fields: Any) -> Any:
+        """Log ``event`` with the exception being handled."""
+
+
+def respond(req: fnv1.RunFunctionRequest, log: ErrorLog | None = None, memo: Memo | None = MEMO,
             max_response: int = MAX_RESPONSE_BYTES) -> bytes:
     """Handle one request (synchronously: there is no I/O in it); never raises.
 
@@ -65,7 +72,7 @@ def respond(req: fnv1.RunFunctionRequest, log: Any = None, memo: Memo | None = M
     return serialized
 
 
-def run(req: fnv1.RunFunctionRequest, log: Any = None, memo: Memo | None = MEMO,
+def run(req: fnv1.RunFunctionRequest, log: ErrorLog | None = None, memo: Memo | None = MEMO,
         max_response: int = MAX_RESPONSE_BYTES) -> fnv1.RunFunctionResponse:
     """Handle one request and return the response message (what the server sends, parsed)."""
     rsp = fnv1.RunFunctionResponse()

@@ -60,7 +60,7 @@ class PooledFunction(grpcv1.FunctionRunnerServiceServicer):
         self.max_response = max_response
         self.log = structlog.get_logger()
 
-    async def RunFunction(  # type: ignore[override]  # noqa: N802 - the gRPC method name
+    async def RunFunction(  # noqa: N802 - the gRPC method name
         self, received: Received | Undecodable, _: grpc.aio.ServicerContext | None = None
     ) -> bytes:
         """Run the handler (in the pool unless the request is small); never raises; returns the wire bytes."""
