@@ -180,3 +180,13 @@ def relative(name: str, zone: str) -> str:
 def absolute(name: str) -> str:
     """The presentation form with the trailing root dot."""
     return name + "."
+
+
+def dashed(name: str) -> str:
+    """``name`` in one run of letters, digits and dashes: dots become dashes, its own dashes double.
+
+    ``eu-west.x`` -> ``eu--west-x``, ``eu.west.x`` -> ``eu-west-x``: injective, because a
+    host-name label neither starts nor ends with a dash, so where names must not collide in
+    a namespace without dots (Cloud DNS managed zones, Pulumi logical names) no two do.
+    """
+    return name.replace("-", "--").replace(".", "-")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,7 +21,6 @@ from components.base import (
 )
 
 KIND = "Route53Zone"
-KSK_NAME_MAX = 128  # Route53 CreateKeySigningKey: Name, pattern ^[a-zA-Z0-9_]{3,128}$
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +99,7 @@ class Route53Zone(ZoneComponent):
             child_name(name, "ksk"),
             hosted_zone_id=self.zone.zone_id,
             key_management_service_arn=key_arn,
-            name=ksk_name(self.zone_name),
+            name=rules.ksk_name(self.zone_name),
             status="ACTIVE",
             opts=pulumi.ResourceOptions(parent=self, provider=args.provider),
         )
@@ -147,21 +144,6 @@ class Route53Zone(ZoneComponent):
             records=ds.apply(lambda d: [d.presentation]),
             opts=self.child_opts(parent),
         )]
-
-
-def ksk_name(zone: str) -> str:
-    """The key-signing key's name: AWS allows only ``^[a-zA-Z0-9_]{3,128}$``.
-
-    Unique per hosted zone is all AWS needs (a zone has one KSK here); derived from the zone
-    name so it reads well in the console. Every other character (dots, the dashes of host
-    names and IDN A-labels) becomes ``_``; a name past 128 characters keeps its head and a
-    digest of the whole zone name.
-    """
-    name = "ksk_" + re.sub(r"[^a-zA-Z0-9_]", "_", zone)
-    if len(name) > KSK_NAME_MAX:
-        digest = hashlib.sha256(zone.encode()).hexdigest()[:16]
-        name = f"{name[:KSK_NAME_MAX - len(digest) - 1]}_{digest}"
-    return name
 
 
 def _kms_policy(account_id: str) -> str:

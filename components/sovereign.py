@@ -234,7 +234,7 @@ def zone_label(sovereign: str, zone: str, domain: str) -> str:
     if zone == domain:
         return child_name(sovereign, "apex")
     relative = names.relative(zone, domain)
-    suffix = relative.replace("-", "--").replace(".", "-")
+    suffix = names.dashed(relative)
     return child_name(sovereign, "apex-" if suffix == "apex" else suffix)
 
 

@@ -90,7 +90,7 @@ def managed_zone_name(zone_name: str) -> str:
     name: a name starting with a digit gets ``z---`` in front, and a name too long for 63
     characters keeps its head and ends ``---<hash of the whole name>``.
     """
-    body = zone_name.replace("-", "--").replace(".", "-")
+    body = names.dashed(zone_name)
     if not body[0].isalpha():
         body = "z---" + body
     if len(body) > _MANAGED_ZONE_NAME_MAX:

@@ -19,6 +19,8 @@ far fewer non-ASCII ones, can still be too long; ``Route53.check`` refuses it.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from typing import Any
 
 from catalyst_dns.errors import DnsInputError
@@ -110,3 +112,19 @@ class Route53(Provider):
 ASSIGNED_NAMESERVERS = 4
 # Route53 DNSSEC signs with a KMS key that must live in us-east-1 (ECC_NIST_P256, SIGN_VERIFY).
 DNSSEC_KMS_REGION = "us-east-1"
+KSK_NAME_MAX = 128  # Route53 CreateKeySigningKey: Name, pattern ^[a-zA-Z0-9_]{3,128}$
+
+
+def ksk_name(zone: str) -> str:
+    """The key-signing key's name: AWS allows only ``^[a-zA-Z0-9_]{3,128}$``.
+
+    Unique per hosted zone is all AWS needs (a zone has one KSK here); derived from the zone
+    name so it reads well in the console. Every other character (dots, the dashes of host
+    names and IDN A-labels) becomes ``_``; a name past 128 characters keeps its head and a
+    digest of the whole zone name.
+    """
+    name = "ksk_" + re.sub(r"[^a-zA-Z0-9_]", "_", zone)
+    if len(name) > KSK_NAME_MAX:
+        digest = hashlib.sha256(zone.encode()).hexdigest()[:16]
+        name = f"{name[:KSK_NAME_MAX - len(digest) - 1]}_{digest}"
+    return name

@@ -161,3 +161,20 @@ def test_record_set_ids_and_mr_names_are_the_hashes_of_their_parts(rtype, suffix
     identity = "\x1f".join(("acme.example", "_dmarc.www.acme.example", rtype, suffix)[:4 if suffix else 3])
     expected = f"{rtype.lower()}-dmarc-www-acme-example-{hashlib.sha256(identity.encode()).hexdigest()[:10]}"
     assert mr_name(record_set, suffix) == mr_name(record_set, suffix, ids) == expected
+
+
+_LABELS = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?", fullmatch=True)
+_HOSTS = st.lists(_LABELS, min_size=1, max_size=4).map(".".join)
+
+
+@given(_HOSTS)
+def test_a_dashed_name_decodes_to_its_name(host: str) -> None:
+    """Injective (Cloud DNS managed zones and Pulumi logical names rely on it): scanning left to
+    right, a double dash was the name's own dash and a single one was a dot."""
+    dashed = names.dashed(host)
+    assert "." not in dashed
+    assert re.sub(r"--|-", lambda m: "-" if m.group() == "--" else ".", dashed) == host
+
+
+def test_dashed_names_of_dotted_and_dashed_labels_differ() -> None:
+    assert names.dashed("eu-west.x") == "eu--west-x" != names.dashed("eu.west.x") == "eu-west-x"

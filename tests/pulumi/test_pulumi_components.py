@@ -578,7 +578,7 @@ def test_route53_ksk_names_are_names_aws_accepts(pulumi_env: PulumiEnv, zone: st
 
 
 def test_route53_ksk_names_of_long_zones_differ() -> None:
-    from components.route53 import ksk_name
+    from catalyst_dns.providers.route53 import ksk_name
 
     other = LONG_ZONE.replace("d" * 53, "d" * 52 + "e")
     assert ksk_name(LONG_ZONE) != ksk_name(other)
