@@ -54,7 +54,7 @@ cluster-down:
 # end-to-end renders, the package, ExternalDNS interop, the real cluster) in the function
 # install, and the Pulumi suite (core again, components, program, the real Pulumi CLI) in
 # the Pulumi install.
-test: setup tools package lint
+test: setup lint tools package
 	$(FN_PY) -m pytest tests/core tests/function tests/hostile tests/serving tests/e2e \
 		tests/package tests/interop tests/cluster
 	$(PULUMI_PY) -m pytest tests/core tests/pulumi

@@ -93,8 +93,9 @@ command -v mmdebstrap >/dev/null || {
 crane="$here/build/crane-$CRANE_VERSION/crane"
 if [ ! -x "$crane" ]; then
   log "building crane $CRANE_VERSION (tools/crane)"
-  (cd "$here/tools/crane" && go build -trimpath -ldflags "-s -w" -o "$crane" \
+  (cd "$here/tools/crane" && go build -trimpath -ldflags "-s -w" -o "$crane.partial" \
     github.com/google/go-containerregistry/cmd/crane)
+  mv "$crane.partial" "$crane"  # renamed when whole: an interrupted build is never taken for one
 fi
 crossplane_version=$(sed -n 's/^version=//p' scripts/build-crossplane.sh)
 

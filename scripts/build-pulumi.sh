@@ -6,8 +6,14 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 version=v3.274.1
+if ! grep -q "github.com/pulumi/pulumi/pkg/v3 $version\b" "$here/tools/pulumi/go.mod"; then
+  echo "build-pulumi.sh pins $version but tools/pulumi/go.mod requires another pulumi/pkg/v3" >&2
+  exit 2
+fi
 out="$here/build/pulumi-$version/pulumi"
-if [ -x "$out" ]; then
+stamp="$out.sources"  # the hash of go.mod and go.sum: an edited pin rebuilds
+sources=$(cat "$here/tools/pulumi/go.mod" "$here/tools/pulumi/go.sum" | sha256sum | cut -d' ' -f1)
+if [ -x "$out" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sources" ]; then
   echo "$out"
   exit 0
 fi
@@ -19,4 +25,5 @@ go build -trimpath \
   -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" \
   -o "$out.partial" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi >&2
 mv "$out.partial" "$out"
+echo "$sources" >"$stamp"
 echo "$out"

@@ -307,12 +307,20 @@ def settings_doc() -> Obj:
 # --- processes -----------------------------------------------------------------------
 
 
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+def free_ports(count: int) -> list[int]:
+    """``count`` different loopback ports nobody listens on right now.
+
+    Each socket stays bound until all are picked: closed one by one, the kernel may hand the
+    same ephemeral port out twice.
+    """
+    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def _alive(pid: int) -> bool:
@@ -446,8 +454,9 @@ class Ports:
     def pick(cls) -> Ports:
         """Fresh free ports (a second stack or a user's stack never collides)."""
         ports = cls()
-        for name in asdict(ports):
-            setattr(ports, name, free_port())
+        names = list(asdict(ports))
+        for name, port in zip(names, free_ports(len(names)), strict=True):
+            setattr(ports, name, port)
         return ports
 
 
@@ -728,7 +737,7 @@ class Stack:
 
     def start_peer(self, name: str, binary: Path, package: str) -> Peer:
         """Serve another composition function (a Go function-sdk binary) over the same mTLS."""
-        peer = Peer(name, binary, free_port())
+        peer = Peer(name, binary, free_ports(1)[0])
         self.peers.append(peer)
         self._spawn(f"peers:{name}", [str(binary), "--tls-certs-dir", str(self.pki / "function"),
                                       "--address", f"127.0.0.1:{peer.port}"])

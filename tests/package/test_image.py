@@ -16,6 +16,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+import xprender
 import yaml
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from packaging.requirements import Requirement
@@ -25,12 +26,6 @@ from tests.package import image
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path("venv/lib/python3.11/site-packages")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # --- config ------------------------------------------------------------------------------------
@@ -161,7 +156,7 @@ class Served:
 @pytest.fixture(scope="module")
 def served(rootfs: Path, config: image.ImageConfig, pki: Path, tmp_path_factory: pytest.TempPathFactory
            ) -> Iterator[Served]:
-    port = free_port()
+    port = xprender.free_port()
     log = tmp_path_factory.mktemp("served") / "function.log"
     with image.run(rootfs, config, log=log, extra_args=["--address", f"127.0.0.1:{port}"],
                    mounts={"/tls/server": pki / "certs"}) as running:

@@ -9,7 +9,6 @@ of the wheel.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,12 +22,6 @@ EXAMPLES = xprender.examples()
 INVALID = xprender.invalid_examples()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def render_all(cli: Path, target: str) -> dict[str, xprender.Rendered]:
     apis = xprender.Apis.load()
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -39,7 +32,7 @@ def render_all(cli: Path, target: str) -> dict[str, xprender.Rendered]:
 @pytest.fixture(scope="module")
 def through_image(cli: Path, rootfs: Path, config: image.ImageConfig,
                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, xprender.Rendered]]:
-    port = free_port()
+    port = xprender.free_port()
     log = tmp_path_factory.mktemp("image-render") / "function.log"
     with image.run(rootfs, config, log=log, args=["--insecure", "--address", f"127.0.0.1:{port}"]) as fn:
         fn.wait_listening(port)

@@ -24,12 +24,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_LABEL = "io.crossplane.xpkg:"  # + layer digest -> "base" for the package layer
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def source_stream() -> list[dict[str, Any]]:
     """What the package should carry: package/crossplane.yaml then package/input/*.yaml."""
     docs = xprender.load_all((ROOT / "package" / "crossplane.yaml").read_text())
@@ -157,7 +151,7 @@ def test_input_crd_refuses_a_bad_step_input(cli: Path, input_crd: Path, tmp_path
 @pytest.fixture(scope="module")
 def registry() -> Iterator[str]:
     """A throwaway ``crane registry serve`` on loopback (in memory), as host:port."""
-    port = free_port()
+    port = xprender.free_port()
     proc = subprocess.Popen([str(image.crane()), "registry", "serve", "--address", f"127.0.0.1:{port}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
