@@ -36,7 +36,8 @@ class Payload:
 
     name: str
     body: bytes
-    composed: frozenset[str] | None  # the desired resource names for a valid request
+    desired: bytes | None  # a valid request's desired state as the handler composes it in-process
+    # (deterministic serialisation: every resource's body and readiness, not only its name)
     expect: tuple[str, ...]  # Fatal substrings for a hostile one
 
 
@@ -60,7 +61,8 @@ def payloads() -> list[Payload]:
     ]:
         rsp = run(request)
         assert fatal(rsp) is None
-        out.append(Payload(name, request.SerializeToString(), frozenset(rsp.desired.resources), ()))
+        assert rsp.desired.resources
+        out.append(Payload(name, request.SerializeToString(), rsp.desired.SerializeToString(deterministic=True), ()))
     for case in WIRE_CASES:
         body = case.build().SerializeToString()
         if len(body) < MAX_MESSAGE:
@@ -73,10 +75,11 @@ def check(payload: Payload, rsp: object) -> str | None:
     """None when the response is right, else what is wrong."""
     message = fatal(rsp)  # type: ignore[arg-type]
     names = frozenset(rsp.desired.resources)  # type: ignore[attr-defined]
-    if payload.composed is not None:
+    if payload.desired is not None:
         if message is not None:
             return f"{payload.name}: unexpected Fatal {message[:200]}"
-        return None if names == payload.composed else f"{payload.name}: composed {len(names)} resources"
+        same = rsp.desired.SerializeToString(deterministic=True) == payload.desired  # type: ignore[attr-defined]
+        return None if same else f"{payload.name}: composed other resources ({len(names)} named)"
     if message is None or "internal error" in message or any(p not in message for p in payload.expect):
         return f"{payload.name}: wrong Fatal {str(message)[:200]}"
     return None if not names else f"{payload.name}: refused but composed {len(names)} resources"
@@ -84,9 +87,9 @@ def check(payload: Payload, rsp: object) -> str | None:
 
 def test_soak_concurrent_streams_zero_errors_stable_memory(tmp_path: Path) -> None:
     work = payloads()
-    valid_count = sum(1 for p in work if p.composed is not None)
+    valid_count = sum(1 for p in work if p.desired is not None)
     # Valid requests are a third of the traffic: repeat them so the mix is not all refusals.
-    mix = [p for p in work if p.composed is not None] * max(1, (len(work) - valid_count) // (2 * valid_count)) + work
+    mix = [p for p in work if p.desired is not None] * max(1, (len(work) - valid_count) // (2 * valid_count)) + work
     srv = Server(tmp_path, "--workers", "4", "--max-in-flight", "64", "--max-message-mib", "4")
     proc = psutil.Process(srv.process.pid)
     latencies: list[float] = []
@@ -120,7 +123,7 @@ def test_soak_concurrent_streams_zero_errors_stable_memory(tmp_path: Path) -> No
                 problem = check(payload, rsp)
                 with lock:
                     latencies.append(took)
-                    counts["valid" if payload.composed is not None else "hostile"] += 1
+                    counts["valid" if payload.desired is not None else "hostile"] += 1
                     if problem:
                         wrong.append(problem)
         finally:
