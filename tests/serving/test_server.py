@@ -208,7 +208,6 @@ def _ca(cwd: Path, name: str) -> None:
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A CA, the function's server certificate (tls.crt/tls.key/ca.crt), a client cert, and a stranger's."""
-    pytest.importorskip("grpc")
     cwd = tmp_path_factory.mktemp("pki")
     _ca(cwd, "ca")
     _ca(cwd, "other-ca")
@@ -264,7 +263,9 @@ def test_mtls_client_without_a_trusted_certificate_is_refused(
 def test_plaintext_client_is_refused_by_the_tls_server(tls_server: Server) -> None:
     channel = tls_server.open_channel(None)
     try:
-        with pytest.raises(grpc.RpcError):
+        with pytest.raises(grpc.RpcError) as err:
             tls_server.run(valid("DNSRecord"), timeout=10, channel=channel)
+        assert err.value.code() == grpc.StatusCode.UNAVAILABLE, err.value.details()
     finally:
         channel.close()
+    assert_composes(tls_server.run(valid("DNSRecord")))  # refused for its plaintext, not a dead server
