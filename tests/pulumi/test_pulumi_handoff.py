@@ -17,6 +17,7 @@ from test_pulumi_program import MIXES, example_config, run_program
 
 from catalyst_dns.settings import parse_settings
 from components import handoff
+from tests import tools
 
 pytestmark = pytest.mark.pulumi
 
@@ -189,7 +190,7 @@ def _zone_reference(kind: str, for_provider: dict[str, Any]) -> str:
     return str(for_provider["zoneName"])  # Azure DNS<TYPE>Record
 
 
-@pytest.mark.skipif(not FUNCTION_PYTHON.exists(), reason="needs the function install (.venv-function)")
+@tools.needs(FUNCTION_PYTHON.exists(), "needs the function install (.venv-function)")
 @pytest.mark.parametrize("mix", ["example", *sorted(MIXES)])
 def test_function_renders_into_the_zones_pulumi_created(pulumi_env: PulumiEnv, mix: str) -> None:
     if mix == "example":

@@ -21,6 +21,8 @@ from conftest import PulumiEnv
 from test_pulumi_handoff import run_main
 from test_pulumi_program import example_config, run_program
 
+from tests import tools
+
 pytestmark = [pytest.mark.pulumi, pytest.mark.e2e]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,12 +34,10 @@ EXAMPLES = {
     "gslb": ROOT / "examples" / "namespaced" / "cloudflare" / "gslb-failover.yaml",
 }
 
-# In CI (.ci/run builds the CLI and both installs first) a missing piece must fail, not skip.
-needs_cli = pytest.mark.skipif(
-    not os.environ.get("CI")
-    and not (CLI.is_file() and FUNCTION_PYTHON.exists() and all(p.exists() for p in EXAMPLES.values())),
-    reason="needs the pinned crossplane CLI (scripts/build-crossplane.sh), the function install "
-           "and the examples")
+# Under make test (which builds the CLI and both installs first) a missing piece fails, not skips.
+needs_cli = tools.needs(
+    CLI.is_file() and FUNCTION_PYTHON.exists() and all(p.exists() for p in EXAMPLES.values()),
+    "needs the pinned crossplane CLI (scripts/build-crossplane.sh), the function install and the examples")
 
 
 def _zone_ref(doc: dict[str, Any]) -> str:
