@@ -248,3 +248,60 @@ def test_legacy_claims_that_each_got_half_of_a_record_set_agree_on_one_winner() 
     assert len(first.composed) == 2 and _condition(first.last).status == fnv1.STATUS_CONDITION_TRUE
     # From then on the loser is a newcomer, refused before it writes.
     assert fatal(engine.reconcile(second)) is not None
+
+
+AZURE_CRDS = [f"azure/network.azure{scope}.upbound.io_dns{kind}records.yaml"
+              for scope in ("", ".m") for kind in ("a", "aaaa", "txt", "cname")]
+AZURE_HOST = "web.acme.az.omantel.example"
+AZURE_TENANTS = {**SETTINGS, "tenants": [{"namespaces": ["acme-prod", "acme-stage"],
+                                          "suffixes": ["acme.az.omantel.example"]}]}
+
+
+def _azure_cluster() -> Cluster:
+    cluster = Cluster([load_crd(p) for p in AZURE_CRDS])
+    cluster.objects[("apiextensions.crossplane.io/v1beta1", "EnvironmentConfig", "", "catalyst-dns")] = (
+        settings_config(AZURE_TENANTS))
+    return cluster
+
+
+def _kinds(engine: Engine, xr: Composite) -> list[tuple[str, list[str] | None]]:
+    """Each stored MR's kind and its management policies (None: the default, writing), sorted."""
+    return sorted(((o["kind"], o["spec"].get("managementPolicies")) for o in _stored(engine, xr)), key=str)
+
+
+def test_a_dual_stack_name_lost_in_a_race_parks_both_of_its_record_sets() -> None:
+    """Azure writes A and AAAA at one name as two MRs of two kinds (and an ownership TXT for
+    each): a loss parks all four, not the first of them alone."""
+    engine = Engine(_azure_cluster())
+    addresses = ["203.0.113.10", "2001:db8::10"]
+    prod = _route("acme-prod", "", AZURE_HOST)
+    stage = _route("acme-stage", "", AZURE_HOST)
+    prod.manifest["spec"]["targets"]["addresses"] = addresses
+    stage.manifest["spec"]["targets"]["addresses"] = ["198.51.100.7", "2001:db8::7"]
+    _race(engine, prod, stage)
+    assert [kind for kind, _ in _kinds(engine, stage)] == ["DNSAAAARecord", "DNSARecord", "DNSTXTRecord",
+                                                           "DNSTXTRecord"]
+    engine.reconcile(prod)
+    engine.reconcile(stage)
+    assert _condition(stage.last).reason == "Conflict"
+    assert all(policies == ["Observe"] for _, policies in _kinds(engine, stage))
+    assert all(policies is None for _, policies in _kinds(engine, prod))
+
+
+@pytest.mark.parametrize("first", ["dual-stack", "aaaa-only"])
+def test_a_rival_at_a_dual_stack_name_is_judged_against_both_types(first: str) -> None:
+    """One composite writes A and AAAA at the name, the other AAAA only: whichever comes second
+    is refused, naming the AAAA record set (the dual-stack one must judge the rival against
+    both of its types, not the first alone)."""
+    engine = Engine(_azure_cluster())
+    dual = _route("acme-prod", "", AZURE_HOST)
+    dual.manifest["spec"]["targets"]["addresses"] = ["203.0.113.10", "2001:db8::10"]
+    single = _route("acme-stage", "2001:db8::7", AZURE_HOST)
+    earlier, newcomer = (dual, single) if first == "dual-stack" else (single, dual)
+    engine.reconcile(earlier)
+    assert len(earlier.composed) == (4 if earlier is dual else 2)  # a record set and its ownership TXT each
+    message = fatal(engine.reconcile(newcomer))
+    owner = "acme-prod" if earlier is dual else "acme-stage"
+    assert message is not None and message.startswith(
+        f"spec.hostnames[0]: '{AZURE_HOST}' is already written by dnsroute/{owner}/web (AAAA record set")
+    assert not newcomer.composed
