@@ -29,12 +29,12 @@ from typing import Any
 import pulumi
 import pulumi.runtime.config as runtime_config
 
-from catalyst_dns import fields, k8gb, names
+from catalyst_dns import fields, names
 from catalyst_dns.errors import DnsInputError, kind_of
-from catalyst_dns.providers import PROVIDERS, provider_for
-from catalyst_dns.records import Host, RecordSet, RecordType
-from catalyst_dns.settings import Region, SovereignSettings, Tenant, Zone, parse_settings
+from catalyst_dns.providers import PROVIDERS
+from catalyst_dns.settings import Region, SovereignSettings, Tenant, parse_settings
 from catalyst_dns.zones import closest, is_below, parent_of_gslb
+from components import gslb_delegation
 from components.registry import PROVIDER_KEYS, REGISTRY, Credentials, ZoneSpec, face
 from components.sovereign import DEFAULT_OWNER_ID, SovereignArgs
 
@@ -279,23 +279,6 @@ def _check_ttl(name: str, ttl: int, zone: ZoneSpec, what: str) -> None:
         raise ConfigError(exc.field, exc.value, f"{exc.rule} ({what} is on {zone.provider})") from None
 
 
-def _check_gslb_delegation(regions: Sequence[Region], gslb_zone: str, ttl: int, parent: ZoneSpec) -> None:
-    """The GSLB zone's NS record set, one name server per region, against its parent's provider rules.
-
-    Checked here, before the program registers anything, rather than by ``GslbDelegation``
-    after the zones exist: a Cloud DNS parent takes at most eight name servers per delegation,
-    so a ninth region would otherwise fail ``pulumi up`` half-way.
-    """
-    servers = tuple(Host(k8gb.nameserver_name(r.geotag, gslb_zone, parent.name)) for r in regions)
-    zone = Zone(name=parent.name, provider=parent.provider, zone_id="", provider_config="")
-    record_set = RecordSet(zone=zone, name=gslb_zone, type=RecordType.NS, ttl=ttl, rdata=servers)
-    try:
-        provider_for(parent.provider).check(record_set, key("regions"))
-    except DnsInputError as exc:
-        raise ConfigError(key("regions"), exc.value, f"{exc.rule} (the GSLB delegation in {parent.name}, "
-                          f"on {parent.provider}, lists one name server per region)") from None
-
-
 def _spec_name(spec: ZoneSpec) -> str:
     return spec.name
 
@@ -359,12 +342,6 @@ def read(get: Getter, get_secret: Callable[[str], pulumi.Output[str] | None] | N
     if not parsed.regions:
         raise ConfigError(key("regions"), regions_doc or None,
                           "must list at least one region (with its k8gb nameserver address)")
-    for index, region in enumerate(parsed.regions):
-        try:
-            k8gb.check_nameserver_address(region.geotag, region.nameserver_ipv4, region.nameserver_ipv6,
-                                          gslb_zone, f"regions[{index}].nameserver")
-        except DnsInputError as exc:
-            raise ConfigError(key(exc.field), exc.value, exc.rule) from None
 
     zones = [_complete(reader, main, key("provider"))]
     zones += [_complete(reader, z, key(f"childZones[{i}]")) for i, z in enumerate(children)]
@@ -372,7 +349,13 @@ def read(get: Getter, get_secret: Callable[[str], pulumi.Output[str] | None] | N
     gslb_parent = closest(parent_of_gslb(gslb_zone), zones, _spec_name)
     assert gslb_parent is not None  # the GSLB zone is below the domain (checked above)
     _check_ttl("gslbTtl", gslb_ttl, gslb_parent, f"the GSLB delegation in {gslb_parent.name}")
-    _check_gslb_delegation(parsed.regions, gslb_zone, gslb_ttl, gslb_parent)
+    # Its NS set, one k8gb nameserver per region, by the GslbDelegation's own rule: a Cloud DNS
+    # parent takes at most eight, so a ninth region fails here rather than half-way through up.
+    try:
+        gslb_delegation.nameservers(parsed.regions, gslb_zone, gslb_parent.name, gslb_parent.provider, gslb_ttl,
+                                    "regions")
+    except DnsInputError as exc:
+        raise ConfigError(key(exc.field), exc.value, exc.rule) from None
     for child in children:
         parent = closest(child.name, zones, _spec_name, strict=True)
         assert parent is not None  # every child zone is below the domain (checked above)

@@ -20,12 +20,43 @@ import pulumi
 
 from catalyst_dns import k8gb, names
 from catalyst_dns.errors import DnsInputError
-from catalyst_dns.records import Host, RecordType
-from catalyst_dns.settings import Region
+from catalyst_dns.providers import provider_for
+from catalyst_dns.records import Host, RecordSet, RecordType
+from catalyst_dns.settings import Region, Zone
 from catalyst_dns.zones import is_below
-from components.base import ZoneComponent, child_name, type_token
+from components.base import PENDING_ZONE_ID, ZoneComponent, child_name, type_token
 
 KIND = "GslbDelegation"
+
+
+def nameservers(regions: Sequence[Region], gslb_zone: str, parent_zone: str, parent_provider: str, ttl: int,
+                field: str) -> list[str]:
+    """k8gb's nameserver name of each region, once the delegation they make is known to be writable.
+
+    Each region needs its nameserver's IPv4 address (k8gb finds its peers by A queries) and a
+    geotag whose name DNS can hold; the NS record set, one name server per region, must pass
+    the parent provider's rules (a Google Cloud DNS parent takes at most eight). ``field``
+    names the regions in a refusal (``g.regions``, or the stack config's ``regions``). The
+    stack config is checked by it at load and the component before it registers, one rule.
+    """
+    servers = []
+    for index, region in enumerate(regions):
+        k8gb.check_nameserver_address(region.geotag, region.nameserver_ipv4, region.nameserver_ipv6,
+                                      gslb_zone, f"{field}[{index}].nameserver")
+        servers.append(k8gb.check_nameserver_name(region.geotag, gslb_zone, parent_zone,
+                                                  f"{field}[{index}].geotag"))
+    zone = Zone(name=parent_zone, provider=parent_provider, zone_id=PENDING_ZONE_ID, provider_config=PENDING_ZONE_ID)
+    record_set = RecordSet(zone=zone, name=gslb_zone, type=RecordType.NS, ttl=ttl,
+                           rdata=tuple(Host(server) for server in servers))
+    try:
+        provider_for(parent_provider).check(record_set, field)
+    except DnsInputError as exc:
+        if exc.field != f"{field}.values":
+            raise
+        raise DnsInputError(field, f"<{len(servers)} regions>",
+                            f"give one name server each to the NS record set at {gslb_zone} in "
+                            f"{parent_zone}, which {exc.rule}") from None
+    return servers
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,28 +90,14 @@ class GslbDelegation(pulumi.ComponentResource):
         if not args.regions:
             raise DnsInputError(f"{name}.regions", [], "must list at least one region")
         seen: set[str] = set()
-        servers: list[tuple[Region, str]] = []
         for index, region in enumerate(args.regions):
             if region.geotag in seen:
                 raise DnsInputError(f"{name}.regions[{index}].geotag", region.geotag,
                                     "is listed twice")
             seen.add(region.geotag)
-            k8gb.check_nameserver_address(region.geotag, region.nameserver_ipv4, region.nameserver_ipv6,
-                                          gslb_zone, f"{name}.regions[{index}].nameserver")
-            server = k8gb.check_nameserver_name(region.geotag, gslb_zone, parent.zone_name,
-                                                f"{name}.regions[{index}].geotag")
-            servers.append((region, server))
-        # The NS record set against the parent's provider rules (its TTL range; Cloud DNS takes at
-        # most eight name servers per delegation) before anything registers.
-        try:
-            parent.record_set(gslb_zone, RecordType.NS, args.ttl, name,
-                              rdata=tuple(Host(server) for _, server in servers))
-        except DnsInputError as exc:
-            if exc.field != f"{name}.values":
-                raise
-            raise DnsInputError(f"{name}.regions", f"<{len(servers)} regions>",
-                                f"give one name server each to the NS record set at {gslb_zone} in "
-                                f"{parent.zone_name}, which {exc.rule}") from None
+        servers = list(zip(args.regions, nameservers(args.regions, gslb_zone, parent.zone_name,
+                                                     parent.provider_key, args.ttl, f"{name}.regions"),
+                           strict=True))
         super().__init__(type_token(KIND), name, None, opts)
 
         self.gslb_zone = gslb_zone
