@@ -202,7 +202,7 @@ class ZoneComponent(pulumi.ComponentResource):
         return pulumi.ResourceOptions(parent=parent, provider=self.dns_provider, **extra)
 
 
-def exactly(count: int, source: str) -> Any:
+def exactly(count: int, source: str) -> Callable[[Sequence[Any]], list[Any]]:
     """An ``apply`` callback that checks a list has ``count`` entries and returns it."""
 
     def check(values: Sequence[Any]) -> list[Any]:
