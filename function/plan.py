@@ -37,7 +37,12 @@ from function.claims import (
 from function.input import FunctionInput
 
 K8GB_DEFAULT_TTL = 30
+# A GSLB name's hash: 6 hex characters tell apart the few dash-and-dot spellings of one readable
+# name (``a-b.c``, ``a.b-c``); a readable part cut to fit the label needs 16, since everything
+# past the cut is the claimant's to choose, and 24 bits fall to a search in seconds (another
+# tenant's hostname would then share the GSLB name, and its k8gb would answer for both).
 GSLB_HASH_CHARS = 6
+GSLB_CUT_HASH_CHARS = 16
 # Where the settings sit in what Crossplane sends (the EnvironmentConfig's data): a refusal
 # that names a settings field names it from here, as the settings parser does.
 SETTINGS_FIELD = "EnvironmentConfig.data"
@@ -136,12 +141,15 @@ class _Planner:
 
         One label, as k8gb serves them; readable, and made unique by a hash of the whole
         hostname, because dashes alone are ambiguous (``a-b.c`` and ``a.b-c``) and two
-        tenants must never share a GSLB name.
+        tenants must never share a GSLB name (``GSLB_CUT_HASH_CHARS`` when the readable part
+        is cut).
         """
-        tail = kubenames.digest(host, length=GSLB_HASH_CHARS)
         readable = names.relative(host, self.settings.domain).replace("*", "wildcard").replace(".", "-")
-        readable = readable[: names.MAX_LABEL_OCTETS - GSLB_HASH_CHARS - 1].rstrip("-")
-        return f"{readable}-{tail}.{self.settings.gslb_zone}"
+        hash_chars = GSLB_HASH_CHARS
+        if len(readable) > names.MAX_LABEL_OCTETS - GSLB_HASH_CHARS - 1:  # cut: a hash no search can match
+            hash_chars = GSLB_CUT_HASH_CHARS
+        readable = readable[: names.MAX_LABEL_OCTETS - hash_chars - 1].rstrip("-")
+        return f"{readable}-{kubenames.digest(host, length=hash_chars)}.{self.settings.gslb_zone}"
 
     def k8gb_provider_config(self, region: Region) -> str:
         """The ProviderConfig that places k8gb resources in ``region``'s cluster."""

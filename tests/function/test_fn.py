@@ -1,4 +1,5 @@
 import copy
+import hashlib
 import re
 from typing import Any
 
@@ -367,6 +368,38 @@ def test_hostnames_that_look_alike_get_distinct_gslb_names() -> None:
     assert fatal(rsp) is None
     gslb_names = resource.struct_to_dict(rsp.desired.composite.resource)["status"]["gslbNames"]
     assert len(set(gslb_names)) == 2 and all(n.startswith("a-b-c-acme-") for n in gslb_names)
+
+
+def _gslb_target(host: str, namespace: str, settings: dict[str, Any]) -> str:
+    """The GSLB name a Gslb of one ``host`` in ``namespace`` points its CNAME at."""
+    spec = {**GSLB, "hostnames": [host]}
+    rsp = run(request(xr("Gslb", spec, namespace=namespace), settings_data=settings), memo=None)
+    assert fatal(rsp) is None, fatal(rsp)
+    names_ = resource.struct_to_dict(rsp.desired.composite.resource)["status"]["gslbNames"]
+    assert len(names_) == 1
+    return str(names_[0])
+
+
+def test_a_gslb_name_cut_to_fit_carries_a_hash_no_search_can_match() -> None:
+    """Past the cut a claimant chooses freely: with 6 hex characters, a search of seconds found a
+    hostname of another tenant sharing this one's GSLB name (k8gb would answer for both)."""
+    settings = copy.deepcopy(SETTINGS)
+    settings["tenants"].append({"namespaces": ["b"], "suffixes": ["b.omantel.example"]})
+    victim = "a" * 56 + ".acme.omantel.example"
+    rival = "a" * 56 + ".11d5c55.b.omantel.example"  # the one the search found
+    assert hashlib.sha256(victim.encode()).hexdigest()[:6] == hashlib.sha256(rival.encode()).hexdigest()[:6]
+    mine, theirs = _gslb_target(victim, "acme-prod", settings), _gslb_target(rival, "b", settings)
+    assert mine != theirs
+    label = mine.split(".")[0]
+    assert len(label) == 63 and label == "a" * 46 + "-" + hashlib.sha256(victim.encode()).hexdigest()[:16]
+
+
+def test_a_gslb_name_that_fits_keeps_its_short_hash() -> None:
+    """Names that were never cut keep the GSLB name they had (k8gb serves them; a new name would
+    move every record)."""
+    host = "shop.acme.omantel.example"
+    assert _gslb_target(host, "acme-prod", SETTINGS) == (
+        f"shop-acme-{hashlib.sha256(host.encode()).hexdigest()[:6]}.gslb.omantel.example")
 
 
 def test_gslb_backend_in_another_namespace_is_refused() -> None:
