@@ -305,6 +305,9 @@ EOF
   echo 'function:x:65532:65532:function-catalyst-dns:/nonexistent:/usr/sbin/nologin' >>"$rootfs/etc/passwd"
   echo 'function:x:65532:' >>"$rootfs/etc/group"
   echo 'function:*:0:0:99999:7:::' >>"$rootfs/etc/shadow"
+  # No set-user-id or set-group-id programs (su, newgrp, unix_chkpwd come with the essential set):
+  # the function never changes user, and nothing in the image should be able to.
+  find "$rootfs" -xdev -type f -perm /6000 -exec chmod ug-s {} +
 
   # --- SBOM-worthy contents, from what was installed ------------------------------------------
   python3 - "$rootfs" "$out/sbom.md" "$SUITE" <<'EOF'

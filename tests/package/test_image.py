@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import socket
 import ssl
+import stat
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -122,6 +123,15 @@ def test_no_pip_no_perl_no_apt(rootfs: Path) -> None:
     assert {"python3.11", "libstdc++6", "libssl3"} <= packages
     assert not {"perl", "usrmerge", "apt", "python3-pip"} & packages
     assert "function:x:65532:65532:" in (rootfs / "etc/passwd").read_text()
+
+
+def test_no_program_runs_as_another_user(rootfs: Path) -> None:
+    """Debian's essential set ships su, newgrp and unix_chkpwd set-user/group-id; the image strips the bits."""
+    special = stat.S_ISUID | stat.S_ISGID
+    raised = sorted(str(path.relative_to(rootfs)) for path in rootfs.rglob("*")
+                    if not path.is_symlink() and path.is_file() and path.lstat().st_mode & special)
+    assert raised == []
+    assert (rootfs / "usr/bin/su").exists()  # still there (the essential set needs it), without the bit
 
 
 # --- serving -----------------------------------------------------------------------------------
