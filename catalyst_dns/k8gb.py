@@ -57,6 +57,22 @@ def nameserver_name(geotag: str, gslb_zone: str, parent_zone: str) -> str:
     return f"{NAMESERVER_PREFIX}{geotag}-{inner}.{parent_zone}"
 
 
+def nameserver_form(name: str, gslb_zone: str, parent_zone: str) -> str | None:
+    """The k8gb nameserver name ``name`` is or lies below, for *some* geotag; None if it has not the form.
+
+    Any geotag, not only today's regions: a region added later gets ``gslb-ns-<geotag>-...``,
+    and a record a tenant wrote there would then stand where the delegation's address goes.
+    """
+    if not names.is_within(name, parent_zone) or name == parent_zone:
+        return None
+    label = names.relative(name, parent_zone).rsplit(".", 1)[-1]
+    inner = "-" + names.relative(gslb_zone, parent_zone).replace(".", "-")
+    geotag_room = len(label) - len(NAMESERVER_PREFIX) - len(inner)
+    if label.startswith(NAMESERVER_PREFIX) and label.endswith(inner) and geotag_room > 0:
+        return f"{label}.{parent_zone}"
+    return None
+
+
 def check_nameserver_address(geotag: str, ipv4: str | None, ipv6: str | None, zone: str, field: str) -> None:
     """Refuse a region whose k8gb nameserver has no IPv4 address (naming ``field``, its ``nameserver``).
 

@@ -109,6 +109,11 @@ def check_name(settings: SovereignSettings, namespace: str | None, name: str, fi
     reservation, holders = reserved.walk(name)
     if reservation is not None:
         raise DnsInputError(field, name, f"is refused: {reservation.name} {reservation.reason}")
+    parent = settings.gslb_parent
+    server = None if parent is None else k8gb.nameserver_form(name, settings.gslb_zone, parent.name)
+    if server is not None:
+        raise DnsInputError(field, name, f"is refused: {server} has the form of k8gb's nameserver names "
+                            f"({k8gb.NAMESERVER_PREFIX}<geotag>-...), kept for the regions the Sovereign may add")
     if namespace is not None and namespace in holders:
         return  # the most specific suffix covering the name is the namespace's: allowed (the usual case)
     if namespace is None:

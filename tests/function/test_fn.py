@@ -402,6 +402,28 @@ def test_a_gslb_name_that_fits_keeps_its_short_hash() -> None:
         f"shop-acme-{hashlib.sha256(host.encode()).hexdigest()[:6]}.gslb.omantel.example")
 
 
+@pytest.mark.parametrize(("name", "refused"), [
+    ("gslb-ns-ams-gslb.omantel.example", True),  # a region the Sovereign may add later
+    ("api.gslb-ns-ams-gslb.omantel.example", True),  # and below it
+    ("gslb-ns-gslb.omantel.example", False),  # no geotag: not the form
+    ("gslb-nsx-ams-gslb.omantel.example", False),
+    ("gslb-ns-ams-gslb-x.omantel.example", False),
+])
+def test_names_of_the_k8gb_nameserver_form_are_kept_for_future_regions(name: str, refused: bool) -> None:
+    """Only today's regions' nameserver names were reserved: a tenant holding the whole domain could
+    take the name a region added later needs for its delegation's address record."""
+    settings = copy.deepcopy(SETTINGS)
+    settings["tenants"] = [{"namespaces": ["acme-prod"], "suffixes": ["omantel.example"]}]
+    rsp = run(request(xr("DNSRecord", {"name": name, "type": "A", "values": ["203.0.113.9"]}),
+                      settings_data=settings), memo=None)
+    got = fatal(rsp)
+    if refused:
+        assert got is not None and "has the form of k8gb's nameserver names" in got, got
+        assert not rsp.desired.resources
+    else:
+        assert got is None, got
+
+
 def test_gslb_backend_in_another_namespace_is_refused() -> None:
     spec = {**GSLB, "backendRef": {"kind": "HTTPRoute", "name": "shop", "namespace": "beta-prod"}}
     got = fatal(run(request(xr("Gslb", spec), fn_input={"k8gb": {"enabled": True}})))
