@@ -57,9 +57,11 @@ class ReservationIndex:
     checked with one walk instead of one per rule (a 1,000-hostname claim does 1,000).
     """
 
-    def __init__(self, reserved: tuple[Reservation, ...], holders: dict[str, frozenset[str]] | None = None) -> None:
+    def __init__(self, reserved: tuple[Reservation, ...], holders: dict[str, frozenset[str]] | None = None,
+                 gslb: tuple[str, str] | None = None) -> None:
         self.all = reserved
         self.holders = holders or {}  # tenant suffix -> namespaces of the tenants holding it
+        self.gslb = gslb  # (GSLB zone, the zone delegating it): where k8gb's nameserver names live
         self.subtrees: dict[str, Reservation] = {}
         self.exact: dict[str, Reservation] = {}
         for reservation in reserved:
@@ -98,7 +100,9 @@ class ReservationIndex:
 
 def index(settings: SovereignSettings) -> ReservationIndex:
     """The reservation index of a Sovereign."""
-    return ReservationIndex(reservations(settings), _suffix_holders(settings))
+    parent = settings.gslb_parent
+    gslb = None if parent is None else (settings.gslb_zone, parent.name)
+    return ReservationIndex(reservations(settings), _suffix_holders(settings), gslb)
 
 
 def check_name(settings: SovereignSettings, namespace: str | None, name: str, field: str,
@@ -109,8 +113,7 @@ def check_name(settings: SovereignSettings, namespace: str | None, name: str, fi
     reservation, holders = reserved.walk(name)
     if reservation is not None:
         raise DnsInputError(field, name, f"is refused: {reservation.name} {reservation.reason}")
-    parent = settings.gslb_parent
-    server = None if parent is None else k8gb.nameserver_form(name, settings.gslb_zone, parent.name)
+    server = None if reserved.gslb is None else k8gb.nameserver_form(name, *reserved.gslb)
     if server is not None:
         raise DnsInputError(field, name, f"is refused: {server} has the form of k8gb's nameserver names "
                             f"({k8gb.NAMESERVER_PREFIX}<geotag>-...), kept for the regions the Sovereign may add")
