@@ -63,8 +63,8 @@ def nameserver_form(name: str, gslb_zone: str, parent_zone: str) -> str | None:
     Any geotag, not only today's regions: a region added later gets ``gslb-ns-<geotag>-...``,
     and a record a tenant wrote there would then stand where the delegation's address goes.
     """
-    if not names.is_within(name, parent_zone) or name == parent_zone:
-        return None
+    if NAMESERVER_PREFIX not in name or not names.is_within(name, parent_zone) or name == parent_zone:
+        return None  # the first test alone settles nearly every name
     label = names.relative(name, parent_zone).rsplit(".", 1)[-1]
     inner = "-" + names.relative(gslb_zone, parent_zone).replace(".", "-")
     geotag_room = len(label) - len(NAMESERVER_PREFIX) - len(inner)

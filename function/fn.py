@@ -38,6 +38,17 @@ MEMO = Memo()
 # 4 MiB, and fails a larger answer with ResourceExhausted on every reconcile. A claim that
 # composes more is refused by name instead (1,000 hostnames with eight addresses each do).
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+# How soon Crossplane runs a composite at rest again: the response's TTL. With realtime
+# compositions (the default in 1.20 and 2.x) the XR reconciler requeues after the shortest TTL
+# of its pipeline (composite/reconciler.go, ``RequeueAfter: jitter(res.TTL)``), and each run
+# asks every ownership probe and applies every composed resource (one server-side apply per
+# MR). Changes to the claim and to our MRs arrive by watch whatever the TTL; what waits for it
+# is noticing another composite's writes at our names and a changed EnvironmentConfig. So the
+# SDK's minute stays for claims of up to a hundred-odd resources, and a larger claim waits a
+# minute more per hundred, at most ten: 2,000 applies a minute become 2,000 per ten.
+RESPONSE_TTL_SECONDS = 60
+RESPONSE_TTL_PER_RESOURCES = 100
+MAX_RESPONSE_TTL_SECONDS = 600
 
 
 class ErrorLog(Protocol):
@@ -130,8 +141,18 @@ def _run(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, memo: Memo
     # Emit, with readiness from what Crossplane observed, merged with what earlier steps composed;
     # an answer Crossplane would not accept is a refusal.
     tail = [*_emit(req, rsp, composition, losses), probes]
+    rsp.meta.ttl.seconds = response_ttl(len(composition.names))
     _check_size(rsp.ByteSize() + sum(len(part) for part in tail), len(composition.names), max_response)
     return tail
+
+
+def response_ttl(resources: int) -> int:
+    """Seconds until Crossplane runs a composite of ``resources`` composed resources again.
+
+    See ``RESPONSE_TTL_SECONDS``: a minute, and a minute more per hundred resources, at most ten.
+    """
+    per_size = RESPONSE_TTL_SECONDS * max(1, resources // RESPONSE_TTL_PER_RESOURCES)
+    return min(per_size, MAX_RESPONSE_TTL_SECONDS)
 
 
 def _check_size(size: int, resources: int, max_response: int) -> None:

@@ -1,4 +1,5 @@
 import copy
+import datetime
 import hashlib
 import re
 from typing import Any
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from catalyst_dns.errors import DnsInputError
 from function import claims
-from function.fn import SETTINGS_REQUIREMENT, respond, run
+from function.fn import SETTINGS_REQUIREMENT, respond, response_ttl, run
 from function.memo import key as memo_key
 from tests.core.sovereign import SETTINGS
 from tests.function.engine import answer_crds, crds_answered
@@ -495,6 +496,21 @@ def test_every_part_the_claim_is_read_from_is_in_the_memo_key(change: str) -> No
     else:
         other["metadata"] = "x"
     assert memo_key(request(base), b"", b"") != memo_key(request(other), b"", b"")
+
+
+def test_a_large_claim_asks_to_be_run_again_less_often() -> None:
+    """Crossplane requeues a composite at rest after its pipeline's shortest TTL, and each run
+    applies every composed resource and asks every probe: the TTL grows with the claim."""
+    small = run(request(xr("Gslb", GSLB)))
+    assert fatal(small) is None and len(small.desired.resources) < 100
+    assert small.meta.ttl.ToTimedelta() == datetime.timedelta(minutes=1)
+    hosts = [f"h{i:03d}.acme.omantel.example" for i in range(300)]
+    large = run(request(xr("Gslb", {**GSLB, "hostnames": hosts})), memo=None)
+    assert fatal(large) is None and len(large.desired.resources) == 600
+    assert large.meta.ttl.ToTimedelta() == datetime.timedelta(minutes=6)
+    assert response_ttl(2002) == 600 and response_ttl(50_000) == 600  # at most ten minutes
+    refused = run(request(xr("Gslb", {**GSLB, "ttl": -1})))
+    assert fatal(refused) is not None and refused.meta.ttl.ToTimedelta() == datetime.timedelta(minutes=1)
 
 
 def test_status_and_managed_fields_decide_nothing() -> None:
