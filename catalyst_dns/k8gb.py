@@ -53,8 +53,12 @@ def nameserver_name(geotag: str, gslb_zone: str, parent_zone: str) -> str:
     delegation, which for a nested GSLB zone (``gslb.eu.<domain>`` delegated from
     ``<domain>``) is not the name one label up.
     """
-    inner = names.relative(gslb_zone, parent_zone).replace(".", "-")
-    return f"{NAMESERVER_PREFIX}{geotag}-{inner}.{parent_zone}"
+    return f"{NAMESERVER_PREFIX}{geotag}{_nameserver_tail(gslb_zone, parent_zone)}.{parent_zone}"
+
+
+def _nameserver_tail(gslb_zone: str, parent_zone: str) -> str:
+    """What follows the geotag in k8gb's nameserver label: the GSLB zone below the parent, dots as dashes."""
+    return "-" + names.relative(gslb_zone, parent_zone).replace(".", "-")
 
 
 def nameserver_form(name: str, gslb_zone: str, parent_zone: str) -> str | None:
@@ -66,7 +70,7 @@ def nameserver_form(name: str, gslb_zone: str, parent_zone: str) -> str | None:
     if NAMESERVER_PREFIX not in name or not names.is_within(name, parent_zone) or name == parent_zone:
         return None  # the first test alone settles nearly every name
     label = names.relative(name, parent_zone).rsplit(".", 1)[-1]
-    inner = "-" + names.relative(gslb_zone, parent_zone).replace(".", "-")
+    inner = _nameserver_tail(gslb_zone, parent_zone)
     geotag_room = len(label) - len(NAMESERVER_PREFIX) - len(inner)
     if label.startswith(NAMESERVER_PREFIX) and label.endswith(inner) and geotag_room > 0:
         return f"{label}.{parent_zone}"

@@ -167,11 +167,7 @@ class ZoneComponent(pulumi.ComponentResource):
         fqdn = names.normalise(name, field, underscore=True)
         if not is_below(fqdn, self.zone_name):
             raise DnsInputError(field, name, f"is not below zone {self.zone_name}")
-        zone = Zone(name=self.zone_name, provider=self.provider_key, zone_id=PENDING_ZONE_ID,
-                    provider_config=PENDING_ZONE_ID)
-        record_set = RecordSet(zone=zone, name=fqdn, type=rtype, ttl=ttl, rdata=rdata)
-        provider_for(self.provider_key).check(record_set, field)
-        return record_set
+        return checked_record_set(self.zone_name, self.provider_key, fqdn, rtype, ttl, field, rdata)
 
     def ds_record_set(self, name: str, ttl: int, field: str) -> RecordSet:
         """The checked (name, TTL) of a DS record set a delegation writes at ``name``.
@@ -200,6 +196,19 @@ class ZoneComponent(pulumi.ComponentResource):
     def child_opts(self, parent: pulumi.Resource, **extra: Any) -> pulumi.ResourceOptions:
         """Options for a record another component writes into this zone."""
         return pulumi.ResourceOptions(parent=parent, provider=self.dns_provider, **extra)
+
+
+def checked_record_set(zone_name: str, provider_key: str, fqdn: str, rtype: RecordType, ttl: int, field: str,
+                       rdata: tuple[Rdata, ...] = ()) -> RecordSet:
+    """A record set at ``fqdn`` in a zone known by name and provider, checked by that provider's rules.
+
+    Before the zone exists (a component's arguments, the stack config at load), so its id and
+    provider config are placeholders no rule reads.
+    """
+    zone = Zone(name=zone_name, provider=provider_key, zone_id=PENDING_ZONE_ID, provider_config=PENDING_ZONE_ID)
+    record_set = RecordSet(zone=zone, name=fqdn, type=rtype, ttl=ttl, rdata=rdata)
+    provider_for(provider_key).check(record_set, field)
+    return record_set
 
 
 def exactly(count: int, source: str) -> Callable[[Sequence[Any]], list[Any]]:

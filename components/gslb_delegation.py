@@ -20,11 +20,10 @@ import pulumi
 
 from catalyst_dns import k8gb, names
 from catalyst_dns.errors import DnsInputError
-from catalyst_dns.providers import provider_for
-from catalyst_dns.records import Host, RecordSet, RecordType
-from catalyst_dns.settings import Region, Zone
+from catalyst_dns.records import Host, RecordType
+from catalyst_dns.settings import Region
 from catalyst_dns.zones import is_below
-from components.base import PENDING_ZONE_ID, ZoneComponent, child_name, type_token
+from components.base import ZoneComponent, checked_record_set, child_name, type_token
 
 KIND = "GslbDelegation"
 
@@ -45,11 +44,9 @@ def nameservers(regions: Sequence[Region], gslb_zone: str, parent_zone: str, par
                                       gslb_zone, f"{field}[{index}].nameserver")
         servers.append(k8gb.check_nameserver_name(region.geotag, gslb_zone, parent_zone,
                                                   f"{field}[{index}].geotag"))
-    zone = Zone(name=parent_zone, provider=parent_provider, zone_id=PENDING_ZONE_ID, provider_config=PENDING_ZONE_ID)
-    record_set = RecordSet(zone=zone, name=gslb_zone, type=RecordType.NS, ttl=ttl,
-                           rdata=tuple(Host(server) for server in servers))
     try:
-        provider_for(parent_provider).check(record_set, field)
+        checked_record_set(parent_zone, parent_provider, gslb_zone, RecordType.NS, ttl, field,
+                           tuple(Host(server) for server in servers))
     except DnsInputError as exc:
         if exc.field != f"{field}.values":
             raise
