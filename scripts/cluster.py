@@ -485,6 +485,9 @@ class Stack:
     # The source tree ``python -m function`` runs from when there is no command (the working tree
     # when None; the engine benchmark gives an earlier commit's, exported).
     function_source: Path | None = None
+    # More flags for ``crossplane core start`` (the engine benchmark runs one column without
+    # realtime compositions: ``--enable-realtime-compositions=false``).
+    crossplane_args: tuple[str, ...] = ()
     ports: Ports = field(default_factory=Ports.pick)
     token: str = field(default_factory=lambda: secrets.token_hex(16))
     pids: dict[str, int] = field(default_factory=dict)
@@ -754,6 +757,7 @@ class Stack:
             "--tls-client-certs-dir", str(self.pki / "crossplane"),
             "--xpkg-cache-dir", str(self.state_dir / "cache" / "xpkg"),
             "--metrics-port", str(p.crossplane_metrics), "--health-probe-port", str(p.crossplane_health),
+            *self.crossplane_args,
         ], env={"KUBECONFIG": str(self.kubeconfig), "POD_NAMESPACE": CROSSPLANE_NS,
                 "XFN_CACHE_DIR": str(self.state_dir / "cache" / "xfn")})
         self._wait_port("crossplane", p.crossplane_health, 90)
@@ -829,6 +833,23 @@ class Stack:
     def function_calls(self) -> dict[tuple[str, str, str], float]:
         """RunFunction responses by (function, gRPC code, result severity), from Crossplane's metrics."""
         return parse_function_calls(self.metrics())
+
+
+def parse_watches_started(text: str) -> dict[tuple[str, str], float]:
+    """Watches Crossplane's controller engine started, by (controller, watch type), from its metrics.
+
+    Crossplane counts every source it starts (``engine_watches_started_total``), so a
+    controller that starts a watch per composed resource instead of per kind shows here.
+    """
+    out: dict[tuple[str, str], float] = {}
+    prefix = "engine_watches_started_total{"
+    for line in text.splitlines():
+        if line.startswith(prefix):
+            labels_text, _, value = line[len(prefix):].rpartition("} ")
+            labels = dict(_labels(labels_text))
+            key = (labels.get("controller", ""), labels.get("type", ""))
+            out[key] = out.get(key, 0.0) + float(value)
+    return out
 
 
 # The counter of RunFunction responses: subsystem "function" in v2, "composition" in 1.x.
