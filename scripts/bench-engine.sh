@@ -7,6 +7,7 @@
 #   BENCH_WORKLOADS="300:3 1:1000" scripts/bench-engine.sh   # CLAIMS:HOSTNAMES (default 150:3 1:1000)
 #   BENCH_REST_MINUTES=6 scripts/bench-engine.sh   # record six minutes at rest, minute by minute (default 3)
 #   BENCH_NO_REALTIME=0 scripts/bench-engine.sh     # leave out the column with realtime compositions off
+#   BENCH_WARM_UP=1 scripts/bench-engine.sh         # compose a small claim per kind and provider first
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -19,6 +20,7 @@ args=(--bin "$bins" --source "working tree at $(git rev-parse --short HEAD)$(git
 for w in ${BENCH_WORKLOADS:-150:3 1:1000}; do args+=(--workload "$w"); done
 args+=(--rest-minutes "${BENCH_REST_MINUTES:-3}")
 [ "${BENCH_NO_REALTIME:-1}" = 0 ] || args+=(--no-realtime)
+[ -z "${BENCH_WARM_UP:-}" ] || args+=(--warm-up)
 if [ -n "${BENCH_BASELINE:-}" ]; then
   base_src=$(scripts/export-baseline.sh "$BENCH_BASELINE")
   args+=(--baseline "$base_src" --baseline-label "ours at $(git rev-parse --short "$BENCH_BASELINE")")
