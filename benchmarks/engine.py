@@ -12,6 +12,11 @@ function runs the same claims on a second fresh stack in the same run.
     scripts/bench-engine.sh                       (make bench-engine)
     BENCH_BASELINE=<ref> scripts/bench-engine.sh  (before/after)
 
+Each run also records minutes at rest one by one (``--rest-minutes``), the composed-resource
+watches Crossplane's engine started (its own counter), and can add a column of ours with
+realtime compositions off (``--no-realtime``) or compose a small claim of every kind first,
+unmeasured (``--warm-up``), so the measured claim is not the first of its kind.
+
 No provider runs, so MRs are stored but never Ready: "Synced" (the pipeline ran, and
 Crossplane applied what it returned) is the end of composition.
 """
@@ -49,8 +54,8 @@ FUNCTION = "function-catalyst-dns"
 NO_REALTIME = ("--enable-realtime-compositions=false",)  # the --no-realtime column's Crossplane flags
 WARM_UP = len(KINDS) * len(SUFFIXES)  # --warm-up: a claim of one name per kind and provider
 SYNC_TIMEOUT = 1800.0
-# At rest: after every XR is Synced, a pause for the reconciles then pending, then one window of
-# Crossplane's poll interval (1m by default), in which it reconciles every XR again.
+# At rest: after every XR is Synced, a pause for the reconciles then pending, then windows of a
+# minute (with realtime compositions Crossplane runs an XR again when its response's TTL ends).
 PAUSE_SECONDS = 15.0
 REST_SECONDS = 60.0
 
@@ -75,7 +80,7 @@ def claims(count: int, hostnames: int, prefix: str = "e") -> list[Obj]:
         elif kind == "DNSRoute":
             spec = {"hostnames": names, "targets": {"regions": ["fsn", "hel"]}}
         else:
-            spec = {"name": names[0], "type": "TXT", "values": [f"v=spf1 include:e{i:04d}.mail.example -all"]}
+            spec = {"name": names[0], "type": "TXT", "values": [f"v=spf1 include:{prefix}{i:04d}.mail.example -all"]}
         out.append({"apiVersion": GROUP, "kind": kind, "metadata": {"name": f"{prefix}{i:04d}", "namespace": NAMESPACE},
                     "spec": spec})
     return out
@@ -102,6 +107,7 @@ class Run:
     # it needs: one per composed kind per XR controller.
     watches_started: float = 0.0
     watches_needed: int = 0
+    realtime: bool = True  # realtime compositions on (else no composed-resource watch is needed)
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per process over the window
 
     @property
@@ -184,7 +190,6 @@ def measure(label: str, source: Path, docs: list[Obj], bins: Path, state: Path, 
         run.cpu = spent(cpu_before, cpu_after)
         run.calls, run.function_seconds = calls - calls_before, seconds - seconds_before
         time.sleep(PAUSE_SECONDS)
-        rest_before, rest_calls_before = cpu_seconds(stack.pids), calls_and_seconds(stack)[0]
         for minute in range(rest_minutes):
             began, began_calls = cpu_seconds(stack.pids), calls_and_seconds(stack)[0]
             time.sleep(REST_SECONDS)
@@ -192,12 +197,12 @@ def measure(label: str, source: Path, docs: list[Obj], bins: Path, state: Path, 
             run.rest_minutes.append((calls_and_seconds(stack)[0] - began_calls, sum(cpu.values()),
                                      cpu.get("crossplane", 0.0)))
             if minute == 0:
-                run.rest_cpu = spent(rest_before, cpu_seconds(stack.pids))
-                run.rest_calls = calls_and_seconds(stack)[0] - rest_calls_before
+                run.rest_cpu, run.rest_calls = cpu, run.rest_minutes[0][0]
         measured = {doc["metadata"]["name"] for doc in docs}
         xrs = {kind: kube.list(GROUP, kind, NAMESPACE) for kind in KINDS}  # warm-up ones too: they start watches
         run.resources = sum(len(resource_refs(xr)) for items in xrs.values() for xr in items
                             if xr["metadata"]["name"] in measured)
+        run.realtime = NO_REALTIME[0] not in crossplane_args
         run.watches_needed = sum(len({(ref["apiVersion"], ref["kind"]) for xr in items for ref in resource_refs(xr)})
                                  for items in xrs.values())
         run.watches_started = sum(count for (_, kind), count in parse_watches_started(stack.metrics()).items()
@@ -221,7 +226,7 @@ def table(runs: list[Run]) -> list[str]:
              row("RunFunction calls (per claim)", [f"{r.calls:.0f} ({r.calls / r.claims:.1f})" for r in runs]),
              row("their latency summed, as Crossplane measures (s)", [f"{r.function_seconds:.1f}" for r in runs]),
              row("composed-resource watches Crossplane started (needed: one per kind per XR kind)",
-                 [f"{r.watches_started:.0f} ({r.watches_needed})" for r in runs]),
+                 [f"{r.watches_started:.0f} ({r.watches_needed if r.realtime else 'none'})" for r in runs]),
              row("CPU, all processes (s)", [f"{r.cpu_total:.1f}" for r in runs])]
     for name in processes:
         lines.append(row(f"CPU, {name} (s, share)",
@@ -244,15 +249,19 @@ def table(runs: list[Run]) -> list[str]:
 FINDINGS = [
     "- **Crossplane starts a watch per composed resource, not per kind, and never stops the extra ones**",
     "  (the \"composed-resource watches\" row; Crossplane's own `engine_watches_started_total`). In",
-    "  `ControllerEngine.StartWatches` (internal/engine/engine.go) the set of active informers is read once,",
-    "  before the loop over the XR's `resourceRefs`; the first ref of a kind whose informer is not yet",
-    "  active starts one, and every further ref of that kind in the same call finds it still \"inactive\" in",
-    "  that stale set and starts another source, overwriting the last in `c.sources` (so it is never",
-    "  stopped). The 1,000-hostname Gslb, the first XR to compose Cloudflare `DNSRecord`s, leaves 2,000",
-    "  event handlers on that informer: every event on any `DNSRecord` is handled 2,000 times. The",
-    "  same code is in v1.20.1 and on Crossplane's main branch (2d040d2, 2026-08-07).",
+    "  `ControllerEngine.StartWatches` (internal/engine/engine.go) the set of active informers is read",
+    "  before the loop over the XR's `resourceRefs` (again once under the write lock), never inside it. The",
+    "  first ref of a kind the tracker does not count as active (informers started through the `cached`",
+    "  client are not counted) starts a source and marks the kind active; every further ref of that kind",
+    "  in the same call still finds it \"inactive\" in the loop's stale set and starts another, overwriting",
+    "  the last in `c.sources`, so the extras are never stopped while the informer lives (until its CRD is",
+    "  deleted or Crossplane restarts). The 1,000-hostname Gslb, the first XR to compose Cloudflare",
+    "  `DNSRecord`s, leaves 2,000 event handlers on that informer: every event on any Cloudflare",
+    "  `DNSRecord` is handled 2,000 times. The same code is in v1.20.1 and on Crossplane's main branch",
+    "  (2d040d2, 2026-08-07).",
     "- **That is what keeps Crossplane on both cores at rest.** Each new handler is replayed every",
-    "  existing object (`OnAdd`), and each event is mapped to its XR by a cached List",
+    "  existing object (`OnAdd`: ~2,000 x 2,000 mappings, ~1,000 a second here, so for about an hour),",
+    "  and each event is mapped to its XR by a cached List",
     "  (`CompositeResourcesMapFunc`) that deep-copies the XR it finds (600 KB here: 2,002",
     "  `resourceRefs`, our 267 KB status): 81% of Crossplane's CPU in a 30 s profile at rest, 186,000",
     "  mappings logged in the first 3 minutes, with no object changing (0 of 2,002 MRs and the XR kept",
@@ -260,26 +269,28 @@ FINDINGS = [
     "  does not show them. The response TTL is not what runs it either: the same at rest with a 60 s TTL",
     "  (b0caff9) and a 600 s one.",
     "- **The leak is sized by the first XR after Crossplane starts** to compose a kind: once an informer is",
-    "  active, later XRs start nothing. The 150 small claims leave 31 watches for the 19 needed. With",
-    "  realtime compositions off (`--enable-realtime-compositions=false`, the second column) Crossplane",
-    "  starts no watch: the large claim was Synced sooner, for a sixth of Crossplane's CPU, and at rest",
-    "  Crossplane spent 7.5-20 s a minute instead of 113. Without a provider no MR becomes Ready, so with",
-    "  realtime off Crossplane requeues every XR every 30 s while it waits (the doubled RunFunction calls",
-    "  at rest); with providers the XRs become Ready and are polled each `--poll-interval` (1 m).",
+    "  active, later XRs start at most one per kind. The 150 small claims leave 31 watches for the 19",
+    "  needed. With realtime compositions off (`--enable-realtime-compositions=false`, the column so",
+    "  labelled) Crossplane starts no composed-resource watch: the large claim took a sixth of",
+    "  Crossplane's CPU to compose (2.9 s against 16.8) and at rest Crossplane spent 7.5-20 s a minute",
+    "  instead of 113. Without a provider no MR becomes Ready, so with realtime off Crossplane requeues",
+    "  every XR while it waits (backing off from 1 s to 30 s: the doubled RunFunction calls at rest); with",
+    "  providers the XRs become Ready and are polled each `--poll-interval` (1 m by default).",
     "- **Without the leak, the response TTL decides the large claim's cost at rest** (`--warm-up`: 15 claims",
     "  of one name, one per kind and provider, compose every kind first, unmeasured; 25-29 watches for 19):",
-    "  the 1,000-hostname claim was Synced in 10.3-10.6 s for 5.6-5.8 s of Crossplane's CPU, against 15.7 s",
-    "  and 16.8 s as the first of its kind. At rest every process together spent 3.1-3.6 CPU-s a minute",
+    "  the 1,000-hostname claim took 5.6-5.8 s of Crossplane's CPU to compose, against 16.8 s as the first",
+    "  of its kind. At rest every process together spent 3.1-3.6 CPU-s a minute",
     "  with our 600 s TTL, against 16.6-32.5 with b0caff9's 60 s one, whose large claim ran every minute",
     "  (every MR applied, every probe listed: ~13-29 CPU-s a run); the 60 calls a minute in both are the",
     "  15 small claims' (measured with `--warm-up --baseline b0caff9 --rest-minutes 4`, `1:1000`).",
     "- **The function is a small part of either**: 8-10% of all CPU when 150 small claims are composed at",
     "  once (the API server ~60%, Crossplane ~27%), under 1% for the large claim; the latency Crossplane",
     "  measures for its calls is mostly waiting for a core.",
-    "- **Compare pairs, not columns**: one source measured twice differs by up to 5 s to Synced and 6 s of",
-    "  Crossplane's CPU on the large claim. Measured against b0caff9 twice on this day, the column run first",
-    "  (ours) was the slower one both times (6-8 s to Synced, ~10 s of Crossplane's CPU); nothing between",
-    "  the two commits changes what a first composition asks of the engine.",
+    "- **Compare pairs, not columns, and CPU rather than seconds to Synced**: earlier, one source measured",
+    "  twice differed by up to 5 s to Synced and 6 s of Crossplane's CPU on the large claim; measured",
+    "  against b0caff9 twice on this day, the column run first (ours) was the slower one both times (6-8 s",
+    "  to Synced, ~10 s of Crossplane's CPU), though nothing between the two commits changes what a first",
+    "  composition asks of the engine, and with the warm-up the two agreed (10.6 and 10.3 s).",
 ]
 
 
@@ -316,6 +327,13 @@ def workload(spec: str) -> tuple[int, int]:
     return int(claims_text), int(hostnames_text or "3")
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number of minutes")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bin", required=True, help="the control plane's folder (scripts/build-control-plane.sh v2)")
@@ -326,7 +344,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--baseline-label", default="ours-before")
     parser.add_argument("--state-dir", default=str(ROOT / "build" / "bench-engine"))
     parser.add_argument("--write", help="write the report (markdown) to this file")
-    parser.add_argument("--rest-minutes", type=int, default=1,
+    parser.add_argument("--rest-minutes", type=_positive, default=1,
                         help="minutes at rest to record, minute by minute (default 1)")
     parser.add_argument("--warm-up", action="store_true",
                         help="compose one small claim per kind and provider first, unmeasured")
