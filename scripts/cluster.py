@@ -830,42 +830,39 @@ class Stack:
         finally:
             conn.close()
 
-    def function_calls(self) -> dict[tuple[str, str, str], float]:
+    def function_calls(self) -> dict[tuple[str, ...], float]:
         """RunFunction responses by (function, gRPC code, result severity), from Crossplane's metrics."""
         return parse_function_calls(self.metrics())
 
 
-def parse_watches_started(text: str) -> dict[tuple[str, str], float]:
+def parse_watches_started(text: str) -> dict[tuple[str, ...], float]:
     """Watches Crossplane's controller engine started, by (controller, watch type), from its metrics.
 
     Crossplane counts every source it starts (``engine_watches_started_total``), so a
     controller that starts a watch per composed resource instead of per kind shows here.
     """
-    out: dict[tuple[str, str], float] = {}
-    prefix = "engine_watches_started_total{"
-    for line in text.splitlines():
-        if line.startswith(prefix):
-            labels_text, _, value = line[len(prefix):].rpartition("} ")
-            labels = dict(_labels(labels_text))
-            key = (labels.get("controller", ""), labels.get("type", ""))
-            out[key] = out.get(key, 0.0) + float(value)
-    return out
+    return sum_counter(text, ("engine_watches_started_total{",), ("controller", "type"))
 
 
 # The counter of RunFunction responses: subsystem "function" in v2, "composition" in 1.x.
 RESPONSE_METRICS = ("function_run_function_response_total{", "composition_run_function_response_total{")
 
 
-def parse_function_calls(text: str) -> dict[tuple[str, str, str], float]:
+def parse_function_calls(text: str) -> dict[tuple[str, ...], float]:
     """Sum the RunFunction response counter by function name, gRPC code and result severity."""
-    out: dict[tuple[str, str, str], float] = {}
+    return sum_counter(text, RESPONSE_METRICS, ("function_name", "grpc_code", "result_severity"))
+
+
+def sum_counter(text: str, prefixes: tuple[str, ...], keys: tuple[str, ...]) -> dict[tuple[str, ...], float]:
+    """A Prometheus counter (its lines start with one of ``prefixes``) summed by the values of label ``keys``."""
+    out: dict[tuple[str, ...], float] = {}
     for line in text.splitlines():
-        prefix = next((p for p in RESPONSE_METRICS if line.startswith(p)), None)
+        prefix = next((p for p in prefixes if line.startswith(p)), None)
         if prefix is None:
             continue
         labels_text, _, value = line[len(prefix):].rpartition("} ")
         labels = dict(_labels(labels_text))
-        key = (labels.get("function_name", ""), labels.get("grpc_code", ""), labels.get("result_severity", ""))
+        key = tuple(labels.get(name, "") for name in keys)
         out[key] = out.get(key, 0.0) + float(value)
     return out
 
