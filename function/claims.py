@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from google.protobuf import struct_pb2
+
 from catalyst_dns import fields, kubenames, names
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import Scope
@@ -120,27 +122,45 @@ Spec = GslbSpec | DnsRouteSpec | DnsRecordSpec
 
 
 IDENTITY_METADATA = ("name", "namespace", "labels")  # the metadata keys a composite's identity is read from
-_COMPOSITE_KEYS = ("apiVersion", "kind", "spec")
+# Crossplane writes these into every composite's spec (v2 under ``crossplane``, 1.x and legacy
+# composites beside the claim's fields); they are not ours to read and decide nothing.
+CROSSPLANE_SPEC_KEYS = frozenset({
+    "compositionRef", "compositionSelector", "compositionRevisionRef", "compositionRevisionSelector",
+    "compositionUpdatePolicy", "claimRef", "resourceRefs", "writeConnectionSecretToRef",
+    "publishConnectionDetailsTo", "environmentConfigRefs", "crossplane",
+})
+_AN_OBJECT = struct_pb2.Value(struct_value=struct_pb2.Struct())  # an object part's shell: its keys follow
 
 
 def decisive_parts(composite: Mapping[str, Any]) -> list[tuple[tuple[str, ...], Any]]:
     """The parts of a composite (its top-level fields: protobuf ``Value``s) that decide its composition.
 
-    Each with its path: ``("spec",)``, ``("metadata", "name")``, or ``("metadata",)`` for a
-    metadata that is not an object (kept whole, for ``read_composite``'s refusal). Not its
-    status (on a large claim, the records reported last time), nor managedFields or
-    resourceVersion, which change between calls without changing the output. The claim is
-    read from these parts and the memo is keyed by them: one list, so no field can decide
-    the one and not the other.
+    Each with its path: ``("apiVersion",)``, ``("spec", "hostnames")``, ``("metadata", "name")``.
+    An object spec is its shell, an empty object at ``("spec",)`` (an empty spec is refused
+    otherwise than an absent one), then its keys in order; a spec or metadata that is not an
+    object is kept whole, for the reader's refusal. Not the status (on a
+    large claim, the records reported last time), nor managedFields or resourceVersion, nor what
+    Crossplane writes into the spec (``CROSSPLANE_SPEC_KEYS``): a composite's ``resourceRefs``
+    arrive after its first composition (two per hostname of a Gslb), and keying by them composed
+    every claim twice and hashed them on every call. The claim is read from these parts and the
+    memo is keyed by them: one list, so no field can decide the one and not the other.
     """
-    parts: list[tuple[tuple[str, ...], Any]] = [((name,), composite[name]) for name in _COMPOSITE_KEYS
+    parts: list[tuple[tuple[str, ...], Any]] = [((name,), composite[name]) for name in ("apiVersion", "kind")
                                                 if name in composite]
+    if "spec" in composite:
+        spec = composite["spec"]
+        if spec.WhichOneof("kind") != "struct_value":
+            parts.append((("spec",), spec))
+        else:
+            given = spec.struct_value.fields
+            parts.append((("spec",), _AN_OBJECT))
+            parts += [(("spec", name), given[name]) for name in sorted(given) if name not in CROSSPLANE_SPEC_KEYS]
     if "metadata" in composite:
         metadata = composite["metadata"]
         if metadata.WhichOneof("kind") != "struct_value":
             parts.append((("metadata",), metadata))
         else:
-            known = metadata.struct_value.fields
+            known = metadata.struct_value.fields  # no shell: an absent metadata reads as an empty one
             parts += [(("metadata", name), known[name]) for name in IDENTITY_METADATA if name in known]
     return parts
 
@@ -184,16 +204,8 @@ def read_composite(xr: Mapping[str, Any]) -> Composite:
 _GSLB_KEYS = frozenset({"hostnames", "regions", "strategy", "ttl", "backendRef"})
 _ROUTE_KEYS = frozenset({"hostnames", "targets", "ttl", "proxied"})
 _RECORD_KEYS = frozenset({"name", "type", "values", "ttl"})
-# Crossplane writes these into every composite's spec; they are not ours to read.
-_CROSSPLANE_SPEC_KEYS = frozenset({
-    "compositionRef", "compositionSelector", "compositionRevisionRef", "compositionRevisionSelector",
-    "compositionUpdatePolicy", "claimRef", "resourceRefs", "writeConnectionSecretToRef",
-    "publishConnectionDetailsTo", "environmentConfigRefs", "crossplane",
-})
-
-
 def _own_keys(spec: Mapping[str, Any], known: frozenset[str]) -> None:
-    fields.no_unknown_keys(spec, known, "spec", _CROSSPLANE_SPEC_KEYS)
+    fields.no_unknown_keys(spec, known, "spec", CROSSPLANE_SPEC_KEYS)
 
 
 def _ttl(spec: Mapping[str, Any]) -> int | None:

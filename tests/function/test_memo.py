@@ -41,13 +41,17 @@ def test_a_changed_spec_or_settings_is_a_new_entry() -> None:
 
 def test_every_part_a_composition_depends_on_moves_the_key() -> None:
     """The key's parts: apiVersion, kind, spec, the identity metadata, the step input, the settings;
-    a metadata that is not an object is its own part (refused otherwise than an empty one)."""
+    a metadata that is not an object is its own part (refused otherwise than an empty one), and an
+    empty spec, one that is not an object and none are three refusals, three keys."""
     base = xr("Gslb", GSLB)
     variants = {
         "base": base,
         "apiVersion": {**base, "apiVersion": "dns.openova.io/v1alpha2"},
         "kind": {**base, "kind": "DNSRoute"},
         "spec": {**base, "spec": {**GSLB, "ttl": 90}},
+        "spec-empty": {**base, "spec": {}},
+        "spec-string": {**base, "spec": "x"},
+        "spec-absent": {k: v for k, v in base.items() if k != "spec"},
         "name": {**base, "metadata": {**base["metadata"], "name": "other"}},
         "namespace": {**base, "metadata": {**base["metadata"], "namespace": "other"}},
         "labels": {**base, "metadata": {**base["metadata"], "labels": {"a": "b"}}},
@@ -62,6 +66,40 @@ def test_every_part_a_composition_depends_on_moves_the_key() -> None:
     assert key(request(base), b"", b"") == keys["base"]
     # No metadata reads as an empty one (``read_composite``): the same composition, the same key.
     assert key(request({k: v for k, v in base.items() if k != "metadata"}), b"", b"") == keys["metadata-empty"]
+
+
+V2_CROSSPLANE = {"compositionRef": {"name": "gslb"}, "compositionRevisionRef": {"name": "gslb-5f1c2a3"},
+                 "compositionUpdatePolicy": "Automatic"}
+
+
+def resource_refs(rsp: fnv1.RunFunctionResponse) -> list[dict[str, str]]:
+    """What Crossplane lists in a composite's spec once it has applied ``rsp``'s composed resources."""
+    return [{"apiVersion": r.resource["apiVersion"], "kind": r.resource["kind"], "name": name}
+            for name, r in sorted(rsp.desired.resources.items())]
+
+
+def test_what_crossplane_writes_into_the_spec_decides_nothing() -> None:
+    """Crossplane lists a composite's composed resources in its spec after the first composition
+    (v2: ``spec.crossplane.resourceRefs``; 1.x and legacy composites: ``spec.resourceRefs`` beside
+    ``claimRef`` and the composition's refs). Keyed by them, every claim was composed twice and a
+    1,000-hostname claim's 2,002 refs were hashed on every call: the next call is a memo hit."""
+    for kind, where in (("Gslb", "crossplane"), ("XGslb", None)):  # where: under spec.crossplane, or beside
+        memo = Memo()
+        composite = xr(kind, GSLB) if where else xr(kind, GSLB, namespace=None, labels={
+            "crossplane.io/claim-name": "example", "crossplane.io/claim-namespace": "acme-prod"})
+        legacy = where is None
+        first = run(crds_answered(request(composite, legacy=legacy)), memo=memo)
+        assert fatal(first) is None and len(first.desired.resources) == 4
+        written = {**V2_CROSSPLANE, "resourceRefs": resource_refs(first)}
+        if where is None:
+            composite["spec"].update(written, claimRef={"apiVersion": "dns.openova.io/v1alpha1", "kind": "Gslb",
+                                                        "name": "example", "namespace": "acme-prod"})
+        else:
+            composite["spec"][where] = written
+        again = run(crds_answered(request(composite, legacy=legacy)), memo=memo)
+        assert len(memo) == 1, kind  # the memo answered
+        assert again == first
+        assert run(crds_answered(request(composite, legacy=legacy)), memo=None) == first  # composing agrees
 
 
 def test_refusals_are_memoised_with_the_same_message() -> None:
