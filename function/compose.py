@@ -11,7 +11,7 @@ what Crossplane observed) is a byte flip per entry (``Composition.mixed``).
 from __future__ import annotations
 
 import functools
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -250,9 +250,9 @@ def is_ready(observed: fnv1.Resource) -> bool:
     return False
 
 
-def ready_names(observed: Iterable[tuple[str, fnv1.Resource]], composition: Composition) -> set[str]:
-    """The composed resources Crossplane observed ready."""
-    return {name for name, resource in observed if name in composition and is_ready(resource)}
+def ready_names(observed: Mapping[str, fnv1.Resource], composition: Composition) -> set[str]:
+    """The composed resources Crossplane observed ready (by key: a map's ``items()`` is a Python generator)."""
+    return {name for name in observed if name in composition and is_ready(observed[name])}
 
 
 def merge_status(rsp: fnv1.RunFunctionResponse, composition: Composition) -> bytes:

@@ -244,10 +244,37 @@ def _text(fields: Mapping[str, struct_pb2.Value], *path: str) -> str:
 
 def _writer(found: fnv1.Resource, kind: str) -> Writer:
     fields = found.resource.fields
-    return Writer(owner=_text(fields, "metadata", "annotations", ANNOTATION_OWNER),
+    return Writer(owner=_owner_of(found),
                   created=_text(fields, "metadata", "creationTimestamp"), kind=kind,
                   name=_text(fields, "metadata", "name"), type=_text(fields, "metadata", "labels", LABEL_TYPE),
                   namespace=_text(fields, "metadata", "namespace"))
+
+
+def _owner_of(found: fnv1.Resource) -> str:
+    """The owner an MR found by a probe names (``ANNOTATION_OWNER``), "" when it names none."""
+    metadata = found.resource.fields.get("metadata")
+    if metadata is None:
+        return ""
+    annotations = metadata.struct_value.fields.get("annotations")
+    if annotations is None:
+        return ""
+    marked = annotations.struct_value.fields.get(ANNOTATION_OWNER)
+    return "" if marked is None else marked.string_value
+
+
+def _all_ours(answers: Mapping[str, fnv1.Resources], owner: str) -> bool:
+    """Whether every MR the probes found is ``owner``'s: a claim at rest, nearly every call.
+
+    Then no unit has a rival and the rule decides nothing, so no probe or writer is made: a
+    1,000-hostname claim at rest finds its own 2,002 MRs on every call (23 ms to read them all
+    as writers, 3 to look at their owners).
+    """
+    for requirement in answers:  # by key: a map's ``items()`` is collections.abc's generator
+        if requirement.startswith(REQUIREMENT_PREFIX):
+            for found in answers[requirement].items:
+                if _owner_of(found) != owner:
+                    return False
+    return True
 
 
 def decide(answers: Mapping[str, fnv1.Resources], probes: Probes, owner: str) -> list[Loss]:
@@ -259,6 +286,8 @@ def decide(answers: Mapping[str, fnv1.Resources], probes: Probes, owner: str) ->
     contested unit we have not written in yet; returns the units we wrote in but lost (to be
     released). A unit nobody else writes, or one we wrote first, is ours.
     """
+    if _all_ours(answers, owner):
+        return []
     ours: dict[str, Writer] = {}
     rivals: dict[str, list[tuple[Writer, Probe]]] = {}
     rivals_at: dict[str, list[Writer]] = {}  # by name id

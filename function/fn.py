@@ -184,7 +184,7 @@ def _emit(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, compositi
           losses: list[conflicts.Loss]) -> list[bytes]:
     """Set the conditions; return the status and desired resources as bytes (parked ones in ``rsp``)."""
     status = merge_status(rsp, composition)
-    ready = ready_names(req.observed.resources.items(), composition)
+    ready = ready_names(req.observed.resources, composition)
     _condition(rsp, len(composition.names), len(ready))
     conflicts.report(rsp, losses)
     if losses:  # rare: edit the resources as a message
