@@ -8,13 +8,16 @@ The Sovereign settings and the request builder are the function tests' own
 from __future__ import annotations
 
 import functools
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
+from google.protobuf import json_format
 
 from function.fn import run
 from tests.core.sovereign import SETTINGS
+from tests.function.engine import Cluster, Composite, Engine, load_crd, settings_config
 from tests.function.requests import request, xr
 
 K8GB_INPUT: dict[str, Any] = {"apiVersion": "dns.fn.openova.io/v1beta1", "kind": "Input", "k8gb": {"enabled": True}}
@@ -69,6 +72,86 @@ class Workload:
         for requirement in crd_requirements(self.name):
             req.required_resources[requirement].SetInParent()
         return req
+
+
+# The providers' namespaced kinds the workloads compose (Crossplane v2): the cluster of an at-rest request.
+AT_REST_CRDS = ("cloudflare-upjet/dns.cloudflare.m.cloudflare.com_dnsrecords.yaml",
+                "hetzner/dns.hetzner.m.crossplane.io_zonerrsets.yaml",
+                "kubernetes/kubernetes.m.crossplane.io_objects.yaml")
+STAMP = "2026-01-01T00:00:00Z"
+
+
+@functools.cache
+def at_rest_request(workload: str) -> fnv1.RunFunctionRequest:
+    """The request of a reconcile of ``workload``'s claim at rest, as Crossplane v2 sends it.
+
+    What the first-composition request lacks and the engine sends on every later call: the
+    composite with what Crossplane wrote into it (``spec.crossplane``: the composition's refs
+    and a ``resourceRef`` per composed resource; the status our last answer set; identity
+    metadata), every composed resource as observed, and the ownership probes' answers (each
+    the MRs at one of our names: our own). Made by the requirements loop of
+    ``tests/function/engine.py`` (Crossplane's, with its fetcher), over MRs as an API server
+    and a provider leave them (``_as_stored``): Ready and Synced, the provider's id, the
+    composer's managedFields entry. Every reconcile at rest sends this request again.
+    """
+    shape = BY_NAME[workload]
+    cluster = Cluster([load_crd(path) for path in AT_REST_CRDS])
+    cluster.objects[("apiextensions.crossplane.io/v1beta1", "EnvironmentConfig", "", "catalyst-dns")] = (
+        settings_config())
+    engine = Engine(cluster)
+    claim = Composite(shape.composite())
+    engine.apply(claim, engine.run_pipeline(claim, shape.fn_input))
+    for key in claim.composed.values():
+        cluster.objects[key] = _as_stored(cluster.objects[key], claim.manifest["metadata"]["name"])
+    assert claim.last is not None
+    refs = [{"apiVersion": api, "kind": kind, "name": name} for api, kind, _, name in sorted(claim.composed.values())]
+    status = json_format.MessageToDict(claim.last.desired.composite.resource).get("status", {})
+    metadata = _stored_metadata(claim.manifest, "composite.apiextensions.crossplane.io")
+    claim.manifest = {**claim.manifest, "metadata": metadata,
+                      "spec": {**claim.manifest["spec"], "crossplane": {
+                          "compositionRef": {"name": "catalyst-dns"},
+                          "compositionRevisionRef": {"name": "catalyst-dns-5f1c2a3"},
+                          "compositionUpdatePolicy": "Automatic", "resourceRefs": refs}},
+                      "status": {**status, "conditions": [_condition("Synced", "ReconcileSuccess"),
+                                                          _condition("Ready", "Available")]}}
+    engine.calls.clear()
+    engine.run_pipeline(claim, shape.fn_input)
+    return engine.calls[-1][0]  # the last turn: every probe answered
+
+
+def _condition(kind: str, reason: str) -> dict[str, str]:
+    return {"type": kind, "status": "True", "reason": reason, "lastTransitionTime": STAMP}
+
+
+def _fields_v1(doc: Any) -> dict[str, Any]:
+    """A managedFields entry's ``fieldsV1`` for what ``doc`` sets (the API server's field set, leaves as {})."""
+    if not isinstance(doc, dict):
+        return {}
+    return {f"f:{key}": _fields_v1(value) for key, value in doc.items()}
+
+
+def _stored_metadata(obj: dict[str, Any], finalizer: str) -> dict[str, Any]:
+    """``obj``'s metadata as the API server keeps it: uid, versions, a finalizer, the applier's managedFields."""
+    uid = hashlib.sha256(repr(sorted(obj["metadata"].items())).encode()).hexdigest()
+    applied = {key: value for key, value in obj.items() if key not in ("apiVersion", "kind", "status")}
+    return {**obj["metadata"], "uid": f"{uid[:8]}-{uid[8:12]}-{uid[12:16]}-{uid[16:20]}-{uid[20:32]}",
+            "resourceVersion": str(int(uid[:6], 16)), "generation": 1, "finalizers": [finalizer],
+            "creationTimestamp": STAMP,
+            "managedFields": [{"manager": "apiextensions.crossplane.io/composed", "operation": "Apply",
+                               "apiVersion": obj["apiVersion"], "time": STAMP, "fieldsType": "FieldsV1",
+                               "fieldsV1": _fields_v1(applied)}]}
+
+
+def _as_stored(mr: dict[str, Any], composite: str) -> dict[str, Any]:
+    """An MR as the API server holds it once its provider has written the record."""
+    metadata = _stored_metadata(mr, "finalizer.managedresource.crossplane.io")
+    metadata["labels"] = {**metadata.get("labels", {}), "crossplane.io/composite": composite}
+    provider_id = metadata["uid"].replace("-", "")
+    metadata["annotations"] = {**metadata.get("annotations", {}), "crossplane.io/external-name": provider_id,
+                               "crossplane.io/external-create-succeeded": STAMP}
+    return {**mr, "metadata": metadata, "status": {"atProvider": {"id": provider_id},
+                                                   "conditions": [_condition("Ready", "Available"),
+                                                                  _condition("Synced", "ReconcileSuccess")]}}
 
 
 @functools.cache

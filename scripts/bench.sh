@@ -49,6 +49,7 @@ if [ -n "${BENCH_REF:-}" ]; then
   src="$here/build/bench-src/$sha"
   rm -rf "$src" && mkdir -p "$src"
   git archive "$sha" function catalyst_dns tests | tar -x -C "$src"
+  ln -sfn "$here/../shared" "$here/build/bench-src/shared"  # the CRDs, where the exported tests look (../shared)
   cp -r benchmarks "$src/"
   label="commit $sha"
 fi

@@ -13,7 +13,7 @@ from typing import Any
 
 from crossplane.function.proto.v1beta1 import run_function_pb2 as fnv1beta1
 
-from benchmarks.workloads import SETTINGS, Workload
+from benchmarks.workloads import SETTINGS, Workload, at_rest_request
 
 HERE = Path(__file__).resolve().parent / "go-templating"
 VERSION = "v0.4.1"
@@ -36,6 +36,13 @@ def request(workload: Workload, variant: int | None = None) -> fnv1beta1.RunFunc
     req.input.update(fn_input())
     req.context.update({ENVIRONMENT_KEY: {"apiVersion": "apiextensions.crossplane.io/v1beta1",
                                           "kind": "EnvironmentConfig", **SETTINGS}})
+    return req
+
+
+def at_rest(workload: Workload) -> fnv1beta1.RunFunctionRequest:
+    """The at-rest request (``workloads.at_rest_request``) in v1beta1: its observed state, this peer's input."""
+    req = request(workload)
+    req.observed.ParseFromString(at_rest_request(workload.name).observed.SerializeToString())  # wire-compatible
     return req
 
 
