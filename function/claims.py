@@ -132,7 +132,10 @@ CROSSPLANE_SPEC_KEYS = frozenset({
 _AN_OBJECT = struct_pb2.Value(struct_value=struct_pb2.Struct())  # an object part's shell: its keys follow
 
 
-def decisive_parts(composite: Mapping[str, Any]) -> list[tuple[tuple[str, ...], Any]]:
+Parts = list[tuple[tuple[str, ...], Any]]  # a composite's decisive parts: each path and its protobuf Value
+
+
+def decisive_parts(composite: Mapping[str, Any]) -> Parts:
     """The parts of a composite (its top-level fields: protobuf ``Value``s) that decide its composition.
 
     Each with its path: ``("apiVersion",)``, ``("spec", "hostnames")``, ``("metadata", "name")``.
@@ -145,8 +148,7 @@ def decisive_parts(composite: Mapping[str, Any]) -> list[tuple[tuple[str, ...], 
     every claim twice and hashed them on every call. The claim is read from these parts and the
     memo is keyed by them: one list, so no field can decide the one and not the other.
     """
-    parts: list[tuple[tuple[str, ...], Any]] = [((name,), composite[name]) for name in ("apiVersion", "kind")
-                                                if name in composite]
+    parts: Parts = [((name,), composite[name]) for name in ("apiVersion", "kind") if name in composite]
     if "spec" in composite:
         spec = composite["spec"]
         if spec.WhichOneof("kind") != "struct_value":

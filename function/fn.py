@@ -122,7 +122,7 @@ def _run(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, memo: Memo
     fn_input = _input_from_bytes(input_bytes)
     settings_bytes = _require_settings(req, rsp, fn_input, channel)
     if settings_bytes is None:
-        _parse_claim(req)  # refuse a malformed claim now rather than after the settings arrive
+        _parse_claim(claims.decisive_parts(req.observed.composite.resource.fields))  # refuse a malformed claim now
         return []
 
     # Read the claim, plan its record sets, translate them into managed resources (memoised).
@@ -168,11 +168,12 @@ def _check_size(size: int, resources: int, max_response: int) -> None:
 def _composition(req: fnv1.RunFunctionRequest, fn_input: FunctionInput, input_bytes: bytes, settings_bytes: bytes,
                  memo: Memo | None) -> Composition | str:
     """The claim's composition, from the memo or freshly built, or the message of its refusal."""
-    digest = key(req, input_bytes, settings_bytes) if memo is not None else b""
+    parts = claims.decisive_parts(req.observed.composite.resource.fields)
+    digest = key(req, input_bytes, settings_bytes, parts) if memo is not None else b""
     outcome = memo.get(digest) if memo is not None else None
     if outcome is None:
         try:
-            outcome = _compose(req, fn_input, settings_bytes)
+            outcome = _compose(parts, fn_input, settings_bytes)
         except DnsInputError as exc:
             outcome = str(exc)
         if memo is not None:
@@ -201,10 +202,10 @@ def _emit(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, compositi
     return [status, composition.mixed(ready)]
 
 
-def _parse_claim(req: fnv1.RunFunctionRequest) -> tuple[claims.Composite, claims.Spec]:
-    """The composite's identity and spec, converting only the parts that decide them (the memo's key)."""
+def _parse_claim(parts: claims.Parts) -> tuple[claims.Composite, claims.Spec]:
+    """The composite's identity and spec, read from the parts that decide them (the memo's key)."""
     xr: dict[str, Any] = {}
-    for path, value in claims.decisive_parts(req.observed.composite.resource.fields):
+    for path, value in parts:
         if len(path) == 1:
             xr[path[0]] = to_python(value, path[0])
         else:
@@ -213,9 +214,9 @@ def _parse_claim(req: fnv1.RunFunctionRequest) -> tuple[claims.Composite, claims
     return composite, claims.read_spec(composite.kind, xr)
 
 
-def _compose(req: fnv1.RunFunctionRequest, fn_input: FunctionInput, settings_bytes: bytes) -> Composition:
-    """Parse the claim, plan its record sets against the settings, translate per provider."""
-    composite, spec = _parse_claim(req)
+def _compose(parts: claims.Parts, fn_input: FunctionInput, settings_bytes: bytes) -> Composition:
+    """Parse the claim (its decisive parts), plan its record sets against the settings, translate per provider."""
+    composite, spec = _parse_claim(parts)
     settings = _settings_from_bytes(settings_bytes)
     planned = plan(settings, composite, spec, fn_input)
     return build(planned, composite)
