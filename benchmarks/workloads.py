@@ -104,19 +104,55 @@ def at_rest_request(workload: str) -> fnv1.RunFunctionRequest:
     for key in claim.composed.values():
         cluster.objects[key] = _as_stored(cluster.objects[key], claim.manifest["metadata"]["name"])
     assert claim.last is not None
-    refs = [{"apiVersion": api, "kind": kind, "name": name} for api, kind, _, name in sorted(claim.composed.values())]
-    status = json_format.MessageToDict(claim.last.desired.composite.resource).get("status", {})
-    metadata = _stored_metadata(claim.manifest, "composite.apiextensions.crossplane.io")
-    claim.manifest = {**claim.manifest, "metadata": metadata,
-                      "spec": {**claim.manifest["spec"], "crossplane": {
-                          "compositionRef": {"name": "catalyst-dns"},
-                          "compositionRevisionRef": {"name": "catalyst-dns-5f1c2a3"},
-                          "compositionUpdatePolicy": "Automatic", "resourceRefs": refs}},
-                      "status": {**status, "conditions": [_condition("Synced", "ReconcileSuccess"),
-                                                          _condition("Ready", "Available")]}}
+    claim.manifest = _as_composed(claim.manifest, claim.last, sorted(claim.composed.values()))
     engine.calls.clear()
     engine.run_pipeline(claim, shape.fn_input)
     return engine.calls[-1][0]  # the last turn: every probe answered
+
+
+RESTARTED_VARIANTS = 100_000  # restarted_request's variants are numbered from here: none is a distinct row's XR
+
+
+def restarted_request(workload: str, variant: int) -> fnv1.RunFunctionRequest:
+    """The call that composes a claim Crossplane composed before, once our function has restarted.
+
+    A new version rolled out, say: the memo is empty, and every claim's next reconcile
+    composes again. Its first call carries the composite as Crossplane keeps it
+    (``_as_composed``) and every composed resource observed Ready (``_as_stored``), and asks
+    for the settings; the second, this one, has them answered and composes (the CRD lookups
+    and probes are asked next). ``variant``: a distinct XR with its own names, as the
+    distinct-XR rows' (numbered from ``RESTARTED_VARIANTS``, so no row's XR is another's).
+    """
+    shape = BY_NAME[workload]
+    number = RESTARTED_VARIANTS + variant
+    composite = shape.composite(number)
+    earlier = run(shape.request(number), memo=None)  # what the previous process composed
+    namespace = composite["metadata"]["namespace"]
+    observed, keys = {}, []
+    for name, entry in earlier.desired.resources.items():
+        body = json_format.MessageToDict(entry.resource)
+        body["metadata"] = {**body["metadata"], "namespace": namespace}
+        observed[name] = _as_stored(body, composite["metadata"]["name"])
+        keys.append((body["apiVersion"], body["kind"], namespace, body["metadata"]["name"]))
+    return request(_as_composed(composite, earlier, sorted(keys)), fn_input=shape.fn_input, observed=observed)
+
+
+def _as_composed(composite: dict[str, Any], last: fnv1.RunFunctionResponse,
+                 composed: list[tuple[str, str, str, str]]) -> dict[str, Any]:
+    """``composite`` as Crossplane keeps it once it has applied ``last``'s ``composed`` resources.
+
+    Crossplane's own keys in the spec (``spec.crossplane``: the composition's refs, a
+    ``resourceRef`` per composed resource, sorted), the status our answer set with
+    Crossplane's conditions, and the metadata an API server adds.
+    """
+    refs = [{"apiVersion": api, "kind": kind, "name": name} for api, kind, _, name in composed]
+    status = json_format.MessageToDict(last.desired.composite.resource).get("status", {})
+    return {**composite, "metadata": _stored_metadata(composite, "composite.apiextensions.crossplane.io"),
+            "spec": {**composite["spec"], "crossplane": {
+                "compositionRef": {"name": "catalyst-dns"}, "compositionRevisionRef": {"name": "catalyst-dns-5f1c2a3"},
+                "compositionUpdatePolicy": "Automatic", "resourceRefs": refs}},
+            "status": {**status, "conditions": [_condition("Synced", "ReconcileSuccess"),
+                                                _condition("Ready", "Available")]}}
 
 
 def _condition(kind: str, reason: str) -> dict[str, str]:

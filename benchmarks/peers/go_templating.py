@@ -46,5 +46,13 @@ def at_rest(workload: Workload) -> fnv1beta1.RunFunctionRequest:
     return req
 
 
+def with_observed(workload: Workload, v1_request: bytes, variant: int) -> fnv1beta1.RunFunctionRequest:
+    """``variant``'s request in v1beta1 with the observed state of ``v1_request`` (a v1 request's bytes)."""
+    observed = fnv1beta1.RunFunctionRequest.FromString(v1_request).observed  # the same message on the wire
+    req = request(workload, variant)
+    req.observed.CopyFrom(observed)
+    return req
+
+
 def command(binary: str, address: str) -> list[str]:
     return [binary, "--insecure", f"--address={address}"]
