@@ -169,7 +169,7 @@ def _composition(req: fnv1.RunFunctionRequest, fn_input: FunctionInput, input_by
                  memo: Memo | None) -> Composition | str:
     """The claim's composition, from the memo or freshly built, or the message of its refusal."""
     parts = claims.decisive_parts(req.observed.composite.resource.fields)
-    digest = key(req, input_bytes, settings_bytes, parts) if memo is not None else b""
+    digest = key(parts, input_bytes, settings_bytes) if memo is not None else b""
     outcome = memo.get(digest) if memo is not None else None
     if outcome is None:
         try:

@@ -14,32 +14,33 @@ import hashlib
 import threading
 from collections import OrderedDict
 
-from crossplane.function.proto.v1 import run_function_pb2 as fnv1
-
-from function.claims import Parts, decisive_parts
+from function.claims import Parts
 from function.compose import Composition
 
 Outcome = Composition | str  # a composition, or the message of a refusal
 
 
-def key(req: fnv1.RunFunctionRequest, step_input: bytes, settings: bytes, parts: Parts | None = None) -> bytes:
-    """A digest of the composite's identity and spec, the step input and the settings (all as wire bytes).
+def key(parts: Parts, step_input: bytes, settings: bytes) -> bytes:
+    """A digest of the composite's decisive parts (``claims.decisive_parts``), the step input and the settings.
 
-    Each part is hashed as its name, its length and its deterministic serialization, rather
-    than copied into one message first: the same parts decide the key, at half the cost.
-    ``parts``: the composite's ``decisive_parts``, when the caller has them already.
+    Each part is hashed as its length-prefixed name, its length and its deterministic
+    serialization, all in one call (a dozen updates cost more). Spec keys are the user's: a
+    name is framed by its length, not ended by a byte, so no key can pose as another key's
+    end and the next part's start.
     """
     pieces: list[bytes] = []
-    for path, value in decisive_parts(req.observed.composite.resource.fields) if parts is None else parts:
+    for path, value in parts:
         part = value.SerializeToString(deterministic=True)
         pieces += (_label(path), b"%d\x00" % len(part), part)
-    pieces += (b"input\x00%d\x00" % len(step_input), step_input, b"settings\x00%d\x00" % len(settings), settings)
-    return hashlib.blake2b(b"".join(pieces), digest_size=32).digest()  # one call: a dozen updates cost more
+    pieces += (_label(("input",)), b"%d\x00" % len(step_input), step_input,
+               _label(("settings",)), b"%d\x00" % len(settings), settings)
+    return hashlib.blake2b(b"".join(pieces), digest_size=32).digest()
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)  # the claim API's names and a few more; user-chosen keys evict each other
 def _label(path: tuple[str, ...]) -> bytes:
-    return ".".join(path).encode() + b"\x00"
+    name = ".".join(path).encode()
+    return b"%d\x00%s" % (len(name), name)
 
 
 class Memo:

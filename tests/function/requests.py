@@ -8,6 +8,8 @@ from typing import Any
 from crossplane.function import resource
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 
+from function.claims import decisive_parts
+from function.memo import key
 from tests.core.sovereign import SETTINGS
 
 
@@ -62,3 +64,8 @@ def fatal(rsp: fnv1.RunFunctionResponse) -> str | None:
         if result.severity == fnv1.SEVERITY_FATAL:
             return result.message
     return None
+
+
+def memo_key(req: fnv1.RunFunctionRequest, step_input: bytes = b"", settings: bytes = b"") -> bytes:
+    """The memo key of ``req``'s composite with that step input and those settings (as the handler makes it)."""
+    return key(decisive_parts(req.observed.composite.resource.fields), step_input, settings)

@@ -13,10 +13,9 @@ from hypothesis import strategies as st
 from catalyst_dns.errors import DnsInputError
 from function import claims
 from function.fn import SETTINGS_REQUIREMENT, respond, response_ttl, run
-from function.memo import key as memo_key
 from tests.core.sovereign import SETTINGS
 from tests.function.engine import answer_crds, crds_answered
-from tests.function.requests import desired, fatal, request, xr
+from tests.function.requests import desired, fatal, memo_key, request, xr
 
 GSLB = {"hostnames": ["shop.acme.omantel.example"], "regions": ["fsn", "hel"],
         "strategy": {"type": "failover", "primaryRegion": "fsn"}, "ttl": 30,

@@ -3,9 +3,9 @@ import gc
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 
 from function.fn import respond, run
-from function.memo import Memo, key
+from function.memo import Memo
 from tests.function.engine import crds_answered
-from tests.function.requests import desired, fatal, request, xr
+from tests.function.requests import desired, fatal, memo_key, request, xr
 
 GSLB = {"hostnames": ["a.acme.omantel.example", "b.acme.hz.omantel.example"], "regions": ["fsn", "hel"],
         "strategy": {"type": "roundRobin", "weights": {"fsn": 70, "hel": 30}},
@@ -58,14 +58,31 @@ def test_every_part_a_composition_depends_on_moves_the_key() -> None:
         "metadata-empty": {**base, "metadata": {}},
         "metadata-string": {**base, "metadata": ""},
     }
-    keys = {name: key(request(doc), b"", b"") for name, doc in variants.items()}
-    keys["input"] = key(request(base), b"\x0a\x01x", b"")
-    keys["settings"] = key(request(base), b"", b"\x0a\x01x")
-    keys["input-not-settings"] = key(request(base), b"\x0a\x01", b"x")
+    keys = {name: memo_key(request(doc)) for name, doc in variants.items()}
+    keys["input"] = memo_key(request(base), b"\x0a\x01x", b"")
+    keys["settings"] = memo_key(request(base), b"", b"\x0a\x01x")
+    keys["input-not-settings"] = memo_key(request(base), b"\x0a\x01", b"x")
     assert len(set(keys.values())) == len(keys), keys
-    assert key(request(base), b"", b"") == keys["base"]
+    assert memo_key(request(base), b"", b"") == keys["base"]
     # No metadata reads as an empty one (``read_composite``): the same composition, the same key.
-    assert key(request({k: v for k, v in base.items() if k != "metadata"}), b"", b"") == keys["metadata-empty"]
+    assert memo_key(request({k: v for k, v in base.items() if k != "metadata"}), b"", b"") == keys["metadata-empty"]
+
+
+def test_a_spec_key_cannot_pose_as_the_end_of_another_part() -> None:
+    """Spec keys are the user's and name the key's parts: one holding the bytes that would end the
+    part before it and start the next (its length, its value, the next name) must not make another
+    claim's key, which would replay that claim's composition for a claim that is refused."""
+    good = request(xr("Gslb", GSLB))
+    hostnames = good.observed.composite.resource.fields["spec"].struct_value.fields["hostnames"]
+    encoded = hostnames.SerializeToString(deterministic=True)
+    for forged in (f"hostnames\x00{len(encoded)}\x00" + encoded.decode() + "spec.regions",
+                   "hostnames" + "\x00" * 3):
+        spec = {"backendRef": GSLB["backendRef"], forged: GSLB["regions"], "strategy": GSLB["strategy"]}
+        assert memo_key(request(xr("Gslb", spec))) != memo_key(good)
+        memo = Memo()
+        assert fatal(run(crds_answered(good), memo=memo)) is None
+        refused = fatal(run(crds_answered(request(xr("Gslb", spec))), memo=memo))
+        assert refused is not None and "is not a known field" in refused
 
 
 V2_CROSSPLANE = {"compositionRef": {"name": "gslb"}, "compositionRevisionRef": {"name": "gslb-5f1c2a3"},

@@ -207,6 +207,23 @@ def test_a_composite_at_rest_keeps_checking() -> None:
     assert body["status"]["fqdns"] == [HOST]
 
 
+def test_a_writer_that_names_no_owner_is_a_rival() -> None:
+    """An MR at our name without an owner annotation (made by hand, or by another tool) is not ours:
+    the claim is refused, not composed beside it."""
+    scratch = Engine(_cluster(ROUTE53_CRDS))
+    scratch.reconcile(_route("acme-prod", "203.0.113.10"))
+    (api, kind, _, name), ours = next((key, obj) for key, obj in scratch.cluster.objects.items()
+                                      if obj["metadata"].get("labels", {}).get("dns.openova.io/type") == "a")
+    stray = {**ours, "metadata": {"name": "hand-made", "namespace": "acme-stage",
+                                  "labels": ours["metadata"]["labels"], "creationTimestamp": "2025-01-01T00:00:00Z"}}
+    engine = Engine(_cluster(ROUTE53_CRDS))
+    engine.cluster.objects[(api, kind, "acme-stage", "hand-made")] = stray
+    message = fatal(engine.reconcile(_route("acme-prod", "203.0.113.10")))
+    assert message is not None and name != "hand-made"
+    assert message.startswith(f"spec.hostnames[0]: '{HOST}' is already written by an unknown owner (A record set, "
+                              f"{kind} hand-made)"), message
+
+
 def _legacy(claim: str, address: str) -> Composite:
     return Composite(xr("XDNSRoute", {"hostnames": [HOST], "targets": {"addresses": [address]}},
                         namespace=None, name=f"{claim}-x1", labels={"crossplane.io/claim-namespace": "acme-prod",
