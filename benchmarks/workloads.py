@@ -83,7 +83,7 @@ STAMP = "2026-01-01T00:00:00Z"
 
 @functools.cache
 def at_rest_request(workload: str) -> fnv1.RunFunctionRequest:
-    """The request of a reconcile of ``workload``'s claim at rest, as Crossplane v2 sends it.
+    """The last call of a reconcile of ``workload``'s claim at rest, as Crossplane v2 sends it.
 
     What the first-composition request lacks and the engine sends on every later call: the
     composite with what Crossplane wrote into it (``spec.crossplane``: the composition's refs
@@ -92,7 +92,8 @@ def at_rest_request(workload: str) -> fnv1.RunFunctionRequest:
     the MRs at one of our names: our own). Made by the requirements loop of
     ``tests/function/engine.py`` (Crossplane's, with its fetcher), over MRs as an API server
     and a provider leave them (``_as_stored``): Ready and Synced, the provider's id, the
-    composer's managedFields entry. Every reconcile at rest sends this request again.
+    composer's managedFields entry. Every reconcile at rest ends with this call (its requirements
+    loop makes four; the first three carry everything but the probes' answers).
     """
     shape = BY_NAME[workload]
     cluster = Cluster([load_crd(path) for path in AT_REST_CRDS])

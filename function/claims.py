@@ -141,12 +141,12 @@ def decisive_parts(composite: Mapping[str, Any]) -> Parts:
     Each with its path: ``("apiVersion",)``, ``("spec", "hostnames")``, ``("metadata", "name")``.
     An object spec is its shell, an empty object at ``("spec",)`` (an empty spec is refused
     otherwise than an absent one), then its keys in order; a spec or metadata that is not an
-    object is kept whole, for the reader's refusal. Not the status (on a
-    large claim, the records reported last time), nor managedFields or resourceVersion, nor what
-    Crossplane writes into the spec (``CROSSPLANE_SPEC_KEYS``): a composite's ``resourceRefs``
-    arrive after its first composition (two per hostname of a Gslb), and keying by them composed
-    every claim twice and hashed them on every call. The claim is read from these parts and the
-    memo is keyed by them: one list, so no field can decide the one and not the other.
+    object is kept whole, for the reader's refusal. Not the status (on a large claim, the
+    records reported last time), nor managedFields or resourceVersion, nor what Crossplane
+    writes into the spec (``CROSSPLANE_SPEC_KEYS``): a composite's ``resourceRefs`` arrive after
+    its first composition (two per hostname of a Gslb), and keying by them composed every claim
+    twice and hashed them on every call. The claim is read from these parts and the memo is
+    keyed by them: one list, so no field can decide the one and not the other.
     """
     parts: Parts = [((name,), composite[name]) for name in ("apiVersion", "kind") if name in composite]
     if "spec" in composite:
@@ -206,6 +206,8 @@ def read_composite(xr: Mapping[str, Any]) -> Composite:
 _GSLB_KEYS = frozenset({"hostnames", "regions", "strategy", "ttl", "backendRef"})
 _ROUTE_KEYS = frozenset({"hostnames", "targets", "ttl", "proxied"})
 _RECORD_KEYS = frozenset({"name", "type", "values", "ttl"})
+
+
 def _own_keys(spec: Mapping[str, Any], known: frozenset[str]) -> None:
     fields.no_unknown_keys(spec, known, "spec", CROSSPLANE_SPEC_KEYS)
 
