@@ -296,9 +296,10 @@ class Target:
     def payloads(self, workload: Workload, variants: int = 0, *, at_rest: bool = False,
                  restarted: bool = False) -> list[bytes]:
         if at_rest:
+            at_rest_v1 = at_rest_request(workload.name).SerializeToString()
             if self.service == "v1beta1":
-                return [go_templating.at_rest(workload).SerializeToString()]
-            return [at_rest_request(workload.name).SerializeToString()]
+                return [go_templating.with_observed(workload, at_rest_v1).SerializeToString()]
+            return [at_rest_v1]
         if restarted:
             if self.service == "v1beta1":
                 return [go_templating.with_observed(workload, request, RESTARTED_VARIANTS + n).SerializeToString()
@@ -424,39 +425,46 @@ def run_matrix(targets: list[Target], quick: bool) -> tuple[dict[tuple[str, str,
                         sampler.__exit__()
                         peak_rss[f"{target.name} {workload.name}"] = [sampler.peak]
                 results[(workload.name, target.name, streams)] = stats
-                print(f"  {workload.name:16} {target.name:14} x{streams:<2}  n={stats.count:5}  "
-                      f"median={stats.median_ms:8.2f} ms  p99={stats.p99_ms:8.2f} ms  "
-                      f"{stats.throughput:8.1f} req/s", flush=True)
+                print_row(workload.name, target, stats)
         second_peak_turn(targets, workload, quick, peak_rss)  # before the distinct XRs fill the memo
         # Cold: every request a distinct XR, one stream, the targets taking turns (see cold_rows).
         for target, stats in cold_rows(targets, workload, COLD_VARIANTS[workload.name] // (3 if quick else 1)):
             results[(workload.name + " (distinct XRs)", target.name, 1)] = stats
-            print(f"  {workload.name + '*':16} {target.name:14} x1   n={stats.count:5}  "
-                  f"median={stats.median_ms:8.2f} ms  p99={stats.p99_ms:8.2f} ms  "
-                  f"{stats.throughput:8.1f} req/s", flush=True)
+            print_row(workload.name + "*", target, stats)
         # After our restart: distinct XRs composed before, with their observed MRs (see restarted_request).
         for target, stats in cold_rows(targets, workload, COLD_VARIANTS[workload.name] // (3 if quick else 1),
                                        restarted=True):
             results[(workload.name + " (restarted, distinct XRs)", target.name, 1)] = stats
-            print(f"  {workload.name + '^':16} {target.name:14} x1   n={stats.count:5}  "
-                  f"median={stats.median_ms:8.2f} ms  p99={stats.p99_ms:8.2f} ms  "
-                  f"{stats.throughput:8.1f} req/s", flush=True)
+            print_row(workload.name + "^", target, stats)
         # At rest: the request Crossplane sends on every later reconcile (observed MRs, probes answered).
         for target in targets:
-            try:
-                stats = asyncio.run(load(target.address, target.payloads(workload, at_rest=True),
-                                         workload.expected_resources, service=target.service, streams=1,
-                                         **budget(workload, quick)))
-            except grpc.aio.AioRpcError as exc:  # go-templating's SDK receives at most 4 MiB
-                if exc.code() != grpc.StatusCode.RESOURCE_EXHAUSTED:
-                    raise
-                print(f"  {workload.name + '~':16} {target.name:14} refused: {exc.details()}", flush=True)
-                continue
-            results[(workload.name + " (at rest)", target.name, 1)] = stats
-            print(f"  {workload.name + '~':16} {target.name:14} x1   n={stats.count:5}  "
-                  f"median={stats.median_ms:8.2f} ms  p99={stats.p99_ms:8.2f} ms  "
-                  f"{stats.throughput:8.1f} req/s", flush=True)
+            rested = unless_refused(workload.name + "~", target, target.payloads(workload, at_rest=True),
+                                    workload.expected_resources, streams=1, **budget(workload, quick))
+            if rested is not None:
+                results[(workload.name + " (at rest)", target.name, 1)] = rested
+                print_row(workload.name + "~", target, rested)
     return results, peak_rss, idle_rss
+
+
+def print_row(label: str, target: Target, stats: Stats) -> None:
+    print(f"  {label:16} {target.name:14} x{stats.streams:<2}  n={stats.count:5}  "
+          f"median={stats.median_ms:8.2f} ms  p99={stats.p99_ms:8.2f} ms  {stats.throughput:8.1f} req/s", flush=True)
+
+
+def unless_refused(label: str, target: Target, requests: Sequence[bytes], expected: int,
+                   **options: Any) -> Stats | None:
+    """``load``'s figures, or None (said so) when the target refuses the requests as too large.
+
+    function-go-templating's SDK keeps gRPC's 4 MiB receive limit, so it cannot take what
+    Crossplane sends for a large claim once composed; the run goes on without its row.
+    """
+    try:
+        return asyncio.run(load(target.address, requests, expected, service=target.service, **options))
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() != grpc.StatusCode.RESOURCE_EXHAUSTED:
+            raise
+        print(f"  {label:16} {target.name:14} refused: {exc.details()}", flush=True)
+        return None
 
 
 def second_peak_turn(targets: list[Target], workload: Workload, quick: bool, peak_rss: dict[str, list[int]]) -> None:
@@ -496,14 +504,9 @@ def cold_rows(targets: list[Target], workload: Workload, variants: int,
             if target.name in refused:
                 continue
             requests = payloads[target.name][part]
-            try:
-                stats = asyncio.run(load(target.address, requests, workload.expected_resources,
-                                         service=target.service, streams=1, duration=3600,
-                                         max_requests=len(requests), warmup=0))
-            except grpc.aio.AioRpcError as exc:  # go-templating's SDK receives at most 4 MiB
-                if exc.code() != grpc.StatusCode.RESOURCE_EXHAUSTED:
-                    raise
-                print(f"  {workload.name:16} {target.name:14} refused: {exc.details()}", flush=True)
+            stats = unless_refused(workload.name, target, requests, workload.expected_resources, streams=1,
+                                   duration=3600, max_requests=len(requests), warmup=0)
+            if stats is None:
                 refused.add(target.name)
                 continue
             total = pooled[target.name]
@@ -723,8 +726,8 @@ def report(results: dict[tuple[str, str, int], Stats], peak_rss: dict[str, list[
         "  resources: the first composition of a new claim.",
         "- Rows marked *(restarted, distinct XRs)*: the same turns and rounds as the distinct-XR rows, on other",
         "  distinct XRs that were composed before: the call that composes a claim again after our function",
-        "  restarted (a new version rolled out; the memo empty), the path the issue names for a restart or",
-        "  failover. Crossplane sends the composite as it keeps it (`spec.crossplane.resourceRefs`, our last",
+        "  restarted (a new version rolled out, or a failover to a fresh replica; the memo empty). Crossplane",
+        "  sends the composite as it keeps it (`spec.crossplane.resourceRefs`, our last",
         "  status) and every composed resource observed Ready, with the settings answered",
         "  (`benchmarks/workloads.py`, `restarted_request`: "
         f"{len(restarted_payloads('large-gslb', 1)[0]) / 2**20:.1f} MiB for the large Gslb; go-templating refuses it).",
@@ -732,8 +735,7 @@ def report(results: dict[tuple[str, str, int], Stats], peak_rss: dict[str, list[
         "  reconcile of the claim once composed (`benchmarks/workloads.py`, `at_rest_request`; the first three carry",
         "  the observed state without the probes' answers, 4.9 MiB each for the large Gslb): the composite with",
         "  what Crossplane wrote into it (`spec.crossplane.resourceRefs`, our status), every composed resource as",
-        "  observed, and",
-        "  every ownership probe answered (the MRs at each of our names: our own), made by",
+        "  observed, and every ownership probe answered (the MRs at each of our names: our own), made by",
         "  `tests/function/engine.py`'s requirements loop over MRs as an API server and provider keep them",
         "  (Ready and Synced, the provider's id, a managedFields entry). For the large Gslb that request is",
         f"  {at_rest_request('large-gslb').ByteSize() / 2**20:.1f} MiB, and parsing it is most of every target's call;",

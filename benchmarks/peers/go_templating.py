@@ -13,7 +13,7 @@ from typing import Any
 
 from crossplane.function.proto.v1beta1 import run_function_pb2 as fnv1beta1
 
-from benchmarks.workloads import SETTINGS, Workload, at_rest_request
+from benchmarks.workloads import SETTINGS, Workload
 
 HERE = Path(__file__).resolve().parent / "go-templating"
 VERSION = "v0.4.1"
@@ -39,15 +39,12 @@ def request(workload: Workload, variant: int | None = None) -> fnv1beta1.RunFunc
     return req
 
 
-def at_rest(workload: Workload) -> fnv1beta1.RunFunctionRequest:
-    """The at-rest request (``workloads.at_rest_request``) in v1beta1: its observed state, this peer's input."""
-    req = request(workload)
-    req.observed.ParseFromString(at_rest_request(workload.name).observed.SerializeToString())  # wire-compatible
-    return req
+def with_observed(workload: Workload, v1_request: bytes, variant: int | None = None) -> fnv1beta1.RunFunctionRequest:
+    """``variant``'s request in v1beta1 with the observed state of ``v1_request`` (a v1 request's bytes).
 
-
-def with_observed(workload: Workload, v1_request: bytes, variant: int) -> fnv1beta1.RunFunctionRequest:
-    """``variant``'s request in v1beta1 with the observed state of ``v1_request`` (a v1 request's bytes)."""
+    How this peer is given what Crossplane sends once a claim is composed (the at-rest and
+    restarted rows): the same observed state, its own input and context.
+    """
     observed = fnv1beta1.RunFunctionRequest.FromString(v1_request).observed  # the same message on the wire
     req = request(workload, variant)
     req.observed.CopyFrom(observed)
