@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchmarks.workloads import BY_NAME, WORKLOADS
+from benchmarks.workloads import BY_NAME, WORKLOADS, as_received
 
 # Distinct XRs composed per figure: enough that one call's noise (a GC pass) averages out,
 # few enough that the large Gslb stays near a minute under callgrind.
@@ -80,14 +80,12 @@ def _count(source: Path, workload: str, prepared: int, made: int) -> int:
 
 def _child(workload_name: str, prepared: int, made: int) -> None:
     """What runs under callgrind: warm up, build ``prepared`` distinct requests, answer ``made`` of them."""
-    from crossplane.function.proto.v1 import run_function_pb2 as fnv1
-
     from function import fn
 
     workload = BY_NAME[workload_name]
     for warm in (-1, -2):  # imports, compiled templates and the settings, before anything counts
         fn.respond(workload.request(warm))
-    requests = [fnv1.RunFunctionRequest.FromString(workload.request(500_000 + i).SerializeToString())
+    requests = [as_received(workload.request(500_000 + i))
                 for i in range(prepared)]
     for req in requests[:made]:
         fn.respond(req)

@@ -21,7 +21,7 @@ from typing import Any
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 from pyinstrument import Profiler
 
-from benchmarks.workloads import BY_NAME
+from benchmarks.workloads import BY_NAME, as_received
 from function import fn
 
 HANDLER = getattr(fn, "respond", fn.run)
@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     workload = BY_NAME[args.workload]
-    requests = [workload.request(None if args.warm else i) for i in range(args.repeat)]
+    requests = [as_received(workload.request(None if args.warm else i)) for i in range(args.repeat)]
     HANDLER(workload.request(None if args.warm else -1))  # warm-up: imports, settings cache
 
     profiler = Profiler(interval=args.interval)

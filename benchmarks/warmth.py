@@ -29,7 +29,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks.workloads import BY_NAME, WORKLOADS
+from benchmarks.workloads import BY_NAME, WORKLOADS, as_received
 
 HARNESS = Path(__file__).resolve().parent.parent
 # Calls per tree per round and way (warm, cold): the large Gslb takes ~60 ms a call.
@@ -64,15 +64,13 @@ def _child(workload_name: str, calls: int, offset: int) -> None:
     """Warm up, then time ``calls`` distinct first compositions each way, interleaved; print them as JSON."""
     import gc
 
-    from crossplane.function.proto.v1 import run_function_pb2 as fnv1
-
     from function import fn
 
     workload = BY_NAME[workload_name]
     for warm in (-1, -2):  # imports, compiled templates and the settings, as in a server that has served
         fn.respond(workload.request(warm))
     first = 700_000 + offset * 2 * calls
-    requests = [fnv1.RunFunctionRequest.FromString(workload.request(first + i).SerializeToString())
+    requests = [as_received(workload.request(first + i))
                 for i in range(2 * calls)]
     gc.freeze()  # as the server does once it is up
     flush = bytearray(FLUSH_BYTES)  # written once, so its pages are real (bytes(n) maps the zero page)

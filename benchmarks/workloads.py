@@ -200,6 +200,20 @@ def crd_requirements(workload: str) -> tuple[str, ...]:
                         if selector.kind == "CustomResourceDefinition"))
 
 
+def as_received(req: fnv1.RunFunctionRequest) -> Any:
+    """``req`` as the server decodes it: with the function's own request type where its tree has one.
+
+    ``function.request`` (Crossplane's state kept as bytes until read); a tree from before it
+    (a baseline) decodes into the SDK's type. The in-process figures time the handler alone.
+    """
+    data = req.SerializeToString()
+    try:
+        from function.request import parse
+    except ImportError:
+        return fnv1.RunFunctionRequest.FromString(data)
+    return parse(data)
+
+
 def variant_name(name: str, variant: int) -> str:
     """``name`` with a label for ``variant`` after its first: ``app0001.v3.acme.omantel.example``."""
     first, _, rest = name.partition(".")

@@ -22,7 +22,7 @@ from catalyst_dns import k8gb, kubenames
 from catalyst_dns.providers import Scope, provider_for
 from catalyst_dns.providers.base import Composed, Marks, envelope, record_set_ids
 from catalyst_dns.records import RecordSet
-from function import wire
+from function import request, wire
 from function.claims import Composite
 from function.conflicts import MARK_ANNOTATIONS, MARK_LABELS, NameFacts, Probes, gather, mark_values
 from function.plan import K8gbIntent, Plan
@@ -233,12 +233,9 @@ def build(plan: Plan, composite: Composite) -> Composition:
     return Composition(owner, names, pending, tuple(ready_at), composite_status, Probes(at_names, scope))
 
 
-def is_ready(observed: fnv1.Resource) -> bool:
-    """Whether an observed managed resource reports ``Ready=True``."""
-    status_value = observed.resource.fields.get("status")
-    if status_value is None:
-        return False
-    conditions = status_value.struct_value.fields.get("conditions")
+def is_ready(observed: Any) -> bool:
+    """Whether an observed managed resource reports ``Ready=True`` (its conditions read, nothing else)."""
+    conditions = request.field(observed.resource, "status", "conditions")
     if conditions is None:
         return False
     for condition in conditions.list_value.values:
@@ -250,7 +247,7 @@ def is_ready(observed: fnv1.Resource) -> bool:
     return False
 
 
-def ready_names(observed: Mapping[str, fnv1.Resource], composition: Composition) -> set[str]:
+def ready_names(observed: Mapping[str, Any], composition: Composition) -> set[str]:
     """The composed resources Crossplane observed ready (by key: a map's ``items()`` is a Python generator)."""
     return {name for name in observed if name in composition and is_ready(observed[name])}
 

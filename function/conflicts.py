@@ -34,6 +34,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 from google.protobuf import struct_pb2
@@ -44,7 +45,7 @@ from catalyst_dns.providers import Provider, Scope
 from catalyst_dns.providers.base import RecordSetIds
 from catalyst_dns.records import RecordSet, RecordType
 from catalyst_dns.registry import guarded_key, is_registry_name
-from function import wire
+from function import request, wire
 from function.requirements import Channel
 
 # What every MR we compose carries for this check: the probes select by the name label,
@@ -205,7 +206,7 @@ def _served(crd: struct_pb2.Struct, kind: Kind) -> bool:
                if "type" in c.struct_value.fields and "status" in c.struct_value.fields)
 
 
-def requirements(probes: Probes, channel: Channel, answers: Mapping[str, fnv1.Resources],
+def requirements(probes: Probes, channel: Channel, answers: Mapping[str, Any],
                  kinds: Sequence[Kind]) -> bytes:
     """The probes to ask on this call (as ``Probes.requirements`` bytes): all at once, or none yet.
 
@@ -222,12 +223,12 @@ def requirements(probes: Probes, channel: Channel, answers: Mapping[str, fnv1.Re
     return probes.requirements(channel, served_kinds(answers, kinds))
 
 
-def served_kinds(answers: Mapping[str, fnv1.Resources], kinds: Iterable[Kind]) -> frozenset[Kind]:
+def served_kinds(answers: Mapping[str, Any], kinds: Iterable[Kind]) -> frozenset[Kind]:
     """The kinds among ``kinds`` whose CRD Crossplane returned, serving their version."""
     out = set()
     for kind in kinds:
         answer = answers.get(kind.requirement)
-        if answer is not None and any(_served(item.resource, kind) for item in answer.items):
+        if answer is not None and any(_served(request.struct(item.resource), kind) for item in answer.items):
             out.add(kind)
     return frozenset(out)
 
@@ -242,27 +243,21 @@ def _text(fields: Mapping[str, struct_pb2.Value], *path: str) -> str:
     return leaf.string_value if leaf is not None else ""
 
 
-def _writer(found: fnv1.Resource, kind: str) -> Writer:
-    fields = found.resource.fields
-    return Writer(owner=_owner_of(found),
+def _writer(found: Any, kind: str) -> Writer:
+    fields = request.struct(found.resource).fields
+    return Writer(owner=_text(fields, "metadata", "annotations", ANNOTATION_OWNER),
                   created=_text(fields, "metadata", "creationTimestamp"), kind=kind,
                   name=_text(fields, "metadata", "name"), type=_text(fields, "metadata", "labels", LABEL_TYPE),
                   namespace=_text(fields, "metadata", "namespace"))
 
 
-def _owner_of(found: fnv1.Resource) -> str:
+def _owner_of(found: Any) -> str:
     """The owner an MR found by a probe names (``ANNOTATION_OWNER``), "" when it names none."""
-    metadata = found.resource.fields.get("metadata")
-    if metadata is None:
-        return ""
-    annotations = metadata.struct_value.fields.get("annotations")
-    if annotations is None:
-        return ""
-    marked = annotations.struct_value.fields.get(ANNOTATION_OWNER)
+    marked = request.field(found.resource, "metadata", "annotations", ANNOTATION_OWNER)
     return "" if marked is None else marked.string_value
 
 
-def _all_ours(answers: Mapping[str, fnv1.Resources], owner: str) -> bool:
+def _all_ours(answers: Mapping[str, Any], owner: str) -> bool:
     """Whether every MR the probes found is ``owner``'s: a claim at rest, nearly every call.
 
     Then no unit has a rival and the rule decides nothing, so no probe or writer is made: a
@@ -277,7 +272,7 @@ def _all_ours(answers: Mapping[str, fnv1.Resources], owner: str) -> bool:
     return True
 
 
-def decide(answers: Mapping[str, fnv1.Resources], probes: Probes, owner: str) -> list[Loss]:
+def decide(answers: Mapping[str, Any], probes: Probes, owner: str) -> list[Loss]:
     """Apply the first-writer rule to Crossplane's answers.
 
     A record set and its ownership record are decided as one unit (``guarded_key``): the

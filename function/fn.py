@@ -19,10 +19,11 @@ from typing import Any, Protocol
 from crossplane.function import response
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 from google.protobuf import struct_pb2
+from google.protobuf.message import DecodeError
 
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.settings import SovereignSettings, parse_settings
-from function import claims, conflicts, requirements
+from function import claims, conflicts, request, requirements
 from function.compose import Composition, build, merge_status, ready_names
 from function.input import FunctionInput, read_input
 from function.memo import Memo, key
@@ -58,21 +59,27 @@ class ErrorLog(Protocol):
         """Log ``event`` with the exception being handled."""
 
 
-def respond(req: fnv1.RunFunctionRequest, log: ErrorLog | None = None, memo: Memo | None = MEMO,
+def respond(req: Any, log: ErrorLog | None = None, memo: Memo | None = MEMO,
             max_response: int = MAX_RESPONSE_BYTES) -> bytes:
     """Handle one request (synchronously: there is no I/O in it); never raises.
 
-    The response's wire bytes: a small per-call head (conditions, status, requirements)
-    serialized here, followed by the memoised desired resources and probes as bytes —
-    protobuf merges concatenated messages, so the two parse as one response. A refusal
-    starts from a fresh response, so it carries nothing the refused call had begun.
+    ``req`` is the request as ``function.request`` reads it (the server's), or the SDK's
+    message (tests build those; read again here). The response's wire bytes: a small
+    per-call head (conditions, status, requirements) serialized here, followed by the
+    memoised desired resources and probes as bytes — protobuf merges concatenated messages,
+    so the two parse as one response. A refusal starts from a fresh response, so it carries
+    nothing the refused call had begun.
     """
+    req = request.of(req)
     rsp = response.to(req)
     try:
         tail = _run(req, rsp, memo, max_response)
         return b"".join([rsp.SerializeToString(), *tail])
     except DnsInputError as exc:
         message = str(exc)
+    except DecodeError as exc:  # a resource Crossplane sent, read only now (function.request)
+        message = (f"request: a resource Crossplane sent could not be decoded ({str(exc)[:200]}); "
+                   "it is malformed or nested deeper than protobuf allows")
     except Exception as exc:  # the server must keep serving whatever the input
         if log is not None:
             log.exception("unexpected error", error=str(exc))
@@ -83,7 +90,7 @@ def respond(req: fnv1.RunFunctionRequest, log: ErrorLog | None = None, memo: Mem
     return serialized
 
 
-def run(req: fnv1.RunFunctionRequest, log: ErrorLog | None = None, memo: Memo | None = MEMO,
+def run(req: Any, log: ErrorLog | None = None, memo: Memo | None = MEMO,
         max_response: int = MAX_RESPONSE_BYTES) -> fnv1.RunFunctionResponse:
     """Handle one request and return the response message (what the server sends, parsed)."""
     rsp = fnv1.RunFunctionResponse()
@@ -111,7 +118,7 @@ def _refuse(rsp: fnv1.RunFunctionResponse, message: str) -> None:
     response.fatal(rsp, message)
 
 
-def _run(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, memo: Memo | None,
+def _run(req: Any, rsp: fnv1.RunFunctionResponse, memo: Memo | None,
          max_response: int = MAX_RESPONSE_BYTES) -> list[bytes]:
     """Fill the per-call part of ``rsp``; return the memoised parts to send after it."""
     # Which fields this Crossplane reads requirements from and answers in (1.x: the deprecated ones).
@@ -165,7 +172,7 @@ def _check_size(size: int, resources: int, max_response: int) -> None:
             "values over several claims")
 
 
-def _composition(req: fnv1.RunFunctionRequest, fn_input: FunctionInput, input_bytes: bytes, settings_bytes: bytes,
+def _composition(req: Any, fn_input: FunctionInput, input_bytes: bytes, settings_bytes: bytes,
                  memo: Memo | None) -> Composition | str:
     """The claim's composition, from the memo or freshly built, or the message of its refusal."""
     parts = claims.decisive_parts(req.observed.composite.resource.fields)
@@ -181,7 +188,7 @@ def _composition(req: fnv1.RunFunctionRequest, fn_input: FunctionInput, input_by
     return outcome
 
 
-def _emit(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse, composition: Composition,
+def _emit(req: Any, rsp: fnv1.RunFunctionResponse, composition: Composition,
           losses: list[conflicts.Loss]) -> list[bytes]:
     """Set the conditions; return the status and desired resources as bytes (parked ones in ``rsp``)."""
     status = merge_status(rsp, composition)
@@ -251,7 +258,7 @@ def _settings_from_bytes(serialized: bytes) -> SovereignSettings:
     return parse_settings(doc.get("data"), SETTINGS_FIELD)
 
 
-def _require_settings(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionResponse,
+def _require_settings(req: Any, rsp: fnv1.RunFunctionResponse,
                       fn_input: FunctionInput, channel: requirements.Channel) -> bytes | None:
     """The settings EnvironmentConfig, serialized, or None until Crossplane has resolved it."""
     name = fn_input.environment_config
@@ -266,5 +273,6 @@ def _require_settings(req: fnv1.RunFunctionRequest, rsp: fnv1.RunFunctionRespons
     if not items:
         raise DnsInputError("input.environmentConfigName", name,
                             "names no EnvironmentConfig; apply the Sovereign DNS settings from the Pulumi hand-off")
-    serialized: bytes = items[0].resource.SerializeToString(deterministic=True)
+    # Read and written again: Go marshals a map in random order, and these bytes key the memo.
+    serialized: bytes = request.struct(items[0].resource).SerializeToString(deterministic=True)
     return serialized

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping
 from enum import Enum
-from typing import cast
+from typing import Any, cast
 
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 
@@ -49,13 +49,13 @@ class Channel(Enum):
         selectors = rsp.requirements.resources if self is Channel.REQUIRED else rsp.requirements.extra_resources
         return cast("MutableMapping[str, fnv1.ResourceSelector]", selectors)
 
-    def answers(self, req: fnv1.RunFunctionRequest) -> Mapping[str, fnv1.Resources]:
-        """The request map Crossplane answers in."""
+    def answers(self, req: Any) -> Mapping[str, Any]:
+        """The request map Crossplane answers in (``function.request``: each item's resource as bytes)."""
         answers = req.required_resources if self is Channel.REQUIRED else req.extra_resources
-        return cast("Mapping[str, fnv1.Resources]", answers)
+        return cast("Mapping[str, Any]", answers)
 
 
-def channel(req: fnv1.RunFunctionRequest) -> Channel:
+def channel(req: Any) -> Channel:
     """The fields this Crossplane reads, from ``meta.capabilities``; refuses one that reads none."""
     capabilities = set(req.meta.capabilities)
     if fnv1.CAPABILITY_REQUIRED_RESOURCES in capabilities:

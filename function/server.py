@@ -15,6 +15,7 @@ import gc
 import signal
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 import structlog
@@ -25,6 +26,7 @@ from google.protobuf.message import DecodeError
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from function import request
 from function.claims import CROSSPLANE_SPEC_KEYS
 from function.fn import MAX_RESPONSE_BYTES, respond
 from function.memo import Memo
@@ -83,7 +85,7 @@ class PooledFunction(grpcv1.FunctionRunnerServiceServicer):
 class Received:
     """A decoded request, and whether it is cheap enough to answer on the event loop."""
 
-    request: fnv1.RunFunctionRequest
+    request: Any  # function.request.Request: the SDK's, Crossplane's state left as bytes
     inline: bool
 
 
@@ -105,15 +107,14 @@ class Undecodable:
 
 
 def _deserialize(data: bytes) -> Received | Undecodable:
-    req = fnv1.RunFunctionRequest()
     try:
-        req.ParseFromString(data)
+        req = request.parse(data)
     except DecodeError as exc:
         return Undecodable(str(exc))
     return Received(req, answers_inline(req, len(data)))
 
 
-def answers_inline(req: fnv1.RunFunctionRequest, size: int) -> bool:
+def answers_inline(req: Any, size: int) -> bool:
     """Whether a request costs less to answer than to hand to a worker (see ``INLINE_SPEC_BYTES``).
 
     ``size`` is the request's size on the wire, known there for free (``ByteSize`` walks the

@@ -1,0 +1,142 @@
+"""The request as the function reads it: Crossplane's own state kept as wire bytes until read.
+
+After a claim's first call, most of what Crossplane sends is its own state: every composed
+resource as observed and, on the last call of each reconcile, every ownership probe's answer.
+For a 1,000-hostname Gslb that is 4.9 and 9.1 MiB, and parsing it into protobuf Structs
+(the SDK's request type) is most of the call: in the server ~45 ms for 9.1 MiB, against
+~2 ms to find where each resource lies. The function reads little of each: an MR's Ready
+condition, a found MR's owner annotation. So the request is parsed with the SDK's own
+message, copied, in which a resource that Crossplane observed or fetched for a requirement
+(``Resource.resource``) is ``bytes`` instead of a ``Struct``: the same wire format, read
+later, and only the part asked for (``field``). The composite, the desired state, the input
+and the context keep the SDK's types, so ``response.to`` and the claim's reader are
+unchanged; a field the SDK adds comes along, as it is copied from the SDK's descriptor.
+
+A resource Crossplane sent that protobuf cannot decode raises ``DecodeError`` when it is
+read (``function.fn`` refuses the request then, naming it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crossplane.function.proto.v1 import run_function_pb2 as fnv1
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, struct_pb2
+
+PACKAGE = "catalyst_dns.function.v1"
+_SDK = f".{fnv1.DESCRIPTOR.package}."
+_OURS = f".{PACKAGE}."
+_BYTES = descriptor_pb2.FieldDescriptorProto.TYPE_BYTES
+_STRING = descriptor_pb2.FieldDescriptorProto.TYPE_STRING
+_MESSAGE = descriptor_pb2.FieldDescriptorProto.TYPE_MESSAGE
+_OPTIONAL = descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL
+_REPEATED = descriptor_pb2.FieldDescriptorProto.LABEL_REPEATED
+
+
+def _copied(message: Any, retyped: dict[str, str]) -> descriptor_pb2.DescriptorProto:
+    """The SDK ``message``'s descriptor, its own map entries renamed into our package, ``retyped`` applied.
+
+    ``retyped`` maps a field (``"Entry.value"`` within a nested map entry, or a top-level
+    field's name) to its new type: a message of ours, or ``"bytes"``.
+    """
+    proto = descriptor_pb2.DescriptorProto()
+    message.DESCRIPTOR.CopyToProto(proto)
+    own = f"{_SDK}{proto.name}."
+    for path, fields in [("", proto.field), *((f"{n.name}.", n.field) for n in proto.nested_type)]:
+        for field in fields:
+            if field.type_name.startswith(own):  # a map's entry: ours, nested in our copy
+                field.type_name = _OURS + field.type_name[len(_SDK):]
+            new = retyped.get(path + field.name)
+            if new == "bytes":
+                field.type = _BYTES
+                field.ClearField("type_name")
+            elif new is not None:
+                field.type_name = _OURS + new
+    return proto
+
+
+def _message(name: str, *fields: tuple[str, int, int, int, str]) -> descriptor_pb2.DescriptorProto:
+    proto = descriptor_pb2.DescriptorProto(name=name)
+    for field_name, number, kind, label, type_name in fields:
+        field = proto.field.add(name=field_name, number=number, type=kind, label=label)
+        if type_name:
+            field.type_name = type_name
+    return proto
+
+
+def _build() -> descriptor_pool.DescriptorPool:
+    file = descriptor_pb2.FileDescriptorProto(
+        name="catalyst_dns/function/v1/request.proto", package=PACKAGE, syntax="proto3",
+        dependency=[fnv1.DESCRIPTOR.name])
+    file.message_type.extend([
+        _copied(fnv1.RunFunctionRequest, {"observed": "State", "ExtraResourcesEntry.value": "Resources",
+                                          "RequiredResourcesEntry.value": "Resources"}),
+        _copied(fnv1.State, {"ResourcesEntry.value": "Resource"}),
+        _copied(fnv1.Resources, {"items": "Resource"}),
+        _copied(fnv1.Resource, {"resource": "bytes"}),
+        # A Struct as its map entries, each value left as bytes: one key is found without
+        # parsing the others (a Struct's ``fields`` is ``map<string, Value> = 1`` on the wire).
+        _message("Entries", ("entries", 1, _MESSAGE, _REPEATED, _OURS + "Entry")),
+        _message("Entry", ("key", 1, _STRING, _OPTIONAL, ""), ("value", 2, _BYTES, _OPTIONAL, "")),
+        # A Value whose object's entries are left as bytes (``struct_value`` is field 5 of Value).
+        _message("ObjectValue", ("struct_value", 5, _MESSAGE, _OPTIONAL, _OURS + "Entries")),
+    ])
+    pool = descriptor_pool.Default()
+    pool.Add(file)
+    return pool
+
+
+_POOL = _build()
+Request: Any = message_factory.GetMessageClass(_POOL.FindMessageTypeByName(PACKAGE + ".RunFunctionRequest"))
+_Entries: Any = message_factory.GetMessageClass(_POOL.FindMessageTypeByName(PACKAGE + ".Entries"))
+_ObjectValue: Any = message_factory.GetMessageClass(_POOL.FindMessageTypeByName(PACKAGE + ".ObjectValue"))
+
+
+def parse(data: bytes) -> Any:
+    """A request from its wire bytes (raises ``DecodeError`` as the SDK's type would)."""
+    return Request.FromString(data)
+
+
+def of(req: Any) -> Any:
+    """The request as the function reads it, from the SDK's message (tests build those) or as it is.
+
+    The composite is copied as a message (its type is the SDK's in both), not through the
+    wire, so a test's composite nested deeper than protobuf decodes reaches the handler as it
+    was built.
+    """
+    if not isinstance(req, fnv1.RunFunctionRequest):
+        return req
+    rest = fnv1.RunFunctionRequest()
+    rest.CopyFrom(req)
+    rest.observed.ClearField("composite")
+    lean = Request.FromString(rest.SerializeToString())
+    if req.observed.HasField("composite"):
+        lean.observed.composite.CopyFrom(req.observed.composite)
+    return lean
+
+
+def struct(resource: bytes) -> struct_pb2.Struct:
+    """A resource Crossplane sent, read whole (a CRD, the settings, a rival's MR)."""
+    return struct_pb2.Struct.FromString(resource)
+
+
+def field(resource: bytes, *path: str) -> struct_pb2.Value | None:
+    """The value at ``path`` (object keys) in a resource Crossplane sent, parsing nothing else; None if absent.
+
+    Each object on the way is read as its entries, each entry's value left as bytes: the
+    Ready condition of an observed MR reads its ``status`` and not its spec or metadata
+    (managedFields), a found MR's owner its annotations and nothing else of its metadata.
+    A key given twice on the wire is read as protobuf reads a map: the last one wins.
+    """
+    entries = _Entries.FromString(resource).entries
+    for depth, key in enumerate(path):
+        found = None
+        for entry in entries:
+            if entry.key == key:
+                found = entry.value
+        if found is None:
+            return None
+        if depth == len(path) - 1:
+            return struct_pb2.Value.FromString(found)
+        entries = _ObjectValue.FromString(found).struct_value.entries
+    return None
