@@ -64,6 +64,15 @@ def _message(name: str, *fields: tuple[str, int, int, int, str]) -> descriptor_p
     return proto
 
 
+def _object() -> descriptor_pb2.DescriptorProto:
+    proto = _message("Object", ("fields", 1, _MESSAGE, _REPEATED, _OURS + "Object.FieldsEntry"))
+    entry = proto.nested_type.add(name="FieldsEntry")
+    entry.options.map_entry = True
+    entry.field.add(name="key", number=1, type=_STRING, label=_OPTIONAL)
+    entry.field.add(name="value", number=2, type=_BYTES, label=_OPTIONAL)
+    return proto
+
+
 def _build() -> descriptor_pool.DescriptorPool:
     file = descriptor_pb2.FileDescriptorProto(
         name="catalyst_dns/function/v1/request.proto", package=PACKAGE, syntax="proto3",
@@ -74,12 +83,11 @@ def _build() -> descriptor_pool.DescriptorPool:
         _copied(fnv1.State, {"ResourcesEntry.value": "Resource"}),
         _copied(fnv1.Resources, {"items": "Resource"}),
         _copied(fnv1.Resource, {"resource": "bytes"}),
-        # A Struct as its map entries, each value left as bytes: one key is found without
-        # parsing the others (a Struct's ``fields`` is ``map<string, Value> = 1`` on the wire).
-        _message("Entries", ("entries", 1, _MESSAGE, _REPEATED, _OURS + "Entry")),
-        _message("Entry", ("key", 1, _STRING, _OPTIONAL, ""), ("value", 2, _BYTES, _OPTIONAL, "")),
-        # A Value whose object's entries are left as bytes (``struct_value`` is field 5 of Value).
-        _message("ObjectValue", ("struct_value", 5, _MESSAGE, _OPTIONAL, _OURS + "Entries")),
+        # A Struct whose values are left as bytes: one key is found without parsing the others
+        # (a Struct is ``map<string, Value> fields = 1``; a map's entry is key 1, value 2).
+        _object(),
+        # A Value whose object's values are left as bytes (``struct_value`` is field 5 of Value).
+        _message("ObjectValue", ("struct_value", 5, _MESSAGE, _OPTIONAL, _OURS + "Object")),
     ])
     pool = descriptor_pool.Default()
     pool.Add(file)
@@ -88,7 +96,7 @@ def _build() -> descriptor_pool.DescriptorPool:
 
 _POOL = _build()
 Request: Any = message_factory.GetMessageClass(_POOL.FindMessageTypeByName(PACKAGE + ".RunFunctionRequest"))
-_Entries: Any = message_factory.GetMessageClass(_POOL.FindMessageTypeByName(PACKAGE + ".Entries"))
+_Object: Any = message_factory.GetMessageClass(_POOL.FindMessageTypeByName(PACKAGE + ".Object"))
 _ObjectValue: Any = message_factory.GetMessageClass(_POOL.FindMessageTypeByName(PACKAGE + ".ObjectValue"))
 
 
@@ -123,20 +131,16 @@ def struct(resource: bytes) -> struct_pb2.Struct:
 def field(resource: bytes, *path: str) -> struct_pb2.Value | None:
     """The value at ``path`` (object keys) in a resource Crossplane sent, parsing nothing else; None if absent.
 
-    Each object on the way is read as its entries, each entry's value left as bytes: the
-    Ready condition of an observed MR reads its ``status`` and not its spec or metadata
-    (managedFields), a found MR's owner its annotations and nothing else of its metadata.
-    A key given twice on the wire is read as protobuf reads a map: the last one wins.
+    Each object on the way is read as a map of its keys to their values' bytes (parsed in
+    C, looked up by key): the Ready condition of an observed MR reads its ``status`` and not
+    its spec or metadata (managedFields), a found MR's owner its annotations and nothing else
+    of its metadata. A key given twice on the wire reads as in a Struct: the last one wins.
     """
-    entries = _Entries.FromString(resource).entries
-    for depth, key in enumerate(path):
-        found = None
-        for entry in entries:
-            if entry.key == key:
-                found = entry.value
+    fields = _Object.FromString(resource).fields
+    for key in path[:-1]:
+        found = fields.get(key)
         if found is None:
             return None
-        if depth == len(path) - 1:
-            return struct_pb2.Value.FromString(found)
-        entries = _ObjectValue.FromString(found).struct_value.entries
-    return None
+        fields = _ObjectValue.FromString(found).struct_value.fields
+    leaf = fields.get(path[-1])
+    return None if leaf is None else struct_pb2.Value.FromString(leaf)
