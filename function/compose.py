@@ -233,9 +233,9 @@ def build(plan: Plan, composite: Composite) -> Composition:
     return Composition(owner, names, pending, tuple(ready_at), composite_status, Probes(at_names, scope))
 
 
-def is_ready(observed: Any) -> bool:
-    """Whether an observed managed resource reports ``Ready=True`` (its conditions read, nothing else)."""
-    conditions = request.field(observed.resource, "status", "conditions")
+def is_ready(observed: request.Resource, name: str) -> bool:
+    """Whether the managed resource Crossplane observed as ``name`` reports ``Ready=True`` (its conditions only)."""
+    conditions = request.field(observed.resource, "status", "conditions", where=f"observed.resources[{name}]")
     if conditions is None:
         return False
     for condition in conditions.list_value.values:
@@ -247,9 +247,9 @@ def is_ready(observed: Any) -> bool:
     return False
 
 
-def ready_names(observed: Mapping[str, Any], composition: Composition) -> set[str]:
+def ready_names(observed: Mapping[str, request.Resource], composition: Composition) -> set[str]:
     """The composed resources Crossplane observed ready (by key: a map's ``items()`` is a Python generator)."""
-    return {name for name in observed if name in composition and is_ready(observed[name])}
+    return {name for name in observed if name in composition and is_ready(observed[name], name)}
 
 
 def merge_status(rsp: fnv1.RunFunctionResponse, composition: Composition) -> bytes:

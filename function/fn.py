@@ -70,15 +70,15 @@ def respond(req: Any, log: ErrorLog | None = None, memo: Memo | None = MEMO,
     so the two parse as one response. A refusal starts from a fresh response, so it carries
     nothing the refused call had begun.
     """
-    req = request.of(req)
-    rsp = response.to(req)
     try:
+        req = request.of(req)
+        rsp = response.to(req)
         tail = _run(req, rsp, memo, max_response)
         return b"".join([rsp.SerializeToString(), *tail])
     except DnsInputError as exc:
         message = str(exc)
-    except DecodeError as exc:  # a resource Crossplane sent, read only now (function.request)
-        message = (f"request: a resource Crossplane sent could not be decoded ({str(exc)[:200]}); "
+    except DecodeError as exc:  # an SDK request (a test's) that the wire could not carry
+        message = (f"request: could not be decoded ({str(exc)[:200]}); "
                    "it is malformed or nested deeper than protobuf allows")
     except Exception as exc:  # the server must keep serving whatever the input
         if log is not None:
@@ -274,5 +274,6 @@ def _require_settings(req: Any, rsp: fnv1.RunFunctionResponse,
         raise DnsInputError("input.environmentConfigName", name,
                             "names no EnvironmentConfig; apply the Sovereign DNS settings from the Pulumi hand-off")
     # Read and written again: Go marshals a map in random order, and these bytes key the memo.
-    serialized: bytes = request.struct(items[0].resource).SerializeToString(deterministic=True)
+    config = request.struct(items[0].resource, f"the EnvironmentConfig {name}")
+    serialized: bytes = config.SerializeToString(deterministic=True)
     return serialized

@@ -7,21 +7,27 @@ For a 1,000-hostname Gslb that is 4.9 and 9.1 MiB, and parsing it into protobuf 
 ~2 ms to find where each resource lies. The function reads little of each: an MR's Ready
 condition, a found MR's owner annotation. So the request is parsed with the SDK's own
 message, copied, in which a resource that Crossplane observed or fetched for a requirement
-(``Resource.resource``) is ``bytes`` instead of a ``Struct``: the same wire format, read
-later, and only the part asked for (``field``). The composite, the desired state, the input
-and the context keep the SDK's types, so ``response.to`` and the claim's reader are
+(``Resource.resource``) is ``bytes`` instead of a ``Struct``: the same wire format as Go's
+marshaller writes it (each field once), read later, and only the part asked for (``field``).
+The composite, the desired state, the input and the context keep the SDK's types (the file
+is added to the default pool so they can), so ``response.to`` and the claim's reader are
 unchanged; a field the SDK adds comes along, as it is copied from the SDK's descriptor.
 
-A resource Crossplane sent that protobuf cannot decode raises ``DecodeError`` when it is
-read (``function.fn`` refuses the request then, naming it).
+A resource is checked when it is read, not before: one that protobuf cannot decode is a
+refusal naming where it came from (``DnsInputError``); one the function never reads (an MR
+that is not ours, the spec of our own) is not looked at, as no reader of its own would.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, struct_pb2
+from google.protobuf.message import DecodeError
+
+from catalyst_dns.errors import DnsInputError
 
 PACKAGE = "catalyst_dns.function.v1"
 _SDK = f".{fnv1.DESCRIPTOR.package}."
@@ -42,6 +48,7 @@ def _copied(message: Any, retyped: dict[str, str]) -> descriptor_pb2.DescriptorP
     proto = descriptor_pb2.DescriptorProto()
     message.DESCRIPTOR.CopyToProto(proto)
     own = f"{_SDK}{proto.name}."
+    applied = set()
     for path, fields in [("", proto.field), *((f"{n.name}.", n.field) for n in proto.nested_type)]:
         for field in fields:
             if field.type_name.startswith(own):  # a map's entry: ours, nested in our copy
@@ -52,6 +59,10 @@ def _copied(message: Any, retyped: dict[str, str]) -> descriptor_pb2.DescriptorP
                 field.ClearField("type_name")
             elif new is not None:
                 field.type_name = _OURS + new
+            if new is not None:
+                applied.add(path + field.name)
+    if applied != set(retyped):  # the SDK renamed a field: fail at import, not on a request
+        raise RuntimeError(f"{proto.name}: no field {sorted(set(retyped) - applied)} in the SDK's message")
     return proto
 
 
@@ -76,7 +87,7 @@ def _object() -> descriptor_pb2.DescriptorProto:
 def _build() -> descriptor_pool.DescriptorPool:
     file = descriptor_pb2.FileDescriptorProto(
         name="catalyst_dns/function/v1/request.proto", package=PACKAGE, syntax="proto3",
-        dependency=[fnv1.DESCRIPTOR.name])
+        dependency=[fnv1.DESCRIPTOR.name, struct_pb2.DESCRIPTOR.name])
     file.message_type.extend([
         _copied(fnv1.RunFunctionRequest, {"observed": "State", "ExtraResourcesEntry.value": "Resources",
                                           "RequiredResourcesEntry.value": "Resources"}),
@@ -98,6 +109,18 @@ _POOL = _build()
 Request: Any = message_factory.GetMessageClass(_POOL.FindMessageTypeByName(PACKAGE + ".RunFunctionRequest"))
 _Object: Any = message_factory.GetMessageClass(_POOL.FindMessageTypeByName(PACKAGE + ".Object"))
 _ObjectValue: Any = message_factory.GetMessageClass(_POOL.FindMessageTypeByName(PACKAGE + ".ObjectValue"))
+
+
+class Resource(Protocol):
+    """A resource Crossplane observed or fetched, as read here: its object's wire bytes."""
+
+    resource: bytes
+
+
+class Resources(Protocol):
+    """What Crossplane fetched for one requirement."""
+
+    items: Sequence[Resource]
 
 
 def parse(data: bytes) -> Any:
@@ -123,24 +146,37 @@ def of(req: Any) -> Any:
     return lean
 
 
-def struct(resource: bytes) -> struct_pb2.Struct:
-    """A resource Crossplane sent, read whole (a CRD, the settings, a rival's MR)."""
-    return struct_pb2.Struct.FromString(resource)
+def struct(resource: bytes, where: str) -> struct_pb2.Struct:
+    """A resource Crossplane sent, read whole (the settings, a CRD, a rival's MR); ``where`` names it."""
+    try:
+        return struct_pb2.Struct.FromString(resource)
+    except DecodeError as exc:
+        raise _undecodable(where, resource, exc) from None
 
 
-def field(resource: bytes, *path: str) -> struct_pb2.Value | None:
-    """The value at ``path`` (object keys) in a resource Crossplane sent, parsing nothing else; None if absent.
+def field(resource: bytes, first: str, *rest: str, where: str) -> struct_pb2.Value | None:
+    """The value at ``first, *rest`` (object keys) in a resource Crossplane sent, parsing nothing else.
 
-    Each object on the way is read as a map of its keys to their values' bytes (parsed in
-    C, looked up by key): the Ready condition of an observed MR reads its ``status`` and not
-    its spec or metadata (managedFields), a found MR's owner its annotations and nothing else
-    of its metadata. A key given twice on the wire reads as in a Struct: the last one wins.
+    None if absent. Each object on the way is read as a map of its keys to their values'
+    bytes (parsed in C, looked up by key): the Ready condition of an observed MR reads its
+    ``status`` and not its spec or metadata (managedFields), a found MR's owner its
+    annotations and nothing else of its metadata. A key given twice on the wire reads as in
+    a Struct: the last one wins. ``where`` names the resource in a refusal.
     """
-    fields = _Object.FromString(resource).fields
-    for key in path[:-1]:
-        found = fields.get(key)
-        if found is None:
-            return None
-        fields = _ObjectValue.FromString(found).struct_value.fields
-    leaf = fields.get(path[-1])
-    return None if leaf is None else struct_pb2.Value.FromString(leaf)
+    try:
+        fields = _Object.FromString(resource).fields
+        for key in (first, *rest)[:-1]:
+            found = fields.get(key)
+            if found is None:
+                return None
+            fields = _ObjectValue.FromString(found).struct_value.fields
+        leaf = fields.get((first, *rest)[-1])
+        return None if leaf is None else struct_pb2.Value.FromString(leaf)
+    except DecodeError as exc:
+        raise _undecodable(where, resource, exc) from None
+
+
+def _undecodable(where: str, resource: bytes, exc: DecodeError) -> DnsInputError:
+    reason = str(exc).split(": ", 1)[-1][:120]  # protobuf's words, without our internal type's name
+    return DnsInputError(where, resource[:24], f"({len(resource)} bytes) could not be decoded as a resource "
+                         f"({reason}): Crossplane sent it malformed or nested deeper than protobuf allows")

@@ -34,6 +34,7 @@ from typing import Any, cast
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 
 from catalyst_dns.errors import DnsInputError
+from function import request
 
 
 class Channel(Enum):
@@ -49,10 +50,10 @@ class Channel(Enum):
         selectors = rsp.requirements.resources if self is Channel.REQUIRED else rsp.requirements.extra_resources
         return cast("MutableMapping[str, fnv1.ResourceSelector]", selectors)
 
-    def answers(self, req: Any) -> Mapping[str, Any]:
+    def answers(self, req: Any) -> Mapping[str, request.Resources]:
         """The request map Crossplane answers in (``function.request``: each item's resource as bytes)."""
         answers = req.required_resources if self is Channel.REQUIRED else req.extra_resources
-        return cast("Mapping[str, Any]", answers)
+        return cast("Mapping[str, request.Resources]", answers)
 
 
 def channel(req: Any) -> Channel:

@@ -34,14 +34,14 @@ from function.memo import Memo
 SERVICE = fnv1.DESCRIPTOR.services_by_name["FunctionRunnerService"].full_name
 BETA_SERVICE = fnv1beta1.DESCRIPTOR.services_by_name["FunctionRunnerService"].full_name
 MIB = 1024 * 1024
-# A request for a claim of a few names is answered in well under a millisecond, less than
-# handing it to a worker thread and back costs (~0.2 ms here): it runs on the event loop.
+# Handing a request to a worker thread and back costs ~0.2 ms here, more than answering a
+# claim of a few names: such a claim is answered on the event loop, held there ~2 ms at most.
 # What the answer costs is the claim's spec (a first composition: ~0.4 ms for 3 hostnames,
-# ~1.7 ms for 25; a memo hit skips it) and the resources the request carries (readiness and
-# ownership: ~0.1 ms for a 3-hostname claim at rest, 36 KiB; ~0.4 ms for 25, 245 KiB), so
-# both bound it, not the request's size alone: after its first reconcile every request of a
-# claim carries its observed MRs, and a 3-hostname claim's is 24-37 KiB. Anything larger goes
-# to the pool, so a big claim never holds up health checks.
+# ~1.7 ms for 25, about what 1 KiB of spec holds; a memo hit skips it) and the resources the
+# request carries (readiness and ownership: ~0.1 ms for a 3-hostname claim at rest, 36 KiB),
+# so both bound it, not the request's size alone: after its first reconcile every request of
+# a claim carries its observed MRs. Anything larger goes to the pool, so a big claim never
+# holds up health checks.
 INLINE_SPEC_BYTES = 1024
 INLINE_REQUEST_BYTES = 128 * 1024
 

@@ -13,6 +13,7 @@ import pytest
 from crossplane.function import resource
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 
+from function import conflicts
 from tests.core.sovereign import SETTINGS
 from tests.function.engine import Cluster, Composite, Engine, UnservedKindError, load_crd, settings_config
 from tests.function.requests import fatal, xr
@@ -222,6 +223,23 @@ def test_a_writer_that_names_no_owner_is_a_rival() -> None:
     assert message is not None and name != "hand-made"
     assert message.startswith(f"spec.hostnames[0]: '{HOST}' is already written by an unknown owner (A record set, "
                               f"{kind} hand-made)"), message
+
+
+def test_a_claim_at_rest_is_decided_by_its_owners_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every probe answer of a claim at rest is its own MR: the owner annotation decides, and no MR
+    is read as a writer (for a 1,000-hostname claim, 2,001 of them on the last call of every reconcile)."""
+    engine = Engine(_cluster(ROUTE53_CRDS))
+    claim = _route("acme-prod", "203.0.113.10")
+    assert fatal(engine.reconcile(claim)) is None
+
+    def no_writer(*_: Any) -> Any:
+        raise AssertionError("an MR of our own was read as a writer")
+
+    monkeypatch.setattr(conflicts, "_writer", no_writer)
+    engine.calls.clear()
+    assert fatal(engine.reconcile(claim)) is None
+    last = engine.calls[-1][0]
+    assert [k for k in last.required_resources if k.startswith("owner-of-") and last.required_resources[k].items]
 
 
 def _legacy(claim: str, address: str) -> Composite:

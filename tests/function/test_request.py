@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import json_format, struct_pb2, unknown_fields
 
 from function import request
 from function.fn import respond, run
@@ -41,13 +41,36 @@ def rich_request() -> fnv1.RunFunctionRequest:
     req.observed.resources["mr"].ready = fnv1.READY_TRUE
     req.observed.resources["mr"].connection_details["k"] = b"v"
     req.credentials["c"].credential_data.data["k"] = b"v"
+    req.required_schemas["s"].openapi_v3.update({"type": "object"})
     return req
+
+
+SDK_TO_LEAN = {fnv1.RunFunctionRequest: "RunFunctionRequest", fnv1.State: "State", fnv1.Resources: "Resources",
+               fnv1.Resource: "Resource"}
+
+
+@pytest.mark.parametrize("sdk", list(SDK_TO_LEAN), ids=lambda m: m.DESCRIPTOR.name)
+def test_each_copied_message_has_the_sdks_fields(sdk: Any) -> None:
+    """Field by field (name, number, repeated, presence, oneof, map or not): the same message on the wire."""
+    lean = request.Request.DESCRIPTOR.file.message_types_by_name[SDK_TO_LEAN[sdk]]
+
+    def shape(descriptor: Any) -> list[tuple[Any, ...]]:
+        return sorted((f.name, f.number, f.is_repeated,
+                       f.has_presence or f.full_name.endswith("Resource.resource"),  # a Struct kept as bytes
+                       f.containing_oneof.name if f.containing_oneof else None,
+                       f.message_type.GetOptions().map_entry if f.message_type else False)
+                      for f in descriptor.fields)
+
+    assert shape(lean) == shape(sdk.DESCRIPTOR)
 
 
 def test_the_request_carries_every_field_the_sdk_sent() -> None:
     original = rich_request()
     lean = request.parse(original.SerializeToString())
+    assert not unknown_fields.UnknownFieldSet(lean)  # every field read as a field of its own, none kept aside
     assert fnv1.RunFunctionRequest.FromString(lean.SerializeToString()) == original
+    assert lean.credentials["c"].credential_data.data["k"] == b"v"
+    assert lean.required_schemas["s"].openapi_v3 == original.required_schemas["s"].openapi_v3
     assert lean.observed.resources["mr"].resource == original.observed.resources["mr"].resource.SerializeToString()
     assert isinstance(lean.desired, fnv1.State)  # what response.to copies into the response
     # The resources' bytes may list a map's keys in another order: compared as the SDK reads them.
@@ -83,13 +106,13 @@ def whole(data: bytes, *path: str) -> struct_pb2.Value | None:
 ])
 def test_a_value_found_in_the_bytes_is_the_value_the_struct_holds(path: tuple[str, ...]) -> None:
     data = struct_bytes(MR)
-    assert request.field(data, *path) == whole(data, *path)
+    assert request.field(data, *path, where="mr") == whole(data, *path)
 
 
 def test_a_key_sent_twice_reads_as_protobuf_reads_it_the_last() -> None:
     data = struct_bytes({"status": {"phase": "old"}}) + struct_bytes({"status": {"phase": "new"}})
-    assert request.field(data, "status", "phase") == whole(data, "status", "phase")
-    found = request.field(data, "status", "phase")
+    assert request.field(data, "status", "phase", where="mr") == whole(data, "status", "phase")
+    found = request.field(data, "status", "phase", where="mr")
     assert found is not None and found.string_value == "new"
 
 
@@ -102,13 +125,21 @@ def test_readiness_and_owner_are_read_from_the_bytes() -> None:
     assert {n for n, r in rsp.desired.resources.items() if r.ready == fnv1.READY_TRUE} == set(names[1:])
 
 
+def test_settings_that_do_not_decode_are_refused_naming_them() -> None:
+    req = request.of(build(xr("Gslb", GSLB)))
+    req.required_resources["sovereign-dns-settings"].items[0].resource = b"\x0a\x05\x0a\x03ab"  # cut short
+    message = fatal(run(req, memo=None))
+    assert message is not None and message.startswith("the EnvironmentConfig catalyst-dns: "), message
+
+
 def test_a_resource_crossplane_sent_that_does_not_decode_is_refused_naming_it() -> None:
     first = run(build(xr("Gslb", GSLB)), memo=None)
     name = sorted(first.desired.resources)[0]
     req = request.of(build(xr("Gslb", GSLB)))
     req.observed.resources[name].resource = b"\x0a\x06\x0a\x02\xff\xfe\x12\x00"  # a key that is not UTF-8
     message = fatal(run(req, memo=None))
-    assert message is not None and message.startswith("request: a resource Crossplane sent could not be decoded")
+    assert message is not None and message.startswith(f"observed.resources[{name}]: "), message
+    assert "could not be decoded as a resource" in message and "catalyst_dns" not in message
     assert not run(req, memo=None).desired.resources
     assert fatal(run(build(xr("Gslb", GSLB)), memo=None)) is None  # and the next request composes
 
