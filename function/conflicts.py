@@ -222,6 +222,21 @@ def requirements(probes: Probes, channel: Channel, answers: Mapping[str, request
     return probes.requirements(channel, served_kinds(answers, kinds))
 
 
+def asks_again(answers: Mapping[str, request.Resources], kinds: Sequence[Kind], probes: bytes) -> bool:
+    """Whether this call asks a requirement Crossplane has not answered, so its answer will be thrown away.
+
+    Crossplane's requirements loop (``FetchingFunctionRunner``, v2.2.1 internal/xfn and
+    1.20.1 composite/extra_resources.go) keeps a function's answer only once its requirements
+    equal the call before's (or it is Fatal), and it answers every requirement it was asked,
+    found or not: a key we ask that the request does not answer was not asked before, so
+    Crossplane calls again. Here: a CRD asked but not answered (the reconcile's second call),
+    or the probes asked for the first time (its third). Anything else counts as kept.
+    """
+    if not all(kind.requirement in answers for kind in kinds):
+        return True
+    return bool(probes) and not any(key.startswith(REQUIREMENT_PREFIX) for key in answers)
+
+
 def served_kinds(answers: Mapping[str, request.Resources], kinds: Iterable[Kind]) -> frozenset[Kind]:
     """The kinds among ``kinds`` whose CRD Crossplane returned, serving their version."""
     out = set()

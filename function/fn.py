@@ -14,6 +14,7 @@ ownership answers) and what earlier pipeline steps composed are applied on every
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from crossplane.function import response
@@ -145,9 +146,11 @@ def _run(req: Any, rsp: fnv1.RunFunctionResponse, memo: Memo | None,
     probes = conflicts.requirements(composition.probes, channel, answers, kinds)
     losses = conflicts.decide(answers, composition.probes, composition.owner)  # Fatal if not ours
 
-    # Emit, with readiness from what Crossplane observed, merged with what earlier steps composed;
-    # an answer Crossplane would not accept is a refusal.
-    tail = [*_emit(req, rsp, composition, losses), probes]
+    # Emit, with readiness from what Crossplane observed (unless Crossplane will throw this
+    # answer away and call again: 10 ms for a 1,000-hostname claim's 2,002 MRs), merged with
+    # what earlier steps composed; an answer Crossplane would not accept is a refusal.
+    observed = {} if conflicts.asks_again(answers, kinds, probes) else req.observed.resources
+    tail = [*_emit(observed, rsp, composition, losses), probes]
     rsp.meta.ttl.seconds = response_ttl(len(composition.names))
     _check_size(rsp.ByteSize() + sum(len(part) for part in tail), len(composition.names), max_response)
     return tail
@@ -188,11 +191,11 @@ def _composition(req: Any, fn_input: FunctionInput, input_bytes: bytes, settings
     return outcome
 
 
-def _emit(req: Any, rsp: fnv1.RunFunctionResponse, composition: Composition,
+def _emit(observed: Mapping[str, request.Resource], rsp: fnv1.RunFunctionResponse, composition: Composition,
           losses: list[conflicts.Loss]) -> list[bytes]:
     """Set the conditions; return the status and desired resources as bytes (parked ones in ``rsp``)."""
     status = merge_status(rsp, composition)
-    ready = ready_names(req.observed.resources, composition)
+    ready = ready_names(observed, composition)
     _condition(rsp, len(composition.names), len(ready))
     conflicts.report(rsp, losses)
     if losses:  # rare: edit the resources as a message

@@ -14,7 +14,7 @@ from catalyst_dns.errors import DnsInputError
 from function import claims
 from function.fn import SETTINGS_REQUIREMENT, respond, response_ttl, run
 from tests.core.sovereign import SETTINGS
-from tests.function.engine import answer_crds, crds_answered
+from tests.function.engine import all_answered, answer_crds, crds_answered
 from tests.function.requests import desired, fatal, memo_key, request, xr
 
 GSLB = {"hostnames": ["shop.acme.omantel.example"], "regions": ["fsn", "hel"],
@@ -114,10 +114,32 @@ def test_readiness_follows_observed_conditions() -> None:
     names = sorted(first.desired.resources)
     observed = {names[0]: {"status": {"conditions": [{"type": "Ready", "status": "True"}]}},
                 names[1]: {"status": {"conditions": [{"type": "Ready", "status": "False"}]}}}
-    rsp = run(request(xr("DNSRecord", RECORD), observed=observed))
+    rsp = run(all_answered(request(xr("DNSRecord", RECORD), observed=observed)))
     assert rsp.desired.resources[names[0]].ready == fnv1.READY_TRUE
     assert rsp.desired.resources[names[1]].ready == fnv1.READY_FALSE
     assert rsp.conditions[0].type == "DNSRecordsReady" and rsp.conditions[0].message == "1 of 2 DNS resources ready"
+
+
+def test_readiness_is_read_only_on_the_call_whose_answer_crossplane_keeps() -> None:
+    """Crossplane keeps the answer whose requirements equal the call before's (FetchingFunctionRunner):
+    on a call that asks what Crossplane has not answered yet (the CRDs, then the probes), the observed
+    MRs are not read; the desired resources are sent all the same, pending."""
+    first = run(request(xr("Gslb", GSLB)))
+    names = sorted(first.desired.resources)
+    observed = {n: {"status": {"conditions": [{"type": "Ready", "status": "True"}]}} for n in names}
+    turns = {"settings answered, CRDs asked": request(xr("Gslb", GSLB), observed=observed),
+             "CRDs answered, probes asked": crds_answered(request(xr("Gslb", GSLB), observed=observed))}
+    for turn, req in turns.items():
+        rsp = run(req, memo=None)
+        assert fatal(rsp) is None, turn
+        assert sorted(rsp.desired.resources) == names, turn
+        assert all(r.ready == fnv1.READY_FALSE for r in rsp.desired.resources.values()), turn
+        assert {k for k in rsp.requirements.resources} - {k for k in req.required_resources}, turn  # asks again
+    kept = run(all_answered(request(xr("Gslb", GSLB), observed=observed)), memo=None)
+    assert {k for k in kept.requirements.resources} == {k for k in all_answered(request(xr("Gslb", GSLB))).
+                                                        required_resources}
+    assert all(r.ready == fnv1.READY_TRUE for r in kept.desired.resources.values())
+    assert kept.conditions[0].message == f"{len(names)} of {len(names)} DNS resources ready"
 
 
 BAD: list[tuple[str, str, dict[str, Any], str]] = [

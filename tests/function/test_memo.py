@@ -4,7 +4,7 @@ from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 
 from function.fn import respond, run
 from function.memo import Memo
-from tests.function.engine import crds_answered
+from tests.function.engine import all_answered, crds_answered
 from tests.function.requests import desired, fatal, memo_key, request, xr
 
 GSLB = {"hostnames": ["a.acme.omantel.example", "b.acme.hz.omantel.example"], "regions": ["fsn", "hel"],
@@ -150,10 +150,10 @@ def test_readiness_is_flipped_per_resource_in_the_pre_encoded_desired_state() ->
     def observed(ready: list[str]) -> dict[str, dict[str, object]]:
         return {n: {"status": {"conditions": [{"type": "Ready", "status": "True"}]}} for n in ready}
 
-    ready = _parse(respond(crds_answered(request(xr("Gslb", GSLB), observed=observed(names))), memo=memo))
+    ready = _parse(respond(all_answered(request(xr("Gslb", GSLB), observed=observed(names))), memo=memo))
     assert all(r.ready == fnv1.READY_TRUE for r in ready.desired.resources.values())
     assert [k for k in ready.requirements.resources if k.startswith("owner-of-")]
-    mixed = _parse(respond(request(xr("Gslb", GSLB), observed=observed(names[:1])), memo=memo))
+    mixed = _parse(respond(all_answered(request(xr("Gslb", GSLB), observed=observed(names[:1]))), memo=memo))
     assert {n for n, r in mixed.desired.resources.items() if r.ready == fnv1.READY_TRUE} == {names[0]}
     # Readiness aside, the three are the same resources, and the same as without the memo.
     assert desired(ready) == desired(pending) == desired(mixed)

@@ -15,7 +15,7 @@ from google.protobuf import json_format, struct_pb2, unknown_fields
 from function import request
 from function.fn import respond, run
 from function.memo import Memo
-from tests.function.engine import crds_answered
+from tests.function.engine import all_answered
 from tests.function.requests import fatal, xr
 from tests.function.requests import request as build
 
@@ -121,7 +121,7 @@ def test_readiness_and_owner_are_read_from_the_bytes() -> None:
     names = sorted(first.desired.resources)
     ready = {n: {"status": {"conditions": [{"type": "Ready", "status": "True"}]}} for n in names}
     ready[names[0]] = {"status": {"conditions": [{"type": "Ready", "status": "False"}]}}
-    rsp = run(crds_answered(build(xr("Gslb", GSLB), observed=ready)), memo=None)
+    rsp = run(all_answered(build(xr("Gslb", GSLB), observed=ready)), memo=None)
     assert {n for n, r in rsp.desired.resources.items() if r.ready == fnv1.READY_TRUE} == set(names[1:])
 
 
@@ -135,7 +135,7 @@ def test_settings_that_do_not_decode_are_refused_naming_them() -> None:
 def test_a_resource_crossplane_sent_that_does_not_decode_is_refused_naming_it() -> None:
     first = run(build(xr("Gslb", GSLB)), memo=None)
     name = sorted(first.desired.resources)[0]
-    req = request.of(build(xr("Gslb", GSLB)))
+    req = request.of(all_answered(build(xr("Gslb", GSLB))))
     req.observed.resources[name].resource = b"\x0a\x06\x0a\x02\xff\xfe\x12\x00"  # a key that is not UTF-8
     message = fatal(run(req, memo=None))
     assert message is not None and message.startswith(f"observed.resources[{name}]: "), message

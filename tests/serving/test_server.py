@@ -15,6 +15,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from function import request
 from function.fn import run
+from tests.function.engine import all_answered
 from tests.function.requests import fatal
 from tests.hostile.corpus import WIRE_CASES, Case, many_hostnames, nested_targets, req, valid
 from tests.serving.conftest import SERVICE, Server
@@ -98,7 +99,7 @@ def test_an_observed_resource_that_does_not_decode_is_refused_by_name_and_the_se
     # Read when the handler reads it (function.request), not at decode: the refusal names it.
     valid_request = valid("DNSRecord")
     name = sorted(run(valid_request, memo=None).desired.resources)[0]
-    lean = request.of(valid_request)
+    lean = request.of(all_answered(valid_request))
     lean.observed.resources[name].resource = b"\x0a\x06\x0a\x02\xff\xfe\x12\x00"  # a key that is not UTF-8
     message = fatal(server.run(lean.SerializeToString()))
     assert message is not None and message.startswith(f"observed.resources[{name}]: "), message
