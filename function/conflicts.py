@@ -230,7 +230,8 @@ def asks_again(answers: Mapping[str, request.Resources], kinds: Sequence[Kind], 
     equal the call before's (or it is Fatal), and it answers every requirement it was asked,
     found or not: a key we ask that the request does not answer was not asked before, so
     Crossplane calls again. Here: a CRD asked but not answered (the reconcile's second call),
-    or the probes asked for the first time (its third). Anything else counts as kept.
+    or the probes asked for the first time (its third). Any other call may be kept (a bootstrap
+    requirement Crossplane answers unasked only makes a thrown-away call look like one).
     """
     if not all(kind.requirement in answers for kind in kinds):
         return True

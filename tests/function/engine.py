@@ -65,10 +65,15 @@ def crd_by_name(name: str) -> dict[str, Any]:
 
 
 def answer_crds(req: fnv1.RunFunctionRequest, asked: fnv1.RunFunctionResponse) -> None:
-    """Answer every CRD ``asked`` requires with the real CRD, as an API server serving them all would."""
-    for name, selector in asked.requirements.resources.items():
-        if selector.kind == "CustomResourceDefinition":
-            req.required_resources[name].items.add().resource.update(crd_by_name(selector.match_name))
+    """Answer every CRD ``asked`` requires with the real CRD, as an API server serving them all would.
+
+    In the field it was asked in: ``resources`` (v2), or ``extra_resources`` (1.x).
+    """
+    for requirements, answers in ((asked.requirements.resources, req.required_resources),
+                                  (asked.requirements.extra_resources, req.extra_resources)):
+        for name, selector in requirements.items():
+            if selector.kind == "CustomResourceDefinition":
+                answers[name].items.add().resource.update(crd_by_name(selector.match_name))
 
 
 def crds_answered(req: fnv1.RunFunctionRequest) -> fnv1.RunFunctionRequest:

@@ -120,24 +120,31 @@ def test_readiness_follows_observed_conditions() -> None:
     assert rsp.conditions[0].type == "DNSRecordsReady" and rsp.conditions[0].message == "1 of 2 DNS resources ready"
 
 
-def test_readiness_is_read_only_on_the_call_whose_answer_crossplane_keeps() -> None:
-    """Crossplane keeps the answer whose requirements equal the call before's (FetchingFunctionRunner):
-    on a call that asks what Crossplane has not answered yet (the CRDs, then the probes), the observed
-    MRs are not read; the desired resources are sent all the same, pending."""
-    first = run(request(xr("Gslb", GSLB)))
-    names = sorted(first.desired.resources)
+@pytest.mark.parametrize("legacy", [False, True], ids=["v2", "1.x"])
+def test_readiness_is_read_only_on_the_call_whose_answer_crossplane_keeps(legacy: bool) -> None:
+    """Crossplane keeps the answer whose requirements equal the call before's (FetchingFunctionRunner,
+    v2.2.1 and 1.20.1): on a call that asks what Crossplane has not answered yet (the CRDs, then the
+    probes), the observed MRs are not read; the desired resources are sent all the same, pending."""
+    def asked(message: Any) -> set[str]:
+        return set(message.requirements.extra_resources if legacy else message.requirements.resources)
+
+    def answered(req: fnv1.RunFunctionRequest) -> set[str]:
+        return set(req.extra_resources if legacy else req.required_resources)
+
+    names = sorted(run(request(xr("Gslb", GSLB), legacy=legacy)).desired.resources)
     observed = {n: {"status": {"conditions": [{"type": "Ready", "status": "True"}]}} for n in names}
-    turns = {"settings answered, CRDs asked": request(xr("Gslb", GSLB), observed=observed),
-             "CRDs answered, probes asked": crds_answered(request(xr("Gslb", GSLB), observed=observed))}
+    turns = {"settings answered, CRDs asked": request(xr("Gslb", GSLB), observed=observed, legacy=legacy),
+             "CRDs answered, probes asked": crds_answered(request(xr("Gslb", GSLB), observed=observed,
+                                                                  legacy=legacy))}
     for turn, req in turns.items():
         rsp = run(req, memo=None)
         assert fatal(rsp) is None, turn
         assert sorted(rsp.desired.resources) == names, turn
         assert all(r.ready == fnv1.READY_FALSE for r in rsp.desired.resources.values()), turn
-        assert {k for k in rsp.requirements.resources} - {k for k in req.required_resources}, turn  # asks again
-    kept = run(all_answered(request(xr("Gslb", GSLB), observed=observed)), memo=None)
-    assert {k for k in kept.requirements.resources} == {k for k in all_answered(request(xr("Gslb", GSLB))).
-                                                        required_resources}
+        assert asked(rsp) - answered(req), turn  # it asks again: Crossplane calls again
+    last = all_answered(request(xr("Gslb", GSLB), observed=observed, legacy=legacy))
+    kept = run(last, memo=None)
+    assert asked(kept) == answered(last)  # the requirements stabilized: Crossplane keeps this answer
     assert all(r.ready == fnv1.READY_TRUE for r in kept.desired.resources.values())
     assert kept.conditions[0].message == f"{len(names)} of {len(names)} DNS resources ready"
 
