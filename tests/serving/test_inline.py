@@ -10,7 +10,7 @@ from typing import Any
 
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 
-from function.server import INLINE_REQUEST_BYTES, INLINE_SPEC_BYTES, answers_inline
+from function.server import INLINE_REQUEST_BYTES, INLINE_SPEC_BYTES, Received, _deserialize, answers_inline
 from tests.function.requests import request, xr
 
 ZONE = "acme.omantel.example"
@@ -82,3 +82,13 @@ def test_a_spec_that_is_no_object_is_measured_whole() -> None:
     assert inline(small)
     assert not inline(large)
     assert inline(absent)
+
+
+def test_the_deserializer_decides_by_the_wire_size_and_the_claim() -> None:
+    """What the server hands ``RunFunction``: the rule applied to the request as decoded from the wire."""
+    small = request(xr("Gslb", gslb(3))).SerializeToString()
+    many = request(xr("Gslb", gslb(3)),
+                   observed={f"mr-{n}": observed_mr(f"mr-{n}", 2000) for n in range(80)}).SerializeToString()
+    decoded = [_deserialize(data) for data in (small, many)]
+    assert all(isinstance(received, Received) for received in decoded)
+    assert [received.inline for received in decoded if isinstance(received, Received)] == [True, False]
