@@ -64,13 +64,18 @@ def crd_by_name(name: str) -> dict[str, Any]:
     return load_crd(str(path.relative_to(CRDS)))
 
 
+def _channels(req: fnv1.RunFunctionRequest, asked: fnv1.RunFunctionResponse) -> tuple[tuple[Any, Any], ...]:
+    """Each field requirements are asked in, with the one they are answered in: v2's, then 1.x's."""
+    return ((asked.requirements.resources, req.required_resources),
+            (asked.requirements.extra_resources, req.extra_resources))
+
+
 def answer_crds(req: fnv1.RunFunctionRequest, asked: fnv1.RunFunctionResponse) -> None:
     """Answer every CRD ``asked`` requires with the real CRD, as an API server serving them all would.
 
     In the field it was asked in: ``resources`` (v2), or ``extra_resources`` (1.x).
     """
-    for requirements, answers in ((asked.requirements.resources, req.required_resources),
-                                  (asked.requirements.extra_resources, req.extra_resources)):
+    for requirements, answers in _channels(req, asked):
         for name, selector in requirements.items():
             if selector.kind == "CustomResourceDefinition":
                 answers[name].items.add().resource.update(crd_by_name(selector.match_name))
@@ -93,9 +98,7 @@ def all_answered(req: fnv1.RunFunctionRequest) -> fnv1.RunFunctionRequest:
     (``conflicts.asks_again``), so a test of what the function answers with readiness sends this turn.
     """
     crds_answered(req)
-    asked = run(req, memo=None)
-    for requirements, answers in ((asked.requirements.resources, req.required_resources),
-                                  (asked.requirements.extra_resources, req.extra_resources)):
+    for requirements, answers in _channels(req, run(req, memo=None)):
         for name in requirements:
             if name not in answers:
                 answers[name].SetInParent()
