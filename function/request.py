@@ -162,6 +162,12 @@ def field(resource: bytes, first: str, *rest: str, where: str) -> struct_pb2.Val
     ``status`` and not its spec or metadata (managedFields), a found MR's owner its
     annotations and nothing else of its metadata. A key given twice on the wire reads as in
     a Struct: the last one wins. ``where`` names the resource in a refusal.
+
+    Two wire forms no marshaller writes (Crossplane's protobuf-go never does) may read
+    otherwise than in a Struct: a map entry whose value appears twice (a Struct merges the
+    two, this keeps the last) and a Value with two kinds set (a Struct keeps the last one).
+    What is read then is absent or of another kind: the MR reads not ready, or its owner
+    unknown, and an owner not known to be ours is decided on the MR read whole (``struct``).
     """
     try:
         fields = _Object.FromString(resource).fields
@@ -176,7 +182,15 @@ def field(resource: bytes, first: str, *rest: str, where: str) -> struct_pb2.Val
         raise _undecodable(where, resource, exc) from None
 
 
+def decode_reason(exc: DecodeError, limit: int = 120) -> str:
+    """Protobuf's words for a decode failure, without the name of our copied type (``_copied``).
+
+    A user reads them in a condition; the name would point them at a type that exists only
+    in this process, not in anything Crossplane or the SDK defines.
+    """
+    return str(exc).split(": ", 1)[-1][:limit]
+
+
 def _undecodable(where: str, resource: bytes, exc: DecodeError) -> DnsInputError:
-    reason = str(exc).split(": ", 1)[-1][:120]  # protobuf's words, without our internal type's name
     return DnsInputError(where, resource[:24], f"({len(resource)} bytes) could not be decoded as a resource "
-                         f"({reason}): Crossplane sent it malformed or nested deeper than protobuf allows")
+                         f"({decode_reason(exc)}): Crossplane sent it malformed or nested deeper than protobuf allows")

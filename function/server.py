@@ -35,13 +35,14 @@ SERVICE = fnv1.DESCRIPTOR.services_by_name["FunctionRunnerService"].full_name
 BETA_SERVICE = fnv1beta1.DESCRIPTOR.services_by_name["FunctionRunnerService"].full_name
 MIB = 1024 * 1024
 # Handing a request to a worker thread and back costs ~0.2 ms here, more than answering a
-# claim of a few names: such a claim is answered on the event loop, held there ~2 ms at most.
+# claim of a few names: such a claim is answered on the event loop, held there a few ms at most.
 # What the answer costs is the claim's spec (a first composition: ~0.4 ms for 3 hostnames,
-# ~1.7 ms for 25, about what 1 KiB of spec holds; a memo hit skips it) and the resources the
-# request carries (readiness and ownership: ~0.1 ms for a 3-hostname claim at rest, 36 KiB),
-# so both bound it, not the request's size alone: after its first reconcile every request of
-# a claim carries its observed MRs. Anything larger goes to the pool, so a big claim never
-# holds up health checks.
+# ~1.7-2.5 ms for a Gslb of 25, about what 1 KiB of spec holds; 3.5-6 ms for a DNSRoute over
+# regions of 36, five MRs a name, as the bytes count names, not MRs; a memo hit skips it) and
+# the resources the request carries (readiness and ownership: ~0.1 ms for a 3-hostname claim
+# at rest, 36 KiB), so both bound it, not the request's size alone: after its first reconcile
+# every request of a claim carries its observed MRs. Anything larger goes to the pool, so a
+# big claim never holds up health checks for longer than that.
 INLINE_SPEC_BYTES = 1024
 INLINE_REQUEST_BYTES = 128 * 1024
 
@@ -100,7 +101,7 @@ class Undecodable:
         rsp = fnv1.RunFunctionResponse()
         result = rsp.results.add()
         result.severity = fnv1.SEVERITY_FATAL
-        result.message = (f"request: could not be decoded ({self.reason[:200]}); "
+        result.message = (f"request: could not be decoded ({self.reason}); "
                           "it is malformed or nested deeper than protobuf allows")
         serialized: bytes = rsp.SerializeToString()
         return serialized
@@ -110,7 +111,7 @@ def _deserialize(data: bytes) -> Received | Undecodable:
     try:
         req = request.parse(data)
     except DecodeError as exc:
-        return Undecodable(str(exc))
+        return Undecodable(request.decode_reason(exc, limit=200))
     return Received(req, answers_inline(req, len(data)))
 
 
