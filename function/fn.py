@@ -79,8 +79,7 @@ def respond(req: Any, log: ErrorLog | None = None, memo: Memo | None = MEMO,
     except DnsInputError as exc:
         message = str(exc)
     except DecodeError as exc:  # an SDK request (a test's) that the wire could not carry
-        message = (f"request: could not be decoded ({str(exc)[:200]}); "
-                   "it is malformed or nested deeper than protobuf allows")
+        return undecodable(request.decode_reason(exc, limit=200))
     except Exception as exc:  # the server must keep serving whatever the input
         if log is not None:
             log.exception("unexpected error", error=str(exc))
@@ -88,6 +87,19 @@ def respond(req: Any, log: ErrorLog | None = None, memo: Memo | None = MEMO,
     refusal = response.to(req)
     _refuse(refusal, message)
     serialized: bytes = refusal.SerializeToString()
+    return serialized
+
+
+def undecodable(reason: str) -> bytes:
+    """The refusal of a request protobuf could not decode (``reason``: protobuf's words).
+
+    It starts from an empty response, not from the request (``response.to`` would copy the
+    parts that could not be read), so it is the same whether the server's parse or the
+    handler's met the request.
+    """
+    rsp = fnv1.RunFunctionResponse()
+    _refuse(rsp, f"request: could not be decoded ({reason}); it is malformed or nested deeper than protobuf allows")
+    serialized: bytes = rsp.SerializeToString()
     return serialized
 
 

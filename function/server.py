@@ -28,7 +28,7 @@ from grpc_reflection.v1alpha import reflection
 
 from function import request
 from function.claims import CROSSPLANE_SPEC_KEYS
-from function.fn import MAX_RESPONSE_BYTES, respond
+from function.fn import MAX_RESPONSE_BYTES, respond, undecodable
 from function.memo import Memo
 
 SERVICE = fnv1.DESCRIPTOR.services_by_name["FunctionRunnerService"].full_name
@@ -98,13 +98,7 @@ class Undecodable:
 
     def response(self) -> bytes:
         """A Fatal result, so Crossplane reports the problem on the composite."""
-        rsp = fnv1.RunFunctionResponse()
-        result = rsp.results.add()
-        result.severity = fnv1.SEVERITY_FATAL
-        result.message = (f"request: could not be decoded ({self.reason}); "
-                          "it is malformed or nested deeper than protobuf allows")
-        serialized: bytes = rsp.SerializeToString()
-        return serialized
+        return undecodable(self.reason)
 
 
 def _deserialize(data: bytes) -> Received | Undecodable:

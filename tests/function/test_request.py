@@ -145,6 +145,21 @@ def test_a_resource_crossplane_sent_that_does_not_decode_is_refused_naming_it() 
     assert fatal(run(build(xr("Gslb", GSLB)), memo=None)) is None  # and the next request composes
 
 
+def test_a_request_the_wire_cannot_carry_is_refused_as_the_server_refuses_it() -> None:
+    """A test's SDK request whose context is nested deeper than protobuf decodes: refused, not raised."""
+    req = build(xr("Gslb", GSLB))
+    value = req.context.fields["deep"]
+    for _ in range(500):
+        value = value.struct_value.fields["a"]
+    value.string_value = "x"
+    rsp = run(req, memo=None)
+    message = fatal(rsp)
+    assert message is not None and message.startswith("request: could not be decoded ("), message
+    assert "catalyst_dns" not in message and not rsp.desired.resources
+    assert not rsp.HasField("context")  # nothing of what could not be read is echoed
+    assert fatal(run(build(xr("Gslb", GSLB)), memo=None)) is None
+
+
 def test_settings_sent_in_another_key_order_are_the_same_memo_entry() -> None:
     """Go marshals a map in random order: the settings' bytes differ from call to call."""
     memo = Memo()
