@@ -52,12 +52,15 @@ cluster-down:
 
 # Lint and type-check first (seconds, before any tool builds), then the function-side suite
 # (core, handler, hostile input, serving, end-to-end renders, the package, ExternalDNS interop,
-# the real cluster) in the function install, and the Pulumi suite (core again, components,
+# the real cluster) in the function install, its unit suites again on the modules the image
+# runs compiled (mypyc; tests/conftest.py), and the Pulumi suite (core again, components,
 # program, the real Pulumi CLI) in the Pulumi install. Every tool is built by then, so a test
 # that needs one fails rather than skips when it is missing (CATALYST_DNS_TOOLS_BUILT, tests/tools.py).
 test: setup lint tools package
 	CATALYST_DNS_TOOLS_BUILT=1 $(FN_PY) -m pytest tests/core tests/function tests/hostile tests/serving tests/e2e \
 		tests/package tests/interop tests/cluster
+	compiled=$$(scripts/build-wheel.sh --tree) && CATALYST_DNS_COMPILED=$$compiled $(FN_PY) -m pytest \
+		tests/core tests/function tests/hostile tests/serving
 	CATALYST_DNS_TOOLS_BUILT=1 $(PULUMI_PY) -m pytest tests/core tests/pulumi
 
 lint:

@@ -33,7 +33,7 @@ def optional_mapping(doc: Mapping[str, Any], key: str, field: str) -> Mapping[st
 
 def string(doc: Mapping[str, Any], key: str, field: str, *, default: str | None = None) -> str:
     """``doc[key]`` as a non-empty string; ``default`` when absent, else an error."""
-    value = doc.get(key)
+    value: Any = doc.get(key)  # annotated: mypyc infers None here and refuses to compile
     path = f"{field}.{key}"
     if value is None:
         if default is not None:
@@ -81,7 +81,7 @@ def boolean(doc: Mapping[str, Any], key: str, field: str, *, default: bool) -> b
 def sequence(doc: Mapping[str, Any], key: str, field: str, *, required: bool = True,
              limit: int = MAX_ITEMS) -> Sequence[Any]:
     """``doc[key]`` as a list of at most ``limit`` items (empty list if optional and absent)."""
-    value = doc.get(key)
+    value: Any = doc.get(key)  # annotated: mypyc infers None here and refuses to compile
     path = f"{field}.{key}"
     if value is None:
         if required:

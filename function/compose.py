@@ -112,10 +112,14 @@ def k8gb_object_name(intent: K8gbIntent, composite: Composite) -> str:
                                    intent.hostname)
 
 
-def _k8gb_document(name: str, geotag: str, provider_config: str, scope: Scope,
-                   manifest: dict[str, Any] | wire.Encoded) -> dict[str, Any]:
-    """The ``Object`` holding ``manifest`` (the region's Gslb) for that region's cluster."""
-    provider_ref: dict[str, str] = {"name": provider_config}
+def _k8gb_document(name: str | wire.Hole, geotag: str | wire.Hole, provider_config: str | wire.Hole, scope: Scope,
+                   manifest: dict[str, Any] | wire.Encoded | wire.Hole) -> dict[str, Any]:
+    """The ``Object`` holding ``manifest`` (the region's Gslb) for that region's cluster.
+
+    Its parts are values, or the holes ``_k8gb_form`` compiles the document with: declared
+    so, since the compiled build checks a parameter's type when it is called.
+    """
+    provider_ref: dict[str, str | wire.Hole] = {"name": provider_config}
     if scope is Scope.NAMESPACED:
         provider_ref = {"kind": "ClusterProviderConfig", "name": provider_config}
     return {
@@ -134,8 +138,8 @@ def _k8gb_form(scope: Scope) -> wire.Template:
     config and the Gslb (spliced encoded): two Objects a claim, so the constant parts are
     encoded once, not walked leaf by leaf on every first composition.
     """
-    name, geotag, provider_config = (cast(str, wire.Hole(n, text=True)) for n in range(3))
-    return wire.Template(_k8gb_document(name, geotag, provider_config, scope, cast(wire.Encoded, wire.Hole(3))),
+    name, geotag, provider_config = (wire.Hole(n, text=True) for n in range(3))
+    return wire.Template(_k8gb_document(name, geotag, provider_config, scope, wire.Hole(3)),
                          entry=(0, wire.READY_FALSE))
 
 
@@ -176,7 +180,7 @@ def _form(composed: Composed, shape_key: ShapeKey) -> wire.Template:
                       annotations=cast(Mapping[str, str],
                                        {k: wire.Hole(next(holes), text=True) for k in MARK_ANNOTATIONS}))
         form = wire.Template(envelope(
-            api_version=composed.api_version, kind=composed.kind, name=cast(str, wire.Hole(0, text=True)),
+            api_version=composed.api_version, kind=composed.kind, name=wire.Hole(0, text=True),
             provider_config_ref=composed.provider_config_ref,
             for_provider=wire.Shaped(1, composed.for_provider), marks=marks,
             annotations={k: wire.Hole(next(holes), text=True) for k in extra}), entry=(0, wire.READY_FALSE))

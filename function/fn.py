@@ -76,14 +76,16 @@ def respond(req: Any, log: ErrorLog | None = None, memo: Memo | None = MEMO,
         rsp = response.to(req)
         tail = _run(req, rsp, memo, max_response)
         return b"".join([rsp.SerializeToString(), *tail])
-    except DnsInputError as exc:
-        message = str(exc)
-    except DecodeError as exc:  # an SDK request (a test's) that the wire could not carry
-        return undecodable(request.decode_reason(exc, limit=200))
-    except Exception as exc:  # the server must keep serving whatever the input
+    # Each clause names its exception apart: compiled (mypyc), a name bound by two clauses
+    # takes the first clause's type and the second raises TypeError instead of refusing.
+    except DnsInputError as refused:
+        message = str(refused)
+    except DecodeError as undecoded:  # an SDK request (a test's) that the wire could not carry
+        return undecodable(request.decode_reason(undecoded, limit=200))
+    except Exception as unexpected:  # the server must keep serving whatever the input
         if log is not None:
-            log.exception("unexpected error", error=str(exc))
-        message = f"internal error ({type(exc).__name__}); the claim was not composed"
+            log.exception("unexpected error", error=str(unexpected))
+        message = f"internal error ({type(unexpected).__name__}); the claim was not composed"
     refusal = response.to(req)
     _refuse(refusal, message)
     serialized: bytes = refusal.SerializeToString()

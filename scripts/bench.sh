@@ -54,6 +54,18 @@ if [ -n "${BENCH_REF:-}" ]; then
   label="commit $sha"
 fi
 
+# Ours is what the image runs: the working tree's wheel as scripts/build-package.sh builds it
+# (mypyc-compiled, scripts/build-wheel.sh --tree), beside the working tree's harness. A
+# commit's function (BENCH_REF) and the baseline run as their sources, pure Python.
+profile_src="$src"  # a Python profiler sees nothing inside compiled functions: it profiles the source
+if [ -z "${BENCH_REF:-}" ]; then
+  compiled=$(scripts/build-wheel.sh --tree)
+  src="$here/build/bench-src/ours-compiled"
+  rm -rf "$src" && mkdir -p "$src"
+  ln -s "$compiled/catalyst_dns" "$compiled/function" "$here/benchmarks" "$here/tests" "$src/"
+  label="$label, compiled as the image builds it ($(basename "$compiled"))"
+fi
+
 logs="$here/build/bench-logs"
 mkdir -p "$logs"
 args=(--go-templating "$gt_bin" --logs "$logs" --source "$label")
@@ -66,7 +78,7 @@ if [ -n "${BENCH_QUICK:-}" ]; then
   args+=(--quick)
 else
   echo "profiling the large Gslb in-process (pyinstrument)..." >&2
-  "$py" -m benchmarks.profile --top 15 > "$logs/profile.txt"
+  (cd "$profile_src" && "$py" -m benchmarks.profile --top 15) > "$logs/profile.txt"
   args+=(--write "$here/BENCHMARKS.md" --profile "$logs/profile.txt" --instructions --warmth)
 fi
 "$py" -m benchmarks.bench "${args[@]}"

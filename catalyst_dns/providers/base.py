@@ -133,13 +133,18 @@ def envelope(
     *,
     api_version: str,
     kind: str,
-    name: str,
+    name: Any,
     provider_config_ref: ConfigRef,
     for_provider: Any,
     marks: Marks,
     annotations: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A managed resource around ``for_provider``, with the caller's ``marks`` and the provider's annotations."""
+    """A managed resource around ``for_provider``, with the caller's ``marks`` and the provider's annotations.
+
+    ``name`` is a string, or what stands in for one while the function compiles an MR's form
+    (``function.wire.Hole``; this package does not import the function): ``Any``, since the
+    function's compiled build checks a parameter declared ``str`` when it is called.
+    """
     return {
         "apiVersion": api_version,
         "kind": kind,

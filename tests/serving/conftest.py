@@ -15,6 +15,7 @@ import pytest
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from tests.conftest import COMPILED
 from tests.hostile import figures
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,7 +44,7 @@ class Server:
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "function", *insecure, "--address", self.address, *args],
-                cwd=REPO,
+                cwd=COMPILED or REPO,  # ``-m`` imports from the working directory first
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Build this project's wheel as the function image ships it: the composition path compiled with
+# mypyc (pyproject.toml, [tool.hatch.build.targets.wheel.hooks.mypyc]) by the image's own
+# interpreter, Debian bookworm's python3.11, in a throwaway environment holding exactly the
+# hash-pinned tools of package/lock/build.txt (pip, hatchling, hatch-mypyc, mypy, setuptools).
+#
+#   scripts/build-wheel.sh SRC DIST   # build SRC's wheel into DIST (emptied first); print its path
+#   scripts/build-wheel.sh --tree     # the working tree's wheel, unpacked into build/compiled-<hash>/
+#                                     # (reused while its inputs are unchanged); print that folder
+#
+# scripts/build-package.sh builds the image's wheel with the first form. The second is what
+# `make test` runs the unit suites against a second time (CATALYST_DNS_COMPILED) and what the
+# benchmark measures as ours: the modules the image runs, built the way the image builds them.
+# A C compiler and the interpreter's headers (libpython3.11-dev) must be installed.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+BUILD_PYTHON=${CATALYST_BUILD_PYTHON:-/usr/bin/python3.11}
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1747699200}  # the wheel's zip timestamps
+
+log() { printf '[build-wheel] %s\n' "$*" >&2; }
+die() { printf '[build-wheel] error: %s\n' "$*" >&2; exit 1; }
+[ -x "$BUILD_PYTHON" ] || die "no $BUILD_PYTHON: the runtime image's interpreter builds its wheel (CATALYST_BUILD_PYTHON)"
+include=$("$BUILD_PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
+[ -f "$include/Python.h" ] || die "no $include/Python.h: install libpython3.11-dev (mypyc compiles C against it)"
+command -v cc >/dev/null || die "no C compiler (cc): mypyc compiles C"
+
+# The pinned build tools of <source dir>'s lock, downloaded once per lock into build/package-cache/.
+tools_for() { # <lock file>: print the folder holding its wheels
+  local lockfile=$1 tools
+  [ -f "$lockfile" ] || die "no $lockfile; run scripts/build-package.sh --lock"
+  tools="$here/build/package-cache/build-tools-$(sha256sum <"$lockfile" | cut -c1-16)"
+  if [ ! -f "$tools/.complete" ]; then
+    log "downloading the pinned build tools ($lockfile)"
+    rm -rf "$tools"
+    "$BUILD_PYTHON" -m pip download -q --disable-pip-version-check --no-deps --require-hashes \
+      --only-binary=:all: -d "$tools" -r "$lockfile" >&2
+    touch "$tools/.complete"
+  fi
+  echo "$tools"
+}
+
+build() { # <source dir> <dist dir>: print the wheel's path
+  local src=$1 dist=$2 env tools lockfile=$1/package/lock/build.txt
+  tools=$(tools_for "$lockfile")
+  env=$(mktemp -d)
+  "$BUILD_PYTHON" -m venv "$env"
+  "$env/bin/python" -m pip install -q --disable-pip-version-check --no-index --find-links "$tools" \
+    --require-hashes -r "$lockfile" >&2
+  rm -rf "$dist"
+  mkdir -p "$dist"
+  # hatch-mypyc compiles in place (the .so files beside the sources) and then clears them; the
+  # source is a copy, so the tree being built from is never left with modules that shadow it.
+  HATCH_BUILD_HOOK_ENABLE_MYPYC=true "$env/bin/python" -m pip wheel -q --disable-pip-version-check \
+    --no-deps --no-build-isolation --no-index -w "$dist" "$src" >&2
+  rm -rf "$env"
+  ls "$dist"/catalyst_dns-*.whl
+}
+
+if [ "${1:-}" = "--tree" ]; then
+  cd "$here"
+  snapshot=$(mktemp -d)
+  trap 'rm -rf "$snapshot"' EXIT
+  tar -c --exclude=__pycache__ --exclude='*.pyc' --exclude='*.so' scripts/build-wheel.sh pyproject.toml \
+    README.md package/lock/build.txt catalyst_dns function components | tar -x -C "$snapshot"
+  key=$( { printf 'python %s\n' "$("$BUILD_PYTHON" -VV)"; cd "$snapshot" && find . -type f | LC_ALL=C sort \
+    | xargs sha256sum; } | sha256sum | cut -c1-16)
+  tree="$here/build/compiled-$key"
+  if [ ! -f "$tree/.complete" ]; then
+    log "compiling the working tree's wheel (mypyc) -> build/compiled-$key"
+    rm -rf "$tree" "$tree.dist"
+    wheel=$(build "$snapshot" "$tree.dist")
+    "$BUILD_PYTHON" -m zipfile -e "$wheel" "$tree"
+    rm -rf "$tree.dist"
+    touch "$tree/.complete"
+  fi
+  echo "$tree"
+  exit 0
+fi
+
+[ $# = 2 ] || die "usage: $0 SRC DIST | $0 --tree"
+build "$1" "$2"
