@@ -59,8 +59,8 @@ cluster-down:
 test: setup lint tools package
 	CATALYST_DNS_TOOLS_BUILT=1 $(FN_PY) -m pytest tests/core tests/function tests/hostile tests/serving tests/e2e \
 		tests/package tests/interop tests/cluster
-	compiled=$$(scripts/build-wheel.sh --tree) && CATALYST_DNS_COMPILED=$$compiled $(FN_PY) -m pytest \
-		tests/core tests/function tests/hostile tests/serving
+	compiled=$$(scripts/build-wheel.sh --tree) && CATALYST_DNS_TOOLS_BUILT=1 CATALYST_DNS_COMPILED=$$compiled \
+		$(FN_PY) -m pytest tests/core tests/function tests/hostile tests/serving
 	CATALYST_DNS_TOOLS_BUILT=1 $(PULUMI_PY) -m pytest tests/core tests/pulumi
 
 lint:

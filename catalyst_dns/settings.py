@@ -233,6 +233,7 @@ def _region(doc: Any, path: str) -> Region:
     fields.no_unknown_keys(nameserver, frozenset({"ipv4", "ipv6"}), f"{path}.nameserver")
     ns4 = nameserver.get("ipv4")
     ns6 = nameserver.get("ipv6")
+    ns6 = None if ns6 is None else parse_address(ns6, f"{path}.nameserver.ipv6", 6)
     if ns6 is not None and ns4 is None:  # the function needs no nameserver; one given must work for k8gb
         k8gb.check_nameserver_address(geotag, None, ns6, "the GSLB zone", f"{path}.nameserver")
     return Region(
@@ -240,7 +241,7 @@ def _region(doc: Any, path: str) -> Region:
         ingress_ipv4=ipv4,
         ingress_ipv6=ipv6,
         nameserver_ipv4=None if ns4 is None else parse_address(ns4, f"{path}.nameserver.ipv4", 4),
-        nameserver_ipv6=None if ns6 is None else parse_address(ns6, f"{path}.nameserver.ipv6", 6),
+        nameserver_ipv6=ns6,
         kubernetes_provider_config=fields.optional_string(doc, "kubernetesProviderConfig", path),
     )
 

@@ -62,7 +62,7 @@ if [ -z "${BENCH_REF:-}" ]; then
   compiled=$(scripts/build-wheel.sh --tree)
   src="$here/build/bench-src/ours-compiled"
   rm -rf "$src" && mkdir -p "$src"
-  ln -s "$compiled/catalyst_dns" "$compiled/function" "$here/benchmarks" "$here/tests" "$src/"
+  ln -s "$compiled"/*__mypyc*.so "$compiled/catalyst_dns" "$compiled/function" "$here/benchmarks" "$here/tests" "$src/"
   label="$label, compiled as the image builds it ($(basename "$compiled"))"
 fi
 

@@ -237,6 +237,8 @@ inputs=$(
     printf 'version %s\nref %s\nsde %s\ncrane %s\ncrossplane %s\n' "$version" "$image_ref" \
       "$SOURCE_DATE_EPOCH" "$CRANE_VERSION" "$crossplane_version"
     printf 'sources %s\n' "$sources"
+    # The compiled modules' bytes depend on the interpreter and compiler that build the wheel.
+    printf 'toolchain %s\n' "$("${CATALYST_BUILD_PYTHON:-/usr/bin/python3.11}" -VV; cc --version | head -1)"
     cd "$snapshot" && find . -type f | LC_ALL=C sort | xargs sha256sum
   } | sha256sum | cut -c1-16
 )

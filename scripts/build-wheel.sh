@@ -13,6 +13,7 @@
 # benchmark measures as ours: the modules the image runs, built the way the image builds them.
 # A C compiler and the interpreter's headers (libpython3.11-dev) must be installed.
 set -euo pipefail
+shopt -s inherit_errexit  # a failure inside $(...) fails the script too (the helpers below run there)
 here=$(cd "$(dirname "$0")/.." && pwd)
 
 BUILD_PYTHON=${CATALYST_BUILD_PYTHON:-/usr/bin/python3.11}
@@ -24,6 +25,10 @@ die() { printf '[build-wheel] error: %s\n' "$*" >&2; exit 1; }
 include=$("$BUILD_PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
 [ -f "$include/Python.h" ] || die "no $include/Python.h: install libpython3.11-dev (mypyc compiles C against it)"
 command -v cc >/dev/null || die "no C compiler (cc): mypyc compiles C"
+"$BUILD_PYTHON" -m pip --version >/dev/null 2>&1 || die "$BUILD_PYTHON has no pip: install python3-pip"
+"$BUILD_PYTHON" -c 'import ensurepip' 2>/dev/null || die "$BUILD_PYTHON cannot make a venv: install python3.11-venv"
+# What the compiled modules' bytes depend on besides the sources: the interpreter and the compiler.
+toolchain() { "$BUILD_PYTHON" -VV; cc --version | head -1; }
 
 # The pinned build tools of <source dir>'s lock, downloaded once per lock into build/package-cache/.
 tools_for() { # <lock file>: print the folder holding its wheels
@@ -44,6 +49,8 @@ build() { # <source dir> <dist dir>: print the wheel's path
   local src=$1 dist=$2 env tools lockfile=$1/package/lock/build.txt
   tools=$(tools_for "$lockfile")
   env=$(mktemp -d)
+  # shellcheck disable=SC2064 # expanded now: the local is gone when the trap runs
+  trap "rm -rf '$env'" EXIT  # in $(...), a subshell of its own, whose trap is its own
   "$BUILD_PYTHON" -m venv "$env"
   "$env/bin/python" -m pip install -q --disable-pip-version-check --no-index --find-links "$tools" \
     --require-hashes -r "$lockfile" >&2
@@ -53,8 +60,11 @@ build() { # <source dir> <dist dir>: print the wheel's path
   # source is a copy, so the tree being built from is never left with modules that shadow it.
   HATCH_BUILD_HOOK_ENABLE_MYPYC=true "$env/bin/python" -m pip wheel -q --disable-pip-version-check \
     --no-deps --no-build-isolation --no-index -w "$dist" "$src" >&2
-  rm -rf "$env"
-  ls "$dist"/catalyst_dns-*.whl
+  # Never a pure wheel in the compiled one's place: the tag says compiled, and so do its modules.
+  local wheel
+  wheel=$(ls "$dist"/catalyst_dns-*-cp311-cp311-linux_x86_64.whl) || die "no compiled wheel in $dist: $(ls "$dist")"
+  "$BUILD_PYTHON" -m zipfile -l "$wheel" | grep -q '__mypyc\.cpython-311' || die "$wheel holds no compiled modules"
+  echo "$wheel"
 }
 
 if [ "${1:-}" = "--tree" ]; then
@@ -63,8 +73,7 @@ if [ "${1:-}" = "--tree" ]; then
   trap 'rm -rf "$snapshot"' EXIT
   tar -c --exclude=__pycache__ --exclude='*.pyc' --exclude='*.so' scripts/build-wheel.sh pyproject.toml \
     README.md package/lock/build.txt catalyst_dns function components | tar -x -C "$snapshot"
-  key=$( { printf 'python %s\n' "$("$BUILD_PYTHON" -VV)"; cd "$snapshot" && find . -type f | LC_ALL=C sort \
-    | xargs sha256sum; } | sha256sum | cut -c1-16)
+  key=$( { toolchain; cd "$snapshot" && find . -type f | LC_ALL=C sort | xargs sha256sum; } | sha256sum | cut -c1-16)
   tree="$here/build/compiled-$key"
   if [ ! -f "$tree/.complete" ]; then
     log "compiling the working tree's wheel (mypyc) -> build/compiled-$key"

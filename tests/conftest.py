@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import os
 import sys
+import tomllib
 from pathlib import Path
 
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
 COMPILED = os.environ.get("CATALYST_DNS_COMPILED") or None
 if COMPILED is not None:
     COMPILED = str(Path(COMPILED).resolve())
@@ -28,3 +32,24 @@ if COMPILED is not None:
     for package in (catalyst_dns, function):
         if not str(package.__file__).startswith(COMPILED):
             raise RuntimeError(f"CATALYST_DNS_COMPILED: {package.__name__} was imported from {package.__file__}")
+
+
+def spy_needs_python() -> None:
+    """Skip a test whose spy replaces a module's function: compiled callers of it never look it up.
+
+    Calls between compiled modules are bound when they are built, so in the compiled pass such
+    a spy would see no call and the test would pass having checked nothing; the pure pass runs it.
+    """
+    if COMPILED is not None:
+        pytest.skip("a spy on a module's function cannot see its compiled callers; checked in the pure pass")
+
+
+def compiled_modules() -> list[str]:
+    """The dotted names of the modules pyproject.toml has mypyc compile (a folder: every module in it)."""
+    hook = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]["wheel"]
+    paths: list[Path] = []
+    for entry in hook["hooks"]["mypyc"]["include"]:
+        path = REPO / entry
+        assert path.exists(), f"pyproject.toml compiles {entry}, which does not exist"
+        paths.extend(sorted(path.glob("*.py")) if path.is_dir() else [path])
+    return [".".join(p.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__") for p in paths]

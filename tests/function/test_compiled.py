@@ -9,26 +9,11 @@ to come from the build under test.
 from __future__ import annotations
 
 import importlib
-import tomllib
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import COMPILED
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def compiled_modules() -> list[str]:
-    """The dotted names of the modules pyproject.toml has mypyc compile (a folder: every module in it)."""
-    hook = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]["wheel"]
-    paths: list[Path] = []
-    for entry in hook["hooks"]["mypyc"]["include"]:
-        path = REPO / entry
-        assert path.exists(), f"pyproject.toml compiles {entry}, which does not exist"
-        paths.extend(sorted(path.glob("*.py")) if path.is_dir() else [path])
-    return [".".join(p.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__") for p in paths]
-
+from tests.conftest import COMPILED, REPO, compiled_modules
 
 MODULES = compiled_modules()
 

@@ -22,6 +22,7 @@ from catalyst_dns.records import RecordType
 from function import compose, wire
 from function.conflicts import MARK_ANNOTATIONS, MARK_LABELS, mark_values
 from function.fn import run
+from tests.conftest import spy_needs_python
 from tests.core.test_providers import ZONES, rs
 from tests.function.requests import request, xr
 
@@ -93,6 +94,7 @@ def test_gslbs_of_every_strategy_are_written_by_their_own_compiled_shape(monkeyp
     # The Gslb manifests differ in their strategy's keys (a failover primary, weights by
     # region): each shape gets its own compiled encoder, so a claim of another strategy than
     # the first one seen is not handed to the generic encoder (which writes the same bytes, slower).
+    spy_needs_python()
     strategies = [{"type": "failover", "primaryRegion": "fsn"}, {"type": "roundRobin"},
                   {"type": "roundRobin", "weights": {"fsn": 70, "hel": 30}},
                   {"type": "roundRobin", "weights": {"fsn": 100}}, {"type": "geoip"}]

@@ -14,6 +14,7 @@ from crossplane.function import resource
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 
 from function import conflicts
+from tests.conftest import spy_needs_python
 from tests.core.sovereign import SETTINGS
 from tests.function.engine import Cluster, Composite, Engine, UnservedKindError, load_crd, settings_config
 from tests.function.requests import fatal, xr
@@ -228,6 +229,7 @@ def test_a_writer_that_names_no_owner_is_a_rival() -> None:
 def test_a_claim_at_rest_is_decided_by_its_owners_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every probe answer of a claim at rest is its own MR: the owner annotation decides, and no MR
     is read as a writer (for a 1,000-hostname claim, 2,001 of them on the last call of every reconcile)."""
+    spy_needs_python()
     engine = Engine(_cluster(ROUTE53_CRDS))
     claim = _route("acme-prod", "203.0.113.10")
     assert fatal(engine.reconcile(claim)) is None

@@ -23,6 +23,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from tests.conftest import compiled_modules
 from tests.package import image
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,6 +101,22 @@ def test_image_carries_this_tree_s_code(rootfs: Path) -> None:
         assert inside == tree
         for rel in tree:
             assert (rootfs / SITE / rel).read_bytes() == (ROOT / rel).read_bytes(), rel
+
+
+def test_image_runs_the_composition_path_compiled(rootfs: Path) -> None:
+    """Each module pyproject.toml has mypyc compile is an extension module beside its source.
+
+    Python's import takes an extension module before a source of the same name in a folder, so
+    these are what the image runs; the shared library they all load sits at the top of site-packages.
+    """
+    site = rootfs / SITE
+    assert list(site.glob("*__mypyc.cpython-311-x86_64-linux-gnu.so"))
+    for name in compiled_modules():
+        *package, module = name.split(".")
+        folder = site.joinpath(*package)
+        if module == "__init__" or (folder / module).is_dir():
+            folder, module = folder / module, "__init__"
+        assert (folder / f"{module}.cpython-311-x86_64-linux-gnu.so").is_file(), f"{name} is not compiled in the image"
 
 
 def test_bytecode_is_hash_based(rootfs: Path) -> None:
