@@ -11,7 +11,9 @@
 # scripts/build-package.sh builds the image's wheel with the first form. The second is what
 # `make test` runs the unit suites against a second time (CATALYST_DNS_COMPILED) and what the
 # benchmark measures as ours: the modules the image runs, built the way the image builds them.
-# A C compiler and the interpreter's headers (libpython3.11-dev) must be installed.
+# It needs gcc, the interpreter's headers (libpython3.11-dev), its pip and venv (python3-pip,
+# python3.11-venv), and says which is missing. `--toolchain` prints what the compiled bytes
+# depend on besides the sources (scripts/build-package.sh keys the image on it too).
 set -euo pipefail
 shopt -s inherit_errexit  # a failure inside $(...) fails the script too (the helpers below run there)
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,11 +26,13 @@ die() { printf '[build-wheel] error: %s\n' "$*" >&2; exit 1; }
 [ -x "$BUILD_PYTHON" ] || die "no $BUILD_PYTHON: the runtime image's interpreter builds its wheel (CATALYST_BUILD_PYTHON)"
 include=$("$BUILD_PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
 [ -f "$include/Python.h" ] || die "no $include/Python.h: install libpython3.11-dev (mypyc compiles C against it)"
-command -v cc >/dev/null || die "no C compiler (cc): mypyc compiles C"
+# The C compiler the interpreter was built with, which setuptools calls (x86_64-linux-gnu-gcc on Debian).
+cc=$("$BUILD_PYTHON" -c 'import sysconfig; print(sysconfig.get_config_var("CC").split()[0])')
+command -v "$cc" >/dev/null || die "no C compiler ($cc): mypyc compiles C (install gcc)"
 "$BUILD_PYTHON" -m pip --version >/dev/null 2>&1 || die "$BUILD_PYTHON has no pip: install python3-pip"
 "$BUILD_PYTHON" -c 'import ensurepip' 2>/dev/null || die "$BUILD_PYTHON cannot make a venv: install python3.11-venv"
 # What the compiled modules' bytes depend on besides the sources: the interpreter and the compiler.
-toolchain() { "$BUILD_PYTHON" -VV; cc --version | head -1; }
+toolchain() { "$BUILD_PYTHON" -VV; "$cc" --version | head -1; }
 
 # The pinned build tools of <source dir>'s lock, downloaded once per lock into build/package-cache/.
 tools_for() { # <lock file>: print the folder holding its wheels
@@ -67,6 +71,11 @@ build() { # <source dir> <dist dir>: print the wheel's path
   echo "$wheel"
 }
 
+if [ "${1:-}" = "--toolchain" ]; then
+  toolchain
+  exit 0
+fi
+
 if [ "${1:-}" = "--tree" ]; then
   cd "$here"
   snapshot=$(mktemp -d)
@@ -87,5 +96,5 @@ if [ "${1:-}" = "--tree" ]; then
   exit 0
 fi
 
-[ $# = 2 ] || die "usage: $0 SRC DIST | $0 --tree"
+[ $# = 2 ] || die "usage: $0 SRC DIST | $0 --tree | $0 --toolchain"
 build "$1" "$2"
