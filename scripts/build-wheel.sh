@@ -67,7 +67,10 @@ build() { # <source dir> <dist dir>: print the wheel's path
   # Never a pure wheel in the compiled one's place: the tag says compiled, and so do its modules.
   local wheel
   wheel=$(ls "$dist"/catalyst_dns-*-cp311-cp311-linux_x86_64.whl) || die "no compiled wheel in $dist: $(ls "$dist")"
-  "$BUILD_PYTHON" -m zipfile -l "$wheel" | grep -q '__mypyc\.cpython-311' || die "$wheel holds no compiled modules"
+  # (The listing is read whole: `zipfile -l | grep -q` would fail under pipefail when grep stops early.)
+  local listing
+  listing=$("$BUILD_PYTHON" -m zipfile -l "$wheel")
+  [[ $listing == *__mypyc.cpython-311* ]] || die "$wheel holds no compiled modules"
   echo "$wheel"
 }
 

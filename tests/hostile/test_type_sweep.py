@@ -19,6 +19,7 @@ import pytest
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 
 from function.fn import run
+from tests.function.requests import request, xr
 from tests.hostile.corpus import SETTINGS2, VALID_SPECS, req
 
 WRONG: tuple[Any, ...] = (7, 2.5, True, "x", None, [], {}, ["x"], {"x": 1})
@@ -30,7 +31,7 @@ SETTINGS_FULL["regions"][0]["nameserver"]["ipv6"] = "2001:db8::53"
 SETTINGS_FULL["zones"][0]["providerConfigKind"] = "ClusterProviderConfig"
 SETTINGS_FULL["zones"][3]["project"] = "acme-dns"
 SPECS: dict[str, dict[str, Any]] = {
-    "Gslb": {**VALID_SPECS["Gslb"], "backendRef": {**VALID_SPECS["Gslb"]["backendRef"],
+    "Gslb": {**VALID_SPECS["Gslb"], "backendRef": {**VALID_SPECS["Gslb"]["backendRef"], "namespace": "acme-prod",
                                                    "apiVersion": "gateway.networking.k8s.io/v1"}},
     "Gslb weighted": {"hostnames": ["shop.acme.omantel.example"], "regions": ["fsn", "hel"],
                       "strategy": {"type": "roundRobin", "weights": {"fsn": 70, "hel": 30}},
@@ -105,3 +106,27 @@ def test_wrong_typed_settings_values_are_refused_by_name() -> None:
         check(run(req("Gslb", copy.deepcopy(claim), settings_data=settings), memo=None), f"settings {what}")
         count += 1
     assert count >= len(WRONG) * len(list(places(SETTINGS_FULL)))
+
+
+def test_wrong_typed_step_input_values_are_refused_by_name() -> None:
+    step_input = {"apiVersion": "dns.fn.openova.io/v1beta1", "kind": "Input",
+                  "metadata": {"name": "dns"}, "environmentConfigName": "catalyst-dns", "k8gb": {"enabled": True}}
+    claim = SPECS["Gslb"]
+    assert run(req("Gslb", copy.deepcopy(claim), settings_data=SETTINGS_FULL, fn_input=step_input),
+               memo=None).desired.resources
+    for what, doc in variants(step_input):
+        check(run(req("Gslb", copy.deepcopy(claim), settings_data=SETTINGS_FULL, fn_input=doc), memo=None),
+              f"input {what}")
+
+
+@pytest.mark.parametrize("namespace", ["acme-prod", None])
+def test_wrong_typed_composite_fields_are_refused_by_name(namespace: str | None) -> None:
+    # The composite around the spec: its identity, and the claim labels a cluster-scoped one carries.
+    labels = None if namespace else {"crossplane.io/claim-namespace": "acme-prod", "crossplane.io/claim-name": "shop"}
+    composite = xr("Gslb", copy.deepcopy(SPECS["Gslb"]), namespace=namespace, name="shop", labels=labels)
+    composite["metadata"]["uid"] = "5b3c0c9e-0d5a-4b53-9a3e-1f0e8c6a2d11"
+    assert run(request(composite, settings_data=SETTINGS_FULL), memo=None).desired.resources
+    for what, doc in variants(composite):
+        if what.startswith("spec."):
+            continue  # the claim's own values: test_wrong_typed_claim_values_are_refused_by_name
+        check(run(request(doc, settings_data=SETTINGS_FULL), memo=None), f"composite {what}")
