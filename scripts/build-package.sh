@@ -264,17 +264,21 @@ if [ "$(cat "$out/inputs.sha256" 2>/dev/null)" != "$inputs" ] || [ "$force" = 1 
   # --- 2. wheels (cached) and /venv -----------------------------------------------------------
   wheels="$cache/wheels-$wheels_key"
   if [ "$fresh" = 1 ] || [ ! -f "$wheels/.complete" ]; then
-    log "downloading the pinned wheels (package/lock/*.txt)"
+    log "downloading the pinned wheels (package/lock/image.txt)"
     rm -rf "$wheels"
     python3 -m pip download -q --disable-pip-version-check --no-deps --require-hashes \
       "${pip_platform[@]}" -d "$wheels/image" -r "$snapshot"/package/lock/image.txt >&2
-    python3 -m pip download -q --disable-pip-version-check --no-deps --require-hashes \
-      --only-binary=:all: -d "$wheels/build" -r "$snapshot"/package/lock/build.txt >&2
     touch "$wheels/.complete"
+  fi
+  # The build tools of package/lock/build.txt, downloaded once by build-wheel.sh (pip among them).
+  tools=$("$here/scripts/build-wheel.sh" --tools "$snapshot"/package/lock/build.txt)
+  if [ "$fresh" = 1 ]; then
+    rm -rf "$tools"
+    tools=$("$here/scripts/build-wheel.sh" --tools "$snapshot"/package/lock/build.txt)
   fi
   log "building catalyst-dns $version's wheel, mypyc-compiled (scripts/build-wheel.sh)"
   wheel=$("$here/scripts/build-wheel.sh" "$snapshot" "$work/dist")
-  pip_wheel=$(ls "$wheels"/build/pip-*.whl)
+  pip_wheel=$(ls "$tools"/pip-*.whl)
 
   mkdir -p "$rootfs/tmp/wheels"
   cp "$wheels"/image/*.whl "$wheel" "$pip_wheel" "$rootfs/tmp/wheels/"

@@ -13,7 +13,8 @@
 # benchmark measures as ours: the modules the image runs, built the way the image builds them.
 # It needs gcc, the interpreter's headers (libpython3.11-dev), its pip and venv (python3-pip,
 # python3.11-venv), and says which is missing. `--toolchain` prints what the compiled bytes
-# depend on besides the sources (scripts/build-package.sh keys the image on it too).
+# depend on besides the sources (scripts/build-package.sh keys the image on it too); `--tools
+# LOCK` prints the folder of LOCK's pinned tools (build-package.sh takes the image's pip there).
 set -euo pipefail
 shopt -s inherit_errexit  # a failure inside $(...) fails the script too (the helpers below run there)
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -74,6 +75,11 @@ build() { # <source dir> <dist dir>: print the wheel's path
   echo "$wheel"
 }
 
+if [ "${1:-}" = "--tools" ] && [ $# = 2 ]; then  # the folder of that lock's build tools (downloaded once)
+  tools_for "$2"
+  exit 0
+fi
+
 if [ "${1:-}" = "--toolchain" ]; then
   toolchain
   exit 0
@@ -99,5 +105,5 @@ if [ "${1:-}" = "--tree" ]; then
   exit 0
 fi
 
-[ $# = 2 ] || die "usage: $0 SRC DIST | $0 --tree | $0 --toolchain"
+[ $# = 2 ] || die "usage: $0 SRC DIST | $0 --tree | $0 --toolchain | $0 --tools LOCK"
 build "$1" "$2"
