@@ -34,7 +34,10 @@ from tests.hostile.corpus import BETA_SUFFIXES, SETTINGS2, VALID_SPECS
 
 FUZZ_SECONDS = float(os.environ.get("FUZZ_SECONDS", "60"))
 # Each round of a target runs under a seed of its own (FUZZ_SEED + round): a fresh seed explores,
-# and the figure line names it, so a failure seen once (in CI) can be run again anywhere.
+# and the figure line names it, so a failure seen once (in CI) can be run again anywhere. A seed
+# also overrides Hypothesis's "ci" profile, which it loads where CI is set in the environment:
+# that profile derandomizes, so every round ran the same 25 examples (a 60 s budget explored 25
+# per target, and a target whose 25 happened to be all refusals failed for composing nothing).
 FUZZ_SEED = int(os.environ.get("FUZZ_SEED") or random.SystemRandom().randrange(2**32))
 ROUND = 25  # examples per hypothesis run; runs repeat until the target's share of the budget is spent
 SHARES = {"arbitrary-spec": 0.3, "mutated-valid-spec": 0.45, "mutated-composite-input-settings": 0.25}
@@ -294,6 +297,7 @@ claim_labels = st.one_of(
 OUTCOMES: dict[str, int] = {"fatal": 0, "composed": 0}
 REFUSALS: collections.Counter[str] = collections.Counter()  # the fields refused, to explain a target composing nothing
 SAMPLES: dict[str, str] = {}  # one refusal message per field
+DISTINCT: set[int] = set()  # hashes of the examples run: rounds that repeat each other run fewer
 
 
 def check(rsp: fnv1.RunFunctionResponse) -> None:
@@ -339,6 +343,7 @@ def _fuzz(target: str, body: Callable[..., None], *strategies: st.SearchStrategy
     OUTCOMES.update(fatal=0, composed=0)
     REFUSALS.clear()
     SAMPLES.clear()
+    DISTINCT.clear()
 
     @settings(
         max_examples=ROUND,
@@ -351,6 +356,7 @@ def _fuzz(target: str, body: Callable[..., None], *strategies: st.SearchStrategy
     @given(st.tuples(*strategies))
     def one_round(args: tuple[Any, ...]) -> None:
         COUNTS[target] += 1
+        DISTINCT.add(hash(repr(args)))
         body(*args)
 
     start = time.monotonic()
@@ -360,13 +366,15 @@ def _fuzz(target: str, body: Callable[..., None], *strategies: st.SearchStrategy
         if elapsed >= budget:
             break
     line = (
-        f"fuzz {target}: {COUNTS[target]} examples in {elapsed:.1f} s "
+        f"fuzz {target}: {COUNTS[target]} examples ({len(DISTINCT)} distinct) in {elapsed:.1f} s "
         f"(budget {budget:.1f} s of FUZZ_SECONDS={FUZZ_SECONDS:g}); "
         f"{OUTCOMES['fatal']} refused, {OUTCOMES['composed']} composed; FUZZ_SEED={FUZZ_SEED}"
     )
     print(line)
     record_figure(line)
     assert OUTCOMES["fatal"] > 0, line
+    # Rounds repeating one another (one seed for all) would leave this at one round's worth.
+    assert round_number == 0 or len(DISTINCT) > ROUND, line
     if composes:
         common = "; ".join(f"{n} x {SAMPLES[field]!r}" for field, n in REFUSALS.most_common(8))
         assert OUTCOMES["composed"] > 0, f"{line}; refused most for: {common}"
