@@ -25,6 +25,7 @@ from google.protobuf.message import DecodeError
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.settings import SovereignSettings, parse_settings
 from function import claims, conflicts, request, requirements
+from function.collector import PAUSED
 from function.compose import Composition, build, merge_status, ready_names
 from function.input import FunctionInput, read_input
 from function.memo import Memo, key
@@ -197,7 +198,8 @@ def _composition(req: Any, fn_input: FunctionInput, input_bytes: bytes, settings
     outcome = memo.get(digest) if memo is not None else None
     if outcome is None:
         try:
-            outcome = _compose(parts, fn_input, settings_bytes)
+            with PAUSED:  # thousands of containers, none in a cycle (``function.collector``)
+                outcome = _compose(parts, fn_input, settings_bytes)
         except DnsInputError as exc:
             outcome = str(exc)
         if memo is not None:
