@@ -15,7 +15,9 @@ if [ ! -f "$pids" ]; then
 fi
 while read -r name pid binary; do
   [ -n "$pid" ] || continue
-  if ! tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF "$binary"; then
+  # Read whole, then matched: `tr | grep -q` fails under pipefail when grep stops before tr ends.
+  cmdline=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null) || cmdline=""
+  if ! grep -qxF "$binary" <<<"$cmdline"; then
     echo "$name (pid $pid) is not running" >&2
     continue
   fi
