@@ -55,8 +55,9 @@ if [ -n "${BENCH_REF:-}" ]; then
 fi
 
 # Ours is what the image runs: the working tree's wheel as scripts/build-package.sh builds it
-# (mypyc-compiled, scripts/build-wheel.sh --tree), beside the working tree's harness. A
-# commit's function (BENCH_REF) and the baseline run as their sources, pure Python.
+# (mypyc-compiled, scripts/build-wheel.sh --tree), beside the working tree's harness. The
+# baseline is what its commit's image ran (scripts/export-baseline.sh: compiled from the commit
+# that shipped the compiled path on); a commit's function (BENCH_REF) runs as its source.
 profile_src="$src"  # a Python profiler sees nothing inside compiled functions: it profiles the source
 if [ -z "${BENCH_REF:-}" ]; then
   compiled=$(scripts/build-wheel.sh --tree)
@@ -71,7 +72,9 @@ mkdir -p "$logs"
 args=(--go-templating "$gt_bin" --logs "$logs" --source "$label")
 if [ -n "${BENCH_BASELINE:-}" ]; then
   base_src=$(scripts/export-baseline.sh "$BENCH_BASELINE")
-  args+=(--baseline "$base_src" --baseline-label "commit $(git rev-parse --short "$BENCH_BASELINE")")
+  base_label="commit $(git rev-parse --short "$BENCH_BASELINE")"
+  [ ! -f "$base_src/.compiled" ] || base_label="$base_label, compiled as its image built it"
+  args+=(--baseline "$base_src" --baseline-label "$base_label")
 fi
 cd "$src"
 if [ -n "${BENCH_QUICK:-}" ]; then
