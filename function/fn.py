@@ -198,7 +198,7 @@ def _composition(req: Any, fn_input: FunctionInput, input_bytes: bytes, settings
     outcome = memo.get(digest) if memo is not None else None
     if outcome is None:
         try:
-            with PAUSED:  # thousands of containers, none in a cycle (``function.collector``)
+            with PAUSED:  # thousands of containers held to the end, not walked again and again (``function.collector``)
                 outcome = _compose(parts, fn_input, settings_bytes)
         except DnsInputError as exc:
             outcome = str(exc)

@@ -54,16 +54,22 @@ if [ -n "${BENCH_REF:-}" ]; then
   label="commit $sha"
 fi
 
-# Ours is what the image runs: the working tree's wheel as scripts/build-package.sh builds it
-# (mypyc-compiled, scripts/build-wheel.sh --tree), beside the working tree's harness. The
-# baseline is what its commit's image ran (scripts/export-baseline.sh: compiled from the commit
-# that shipped the compiled path on); a commit's function (BENCH_REF) runs as its source.
+# Ours is what the image runs: the wheel as scripts/build-package.sh builds it (mypyc-compiled,
+# scripts/build-wheel.sh), of the working tree or of BENCH_REF's commit, beside its harness; a
+# commit from before the compiled path runs as its source. The baseline likewise is what its
+# commit's image ran (scripts/export-baseline.sh), so the two sides are built alike.
 profile_src="$src"  # a Python profiler sees nothing inside compiled functions: it profiles the source
-if [ -z "${BENCH_REF:-}" ]; then
+if [ -n "${BENCH_REF:-}" ]; then
+  compiled=$(scripts/build-wheel.sh --commit "$sha")
+else
   compiled=$(scripts/build-wheel.sh --tree)
+fi
+if [ -n "$compiled" ]; then
+  harness="$src"  # benchmarks/ and tests/: the working tree's, or the commit's export
   src="$here/build/bench-src/ours-compiled"
   rm -rf "$src" && mkdir -p "$src"
-  ln -s "$compiled"/*__mypyc*.so "$compiled/catalyst_dns" "$compiled/function" "$here/benchmarks" "$here/tests" "$src/"
+  ln -s "$compiled"/*__mypyc*.so "$compiled/catalyst_dns" "$compiled/function" "$harness/benchmarks" \
+    "$harness/tests" "$src/"
   label="$label, compiled as the image builds it ($(basename "$compiled"))"
 fi
 

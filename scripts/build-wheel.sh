@@ -4,9 +4,11 @@
 # interpreter, Debian bookworm's python3.11, in a throwaway environment holding exactly the
 # hash-pinned tools of package/lock/build.txt (pip, hatchling, hatch-mypyc, mypy, setuptools).
 #
-#   scripts/build-wheel.sh SRC DIST   # build SRC's wheel into DIST (emptied first); print its path
-#   scripts/build-wheel.sh --tree     # the working tree's wheel, unpacked into build/compiled-<hash>/
-#                                     # (reused while its inputs are unchanged); print that folder
+#   scripts/build-wheel.sh SRC DIST      # build SRC's wheel into DIST (emptied first); print its path
+#   scripts/build-wheel.sh --tree        # the working tree's wheel, unpacked into build/compiled-<hash>/
+#                                        # (reused while its inputs are unchanged); print that folder
+#   scripts/build-wheel.sh --commit REF  # the same for a commit's sources (the benchmark's baseline);
+#                                        # prints nothing for a commit whose image ran no compiled code
 #
 # scripts/build-package.sh builds the image's wheel with the first form. The second is what
 # `make test` runs the unit suites against a second time (CATALYST_DNS_COMPILED) and what the
@@ -85,16 +87,15 @@ if [ "${1:-}" = "--toolchain" ]; then
   exit 0
 fi
 
-if [ "${1:-}" = "--tree" ]; then
-  cd "$here"
-  snapshot=$(mktemp -d)
-  trap 'rm -rf "$snapshot"' EXIT
-  tar -c --exclude=__pycache__ --exclude='*.pyc' --exclude='*.so' scripts/build-wheel.sh pyproject.toml \
-    README.md package/lock/build.txt catalyst_dns function components | tar -x -C "$snapshot"
+# What a compiled build is made from: the sources, the build configuration and this script.
+SOURCES=(scripts/build-wheel.sh pyproject.toml README.md package/lock/build.txt catalyst_dns function components)
+
+compiled_tree() { # <snapshot of SOURCES> <what it is>: print build/compiled-<hash of its inputs>/, built once
+  local snapshot=$1 what=$2 key tree wheel
   key=$( { toolchain; cd "$snapshot" && find . -type f | LC_ALL=C sort | xargs sha256sum; } | sha256sum | cut -c1-16)
   tree="$here/build/compiled-$key"
   if [ ! -f "$tree/.complete" ]; then
-    log "compiling the working tree's wheel (mypyc) -> build/compiled-$key"
+    log "compiling $what's wheel (mypyc) -> build/compiled-$key"
     rm -rf "$tree" "$tree.dist"
     wheel=$(build "$snapshot" "$tree.dist")
     "$BUILD_PYTHON" -m zipfile -e "$wheel" "$tree"
@@ -102,8 +103,24 @@ if [ "${1:-}" = "--tree" ]; then
     touch "$tree/.complete"
   fi
   echo "$tree"
+}
+
+if [ "${1:-}" = "--tree" ] || { [ "${1:-}" = "--commit" ] && [ $# = 2 ]; }; then
+  cd "$here"
+  snapshot=$(mktemp -d)
+  trap 'rm -rf "$snapshot"' EXIT
+  if [ "$1" = "--tree" ]; then
+    tar -c --exclude=__pycache__ --exclude='*.pyc' --exclude='*.so' "${SOURCES[@]}" | tar -x -C "$snapshot"
+    compiled_tree "$snapshot" "the working tree"
+  else
+    sha=$(git rev-parse --short "$2")
+    pyproject=$(git show "$sha:pyproject.toml")  # read whole: `| grep -q` fails under pipefail
+    [[ $pyproject == *"hooks.mypyc"* ]] || exit 0  # its image ran pure Python: nothing to build
+    git archive "$sha" "${SOURCES[@]}" | tar -x -C "$snapshot"
+    compiled_tree "$snapshot" "commit $sha"
+  fi
   exit 0
 fi
 
-[ $# = 2 ] || die "usage: $0 SRC DIST | $0 --tree | $0 --toolchain | $0 --tools LOCK"
+[ $# = 2 ] || die "usage: $0 SRC DIST | $0 --tree | $0 --commit REF | $0 --toolchain | $0 --tools LOCK"
 build "$1" "$2"

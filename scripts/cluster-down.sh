@@ -16,7 +16,7 @@ fi
 while read -r name pid binary; do
   [ -n "$pid" ] || continue
   # Read whole, then matched: `tr | grep -q` fails under pipefail when grep stops before tr ends.
-  cmdline=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null) || cmdline=""
+  cmdline=$(tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline") || cmdline=""  # 2> first: a gone pid says nothing
   if ! grep -qxF "$binary" <<<"$cmdline"; then
     echo "$name (pid $pid) is not running" >&2
     continue

@@ -10,7 +10,7 @@ import pytest
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
 
 from function import claims, fn
-from function.collector import PAUSED
+from function.collector import MAX_YOUNG_PAUSED, PAUSED
 from function.input import read_input
 from tests.function.requests import fatal, request, xr
 
@@ -59,13 +59,27 @@ def test_resumed_only_when_the_last_thread_ends() -> None:
 
     other = threading.Thread(target=compose)
     other.start()
-    assert inside.wait(10)
-    with PAUSED:
-        pass
-    assert not gc.isenabled()  # the other thread is still composing
-    release.set()
-    other.join(10)
+    try:
+        assert inside.wait(10)
+        with PAUSED:
+            pass
+        assert not gc.isenabled()  # the other thread is still composing
+    finally:
+        release.set()
+        other.join(10)
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize("made", [MAX_YOUNG_PAUSED // 2, MAX_YOUNG_PAUSED * 3 // 2])
+def test_overlapping_pauses_walk_the_young_generation_past_the_bound(made: int, collections: list[int]) -> None:
+    gc.collect()
+    collections.clear()
+    with PAUSED:  # another composition, still running
+        with PAUSED:
+            kept = [[] for _ in range(made)]  # containers the collector tracks
+        assert not gc.isenabled()
+        assert collections == ([0] if made > MAX_YOUNG_PAUSED else []), (made, collections)
+    assert len(kept) == made
 
 
 def test_a_process_that_turned_it_off_keeps_it_off() -> None:
@@ -79,7 +93,10 @@ def test_a_process_that_turned_it_off_keeps_it_off() -> None:
 
 
 def test_a_large_first_composition_runs_no_collection(collections: list[int]) -> None:
-    """The same composition, unpaused (``_compose`` itself) and as the handler runs it (``_composition``)."""
+    """The same composition, unpaused (``_compose`` itself) and as the handler runs it (``_composition``).
+
+    At most one collection in the second: the one the first allocation after the pause may start.
+    """
     req = fn.request.of(request(xr("Gslb", LARGE, name="unpaused")))  # as the handler reads it
     settings = fn._require_settings(req, fnv1.RunFunctionResponse(), read_input(None), fn.requirements.channel(req))
     assert settings is not None
@@ -89,8 +106,9 @@ def test_a_large_first_composition_runs_no_collection(collections: list[int]) ->
     paused_req = request(xr("Gslb", LARGE, name="paused"))
     composition = fn._composition(fn.request.of(paused_req), read_input(None), b"", settings, memo=None)
     assert not isinstance(composition, str), composition
-    assert unpaused >= 3, unpaused  # a 1,000-hostname composition crosses the young threshold (700) many times
-    assert collections == [], collections
+    # A 1,000-hostname composition crosses CPython 3.11's young threshold (700) several times.
+    assert unpaused >= 3, unpaused
+    assert len(collections) <= 1, collections
     assert gc.isenabled()
 
 

@@ -34,10 +34,12 @@ from tests.hostile.corpus import BETA_SUFFIXES, SETTINGS2, VALID_SPECS
 
 FUZZ_SECONDS = float(os.environ.get("FUZZ_SECONDS", "60"))
 # Each round of a target runs under a seed of its own (FUZZ_SEED + round): a fresh seed explores,
-# and the figure line names it, so a failure seen once (in CI) can be run again anywhere. A seed
-# also overrides Hypothesis's "ci" profile, which it loads where CI is set in the environment:
-# that profile derandomizes, so every round ran the same 25 examples (a 60 s budget explored 25
-# per target, and a target whose 25 happened to be all refusals failed for composing nothing).
+# and the figure line names it, so a failure seen once (in CI) can be run again anywhere (as many
+# rounds as the budget reaches on that machine). A seed also overrides Hypothesis's "ci" profile,
+# which it loads where the environment says CI (CI, GITHUB_ACTIONS, GITLAB_CI...): that profile
+# derandomizes, so every round ran the same 25 examples (a 60 s budget explored 25 per target,
+# and a target whose 25 happened to be all refusals failed for composing nothing). pytest's
+# --hypothesis-seed does not reach these rounds; FUZZ_SEED does.
 FUZZ_SEED = int(os.environ.get("FUZZ_SEED") or random.SystemRandom().randrange(2**32))
 ROUND = 25  # examples per hypothesis run; runs repeat until the target's share of the budget is spent
 SHARES = {"arbitrary-spec": 0.3, "mutated-valid-spec": 0.45, "mutated-composite-input-settings": 0.25}
