@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from catalyst_dns import names
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import provider_for
-from catalyst_dns.records import RecordSet, RecordType, Txt
+from catalyst_dns.rdata import Txt
+from catalyst_dns.records import RecordSet, RecordType
 from catalyst_dns.settings import Zone
 from catalyst_dns.zones import closest_in
 

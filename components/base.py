@@ -20,7 +20,8 @@ from catalyst_dns import kubenames, names
 from catalyst_dns.dnssec import Ds
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import provider_for
-from catalyst_dns.records import Rdata, RecordSet, RecordType, parse_rdata
+from catalyst_dns.rdata import Rdata
+from catalyst_dns.records import RecordSet, RecordType, parse_rdata
 from catalyst_dns.settings import Zone
 from catalyst_dns.zones import is_below
 

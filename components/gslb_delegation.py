@@ -20,7 +20,8 @@ import pulumi
 
 from catalyst_dns import k8gb, names
 from catalyst_dns.errors import DnsInputError
-from catalyst_dns.records import Host, RecordType
+from catalyst_dns.rdata import Host
+from catalyst_dns.records import RecordType
 from catalyst_dns.settings import Region
 from catalyst_dns.zones import is_below
 from components.base import ZoneComponent, checked_record_set, child_name, type_token

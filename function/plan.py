@@ -16,15 +16,8 @@ from catalyst_dns import k8gb, kubenames, names, registry, rules, tenancy
 from catalyst_dns.addresses import parse_address
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import provider_for
-from catalyst_dns.records import (
-    Address,
-    Host,
-    Rdata,
-    RecordSet,
-    RecordType,
-    make_record_set,
-    parse_rdata,
-)
+from catalyst_dns.rdata import Address, Host, Rdata
+from catalyst_dns.records import RecordSet, RecordType, make_record_set, parse_rdata
 from catalyst_dns.settings import Region, SovereignSettings, Zone
 from function.claims import (
     Composite,

@@ -18,7 +18,7 @@ carried as written only if its strings are exactly that cut: every string but th
 exactly 254 octets, or one string of at most 254. Any other split would be re-split
 silently and a cut inside a character would corrupt the text; both are refused
 (``check_txt``), never "fixed". Plain (unquoted) text has no boundaries of the user's
-(``records.PlainTxt``), so only a cut inside a character refuses it.
+(``rdata.PlainTxt``), so only a cut inside a character refuses it.
 
 Azure's own limits (MicrosoftDocs/azure-docs, articles/dns/dns-zones-records.md):
 "Azure DNS supports a total string length of up to 4096 characters in each TXT record
@@ -34,20 +34,8 @@ from typing import Any
 
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers.base import EXTERNAL_NAME, ApiVersions, Provider
-from catalyst_dns.records import (
-    Address,
-    Caa,
-    Host,
-    Mx,
-    PlainTxt,
-    Rdata,
-    RecordSet,
-    RecordType,
-    Srv,
-    Txt,
-    presentation,
-    quote,
-)
+from catalyst_dns.rdata import Address, Caa, Host, Mx, PlainTxt, Rdata, Srv, Txt
+from catalyst_dns.records import RecordSet, RecordType, presentation, quote
 
 API = ApiVersions("network.azure.m.upbound.io/v1beta1", "network.azure.upbound.io/v1beta1")
 KINDS = {t: f"DNS{t.value}Record" for t in RecordType}

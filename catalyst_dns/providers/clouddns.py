@@ -15,7 +15,8 @@ from typing import Any
 from catalyst_dns import names
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers.base import ApiVersions, Provider
-from catalyst_dns.records import Rdata, RecordSet, RecordType, presentation
+from catalyst_dns.rdata import Rdata
+from catalyst_dns.records import RecordSet, RecordType, presentation
 
 API = ApiVersions("dns.gcp.m.upbound.io/v1beta1", "dns.gcp.upbound.io/v1beta2")
 # "Each delegation (resource record sets of type NS) can have up to eight name servers"

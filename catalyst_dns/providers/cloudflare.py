@@ -34,7 +34,8 @@ from catalyst_dns.providers.base import (
     provider_config_ref,
     record_set_ids,
 )
-from catalyst_dns.records import Address, Caa, Host, Mx, Rdata, RecordSet, RecordType, Srv, Txt, presentation, quote
+from catalyst_dns.rdata import Address, Caa, Host, Mx, Rdata, Srv, Txt
+from catalyst_dns.records import RecordSet, RecordType, presentation, quote
 
 API = ApiVersions("dns.cloudflare.m.cloudflare.com/v1alpha1", "dns.cloudflare.crossplane.io/v1alpha1")
 AUTO_TTL = 1

@@ -21,19 +21,8 @@ from typing import Any
 from catalyst_dns import names
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers.base import ApiVersions, Provider
-from catalyst_dns.records import (
-    MAX_TXT_STRING_OCTETS,
-    Address,
-    Host,
-    PlainTxt,
-    Rdata,
-    RecordSet,
-    RecordType,
-    Txt,
-    chunk,
-    escape,
-    presentation,
-)
+from catalyst_dns.rdata import Address, Host, PlainTxt, Rdata, Txt
+from catalyst_dns.records import MAX_TXT_STRING_OCTETS, RecordSet, RecordType, chunk, escape, presentation
 
 API = ApiVersions("dns.hetzner.m.crossplane.io/v1alpha1", "dns.hetzner.crossplane.io/v1alpha1")
 MAX_WRITTEN_STRING = MAX_TXT_STRING_OCTETS  # 255: characters of one quoted string, as written (escapes included)

@@ -25,7 +25,8 @@ from typing import Any
 
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers.base import ApiVersions, Provider
-from catalyst_dns.records import Caa, Rdata, RecordSet, Txt, escape, presentation, quote
+from catalyst_dns.rdata import Caa, Rdata, Txt
+from catalyst_dns.records import RecordSet, escape, presentation, quote
 
 API = ApiVersions("route53.aws.m.upbound.io/v1beta1", "route53.aws.upbound.io/v1beta2")
 TXT_SPLIT = '""'

@@ -19,7 +19,8 @@ import pytest
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import PROVIDERS, Scope
 from catalyst_dns.providers.cloudflare import record_wire_octets
-from catalyst_dns.records import MAX_TXT_OCTETS, Address, Mx, RecordSet, RecordType, Txt, parse_rdata
+from catalyst_dns.rdata import Address, Mx, Txt
+from catalyst_dns.records import MAX_TXT_OCTETS, RecordSet, RecordType, parse_rdata
 from catalyst_dns.settings import Zone
 
 ZONE = Zone("omantel.example", "cloudflare", "cfzone", "cf")

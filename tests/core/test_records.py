@@ -4,19 +4,8 @@ from hypothesis import strategies as st
 
 from catalyst_dns.dnssec import Ds
 from catalyst_dns.errors import DnsInputError
-from catalyst_dns.records import (
-    CLAIM_TYPES,
-    Address,
-    Caa,
-    Host,
-    Mx,
-    RecordType,
-    Srv,
-    Txt,
-    make_record_set,
-    parse_rdata,
-    presentation,
-)
+from catalyst_dns.rdata import Address, Caa, Host, Mx, Srv, Txt
+from catalyst_dns.records import CLAIM_TYPES, RecordType, make_record_set, parse_rdata, presentation
 from catalyst_dns.settings import Zone
 
 ZONE = Zone("omantel.example", "cloudflare", "z", "cf")

@@ -1,7 +1,8 @@
 import pytest
 
 from catalyst_dns.errors import DnsInputError
-from catalyst_dns.records import Address, Host, RecordSet, RecordType
+from catalyst_dns.rdata import Address, Host
+from catalyst_dns.records import RecordSet, RecordType
 from catalyst_dns.rules import check_record_sets
 from catalyst_dns.settings import Zone
 
