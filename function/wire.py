@@ -13,9 +13,9 @@ Three layers, from general to fast:
 * ``encode_struct`` / ``encode_value`` / ``encode_list``: any JSON-like document (dict,
   list/tuple, str, int, float, bool, None) to the wire bytes of a Struct / Value /
   ListValue. ``Encoded`` marks a value already encoded, spliced as it is.
-* ``Template``: a document with holes (``Hole``), compiled once into straight-line code;
-  each call encodes only the holes, sums the lengths of the messages that contain them (a
-  length prefix depends on what is inside) and joins the parts once. A ``Shaped`` hole takes
+* ``Template``: a document with holes (``Hole``), assembled once into a flat program of
+  steps (``_Program``); each call encodes only the holes, sums the lengths of the messages
+  that contain them (a length prefix depends on what is inside) and joins the parts once. A ``Shaped`` hole takes
   a nested document of a known shape, read leaf by leaf (as ``Shape`` reads a whole one);
   ``entry=`` makes the template write a whole ``desired.resources`` entry.
 * Framing for ``RunFunctionResponse``: a ``Struct`` as ``desired.resources[name]`` with
@@ -291,15 +291,12 @@ def _value_entry(prefix: bytes | None, value: Any) -> tuple[bytes, bytes, int]:
 
 # --- templates ------------------------------------------------------------------------
 
-_Parts = list[bytes | str]  # a compiled message's parts, in order: constant bytes, or the local holding them
-
-
 class Hole:
     """A named place in a ``Template`` where each call puts a value (any JSON-like value, or ``Encoded``).
 
-    ``text=True`` promises a string (an MR's name, its marks): the compiled code then encodes
-    it without asking its type first. Any other value is still written right: ``encode`` is
-    missing on it, and the template falls back to the generic encoder.
+    ``text=True`` promises a string (an MR's name, its marks): its step then writes it as a
+    string, with no other case to try. Any other value is still written right: the template
+    falls back to the generic encoder.
     """
 
     __slots__ = ("name", "text")
@@ -316,7 +313,7 @@ class Shaped(Hole):
     """A ``Hole`` filled with a document of ``reference``'s shape, read leaf by leaf as a ``Shape`` reads.
 
     Why: a managed resource is an envelope around its provider's ``forProvider``; with the
-    forProvider read in place, one compiled function writes the whole resource (its constant
+    forProvider read in place, one program writes the whole resource (its constant
     leaves' entries reused), instead of encoding the inner document and splicing it. A value
     of another shape is still encoded right (the generic encoder takes over), only slower.
     """
@@ -340,239 +337,241 @@ def _has_hole(node: Any) -> bool:
     return False
 
 
-class _Read(Hole):
-    """A leaf of a ``Shape``: read from the document by a generated expression (its ``name``).
+class _Leaf(Hole):
+    """A leaf of a ``Shaped`` hole's or a ``Shape``'s document: key ``name`` of the container in ``register``.
 
-    Typed as the reference's leaf: a string there is expected a string (``text``), a bool or
-    an int the same constant again (a one-slot memo), anything else asked its type per call.
+    Typed as the reference's leaf: a string there is expected a string again (``text``), a
+    bool or an int most likely the same constant again (a one-slot memo, ``_Op``).
     """
 
-    __slots__ = ("kind",)
+    __slots__ = ("register",)
 
-    def __init__(self, name: str, kind: type) -> None:
+    def __init__(self, register: int, name: str | int, kind: type) -> None:
         super().__init__(name, text=kind is str)
-        self.kind = kind
+        self.register = register
 
 
 class _ShapeMismatchError(Exception):
-    """The document does not have the keys a ``Shape`` was compiled for."""
+    """The document does not have the keys, lengths or leaf types a ``_Program`` was assembled for."""
 
 
-# What a compiled form raises on a value it was not compiled for, answered by the generic
-# encoder (the same bytes, slower): other keys or lengths, a length of 16 KiB or more, or
-# a non-string where a string was expected (no ``encode``).
-_OTHER_SHAPE = (KeyError, IndexError, AttributeError, _ShapeMismatchError)
+# What a program raises on values it was not assembled for, answered by the generic encoder
+# (the same bytes, slower): other keys or lengths (KeyError, IndexError, a container of
+# another class or length), a non-string where a string was expected, or a length past the
+# varint table (IndexError: 16 KiB or more).
+_OTHER_SHAPE = (KeyError, IndexError, _ShapeMismatchError)
+
+# The steps of a ``_Program``, in the order their bytes are written.
+_CONST: Final = 0  # constant bytes (adjacent constants joined when assembled)
+_TEXT: Final = 1  # the entry of a string: its header looked up by its length
+_VALUE: Final = 2  # the entry of any value: a string as _TEXT, an int or bool leaf from a one-slot memo
+_OPEN: Final = 3  # a nested Struct or ListValue starts: a slot for its header, written at its _CLOSE
+_CLOSE: Final = 4
+_LOAD: Final = 5  # a container of the document read into a register, its class and length checked
 
 
-class _Compiler:
-    """Turns a template into the source of one flat function, so a call is straight-line code.
+class _Op:
+    """One step of a ``_Program``. Which fields it reads depends on ``kind``."""
 
-    Why generated code: a record's cost is then the encoding of its holes, a few integer
-    sums and one ``bytes.join`` of the parts in order. An interpreter over the same tree (a
-    closure per node) was 2-3x slower, and joining each nested message before framing it
-    copied every hole once per level. A message's length prefix depends on what is inside,
-    so each one is summed from its parts' lengths, and an entry's header (its tag, length,
-    key, the value's tag and length) is looked up by its body's length (``_heads``), or
-    computed for a long one. The resource entry's own varints come from the table of lengths
-    below 16 KiB without a test; a longer length raises IndexError, which the callers
-    answer with the generic encoder (the same bytes). Adjacent constant parts are joined
-    once, at compile time. Every name the code reads is a default argument (a local, the
-    cheapest load); only generated names and integer literals appear in the source: hole
-    names, keys and constant bytes are passed in ``scope``.
+    __slots__ = ("cls", "data", "heads", "key", "kind", "last", "length", "prefix", "register", "short", "tag",
+                 "target")
+
+    def __init__(self, kind: int, *, data: bytes = b"", register: int = 0, key: object = None,
+                 prefix: bytes | None = None, tag: bytes = b"", target: int = 0, cls: type | None = None,
+                 length: int = 0) -> None:
+        self.kind = kind
+        self.data = data  # _CONST: the bytes
+        self.register = register  # _TEXT, _VALUE, _LOAD: the container read (0: the values given)
+        self.key = key  # _TEXT, _VALUE, _LOAD: the key or index read from it
+        self.prefix = prefix  # _TEXT, _VALUE, _CLOSE: the Struct key's prefix (None: a list item)
+        self.tag = tag  # _CLOSE: the nested message's Value tag (_STRUCT or _LIST)
+        self.target = target  # _LOAD: the register it fills
+        self.cls = cls  # _LOAD: the container's class
+        self.length = length  # _LOAD: the container's length
+        self.heads: tuple[bytes, ...] = ()  # _TEXT, _VALUE, _CLOSE: the entry's header by body length
+        if kind in (_TEXT, _VALUE, _CLOSE):
+            self.heads = _heads(prefix, tag if kind == _CLOSE else _STRING)[0]
+        self.short = len(self.heads)
+        # _VALUE: the last int or bool seen and its entry, replaced whole (threads share a program)
+        self.last: tuple[type, Any, bytes] | None = None
+
+
+class _Program:
+    """A template assembled into a flat list of steps, run by one loop (``render``).
+
+    Why a program and not code: compiled with the rest of the composition path (mypyc), the
+    loop writes a large claim's MR entry in ~1.4 us, where the straight-line Python this
+    replaced (generated per template and ``exec``'d, which the compiler cannot reach) took
+    ~2.5 us (BENCHMARKS.md); and a list of steps is easier to read and test than generated
+    source. A call encodes the holes; a nested message's header depends on its length, so
+    ``_OPEN`` keeps a slot that ``_CLOSE`` fills once the body's size is known, and the parts
+    are joined once. Everything constant was encoded when the template was made.
     """
 
+    __slots__ = ("entry_key", "ops", "ready", "registers", "slots")
+
+    def __init__(self, ops: list[_Op], registers: int, entry: tuple[str | int, int] | None) -> None:
+        self.ops = ops
+        self.registers = registers
+        self.entry_key: str | int | None = None if entry is None else entry[0]
+        self.ready = b"" if entry is None else _READY_BYTES[entry[1]]
+        # the parts: the entry's framing first, then each step's (a string's two), then readiness
+        self.slots = 2 + sum(2 if op.kind == _TEXT else 1 for op in ops if op.kind in (_CONST, _TEXT, _VALUE, _OPEN))
+
+    def render(self, values: Any) -> bytes:
+        """The bytes with every hole read from ``values``; one of ``_OTHER_SHAPE`` for values of another shape."""
+        registers: list[Any] = [None] * self.registers
+        registers[0] = values
+        parts: list[bytes] = [b""] * self.slots
+        opened: list[int] = []  # per open message: its header's slot, the size outside it so far
+        size = 0
+        at = 1
+        for op in self.ops:
+            kind = op.kind
+            if kind == _CONST:
+                parts[at] = op.data
+                at += 1
+                size += len(op.data)
+            elif kind == _TEXT:
+                value = registers[op.register][op.key]
+                if not isinstance(value, str):
+                    raise _ShapeMismatchError
+                at, size = _put_text(op, value, parts, at, size)
+            elif kind == _OPEN:
+                opened.append(at)
+                opened.append(size)
+                at += 1
+                size = 0
+            elif kind == _CLOSE:
+                outer = opened.pop()
+                slot = opened.pop()
+                head = op.heads[size] if size < op.short else _long_head(op.prefix, op.tag, size)[0]
+                parts[slot] = head
+                size = outer + len(head) + size
+            elif kind == _LOAD:
+                container: Any = registers[op.register][op.key]
+                same_class = type(container) is op.cls  # first: ``len`` of a leaf would raise TypeError
+                if not same_class or len(container) != op.length:
+                    raise _ShapeMismatchError
+                registers[op.target] = container
+            else:  # _VALUE
+                value = registers[op.register][op.key]
+                if isinstance(value, str):
+                    at, size = _put_text(op, value, parts, at, size)
+                    continue
+                last = op.last
+                if last is None or type(value) is not last[0] or value != last[1]:
+                    head, encoded, _ = _value_entry(op.prefix, value)
+                    last = (type(value), value, head + encoded)
+                    if type(value) is int or type(value) is bool:  # exact: True == 1, and floats have -0.0
+                        op.last = last
+                parts[at] = last[2]
+                at += 1
+                size += len(last[2])
+        if self.entry_key is not None:
+            parts[0] = self._entry_head(values[self.entry_key], size)
+            parts[at] = self.ready
+        return b"".join(parts)
+
+    def _entry_head(self, name: object, size: int) -> bytes:
+        """What comes before a ``size``-byte Struct in its ``State.resources`` entry keyed ``name``.
+
+        ``resource_entry``'s framing, for lengths below 16 KiB (longer ones raise IndexError).
+        """
+        if not isinstance(name, str):
+            raise _ShapeMismatchError
+        raw = name.encode()
+        name_size = len(raw)
+        resource_size = 2 + (size > 127) + size + len(self.ready)  # lengths below 16 KiB: a varint of 1-2 bytes
+        entry_size = 2 + (name_size > 127) + name_size + 2 + (resource_size > 127) + resource_size
+        return b"".join((b"\x12", _VARINTS[entry_size], b"\x0a", _VARINTS[name_size], raw,
+                         b"\x12", _VARINTS[resource_size], b"\x0a", _VARINTS[size]))
+
+
+def _put_text(op: _Op, text: str, parts: list[bytes], at: int, size: int) -> tuple[int, int]:
+    """Write ``text``'s entry (header, UTF-8) into ``parts`` at ``at``; the next slot and the size so far."""
+    raw = text.encode()
+    length = len(raw)
+    head = op.heads[length] if length < op.short else _long_head(op.prefix, _STRING, length)[0]
+    parts[at] = head
+    parts[at + 1] = raw
+    return at + 2, size + len(head) + length
+
+
+class _Assembler:
+    """Turns a template's document into a ``_Program``: constants encoded now, a step per hole."""
+
     def __init__(self) -> None:
-        self.prelude: list[str] = []
-        self.lines: list[str] = []
-        self.scope: dict[str, Any] = {"_T": _VARINTS, "_str": str, "_len": len, "_long_head": _long_head,
-                                      "_value_entry": _value_entry}
-        self.count = 0
+        self.loads: list[_Op] = []  # the document's containers, read and checked before anything is written
+        self.ops: list[_Op] = []
+        self.registers = 1  # register 0 holds the values
 
-    def name(self, prefix: str) -> str:
-        self.count += 1
-        return f"{prefix}{self.count}"
+    def template(self, doc: Mapping[str, Any], entry: tuple[str | int, int] | None) -> _Program:
+        """The program of a ``Template``: its holes read from the values given."""
+        self.struct(self.expand(doc))
+        return _Program([*self.loads, *self.ops], self.registers, entry)
 
-    def constant(self, value: object) -> str:
-        name = self.name("c")
-        self.scope[name] = value
-        return name
+    def shape(self, reference: Mapping[str, Any]) -> _Program:
+        """The program of a ``Shape``: every leaf read from the document given, as ``values[0]``."""
+        document = self.load(reference, 0, 0)
+        self.struct({key: self.read(child, document, key) for key, child in reference.items()})
+        return _Program([*self.loads, *self.ops], self.registers, None)
 
-    def headed(self, prefix: bytes | None, tag: bytes, length: str, indent: str = "") -> tuple[str, str]:
-        """Emit code for the header of an entry whose Value (of ``tag``) has a body of local ``length`` bytes.
-
-        Looked up by the length (``_heads``: every body a record has is short), computed for a
-        longer one. Returns the locals holding the header and the entry's whole size.
-        """
-        head, size = self.name("a"), self.name("n")
-        heads, sizes = _heads(prefix, tag)
-        self.lines += [
-            f"{indent}if {length} < {len(heads)}:",
-            f"{indent}    {head} = {self.constant(heads)}[{length}]",
-            f"{indent}    {size} = {self.constant(sizes)}[{length}]",
-            f"{indent}else:",
-            f"{indent}    {head}, {size} = _long_head({self.constant(prefix)}, {self.constant(tag)}, {length})",
-        ]
-        return head, size
-
-    def entry(self, prefix: bytes | None, node: Any) -> tuple[_Parts, str]:
-        """Emit code for a nested Struct or ListValue's whole entry: its header, then its body's parts."""
-        tag, (parts, length) = (_STRUCT, self.struct(node)) if isinstance(node, Mapping) else (
-            _LIST, self.list_value(node))
-        head, size = self.headed(prefix, tag, length)
-        return [head, *parts], size
-
-    def hole(self, prefix: bytes | None, node: Hole) -> tuple[_Parts, str]:
-        """Emit code for a hole's whole entry (a Struct entry keyed by ``prefix``, or a list item when None).
-
-        A string, the usual value, takes its entry's header from a table indexed by its
-        length (``headed``): the entry is then two parts, the header and the string's bytes,
-        and its size a lookup; a hole promised a string (``text``, a ``Shape`` leaf whose
-        reference is one) is encoded without asking its type. Anything else is framed by
-        ``_value_entry``. A ``Shape`` leaf (a provider's constant fields: TTL, proxied...)
-        keeps that last non-string value in a one-slot memo, and a leaf whose reference is a
-        bool or an int goes there first: the slot is one tuple, replaced whole, so threads
-        sharing the encoder never see a value paired with another value's bytes. Floats are
-        left out (``0.0 == -0.0``), and the exact class is compared (``True == 1``).
-        """
-        raw, length = self.name("r"), self.name("k")
-        source = node.name if isinstance(node, _Read) else f"values[{self.constant(node.name)}]"
-        if node.text:  # a string; anything else raises AttributeError, and the caller encodes it generically
-            self.lines += [f"{raw} = {source}.encode()", f"{length} = _len({raw})"]
-            head, size = self.headed(prefix, _STRING, length)
-            return [head, raw], size
-        key = self.constant(prefix)
-        if isinstance(node, _Read) and node.kind in (int, bool):  # most likely the same constant again
-            self.lines.append(f"{raw} = {source}")
-            head, size = self.name("a"), self.name("n")
-            self.memoised(raw, key, head, size)
-            return [head, raw], size
-        self.lines += [f"{raw} = {source}", f"if {raw}.__class__ is _str:", f"    {raw} = {raw}.encode()",
-                       f"    {length} = _len({raw})"]
-        head, size = self.headed(prefix, _STRING, length, indent="    ")
-        self.lines.append("else:")
-        if isinstance(node, _Read):
-            self.memoised(raw, key, head, size, indent="    ")
-        else:
-            self.lines.append(f"    {head}, {raw}, {size} = _value_entry({key}, {raw})")
-        return [head, raw], size
-
-    def memoised(self, raw: str, key: str, head: str, size: str, indent: str = "") -> None:
-        """Emit code taking local ``raw``'s entry (into ``head``, ``raw``, ``size``) from a one-slot memo."""
-        slot, seen = self.constant([None]), self.name("t")
-        self.scope.setdefault("_MEMO", frozenset({int, bool}))
-        self.lines += [
-            f"{indent}{seen} = {slot}[0]",
-            f"{indent}if {seen} is None or {raw}.__class__ is not {seen}[0] or {raw} != {seen}[1]:",
-            f"{indent}    {seen} = ({raw}.__class__, {raw}, _value_entry({key}, {raw}))",
-            f"{indent}    if {raw}.__class__ in _MEMO:",
-            f"{indent}        {slot}[0] = {seen}",
-            f"{indent}{head}, {raw}, {size} = {seen}[2]",
-        ]
-
-    def varint_of(self, size: str) -> str:
-        """A local holding the varint of local ``size``."""
-        prefix = self.name("v")
-        self.lines.append(f"{prefix} = _T[{size}]")
-        return prefix
-
-    def struct(self, doc: Mapping[str, Any]) -> tuple[_Parts, str]:
-        """Emit code for a Struct body: its parts and the local holding its size."""
-        parts: _Parts = []
-        terms: list[str] = []
-        fixed = 0
+    def struct(self, doc: Mapping[str, Any]) -> None:
+        """The steps of a Struct body."""
         for key in map_order(doc):
             prefix, node = _key_prefix(key), doc[key]
-            if not _has_hole(node):
-                constant = _entry(prefix, encode_value(node))
-                parts.append(constant)
-                fixed += len(constant)
-                continue
-            entry_parts, entry_size = self.hole(prefix, node) if isinstance(node, Hole) else self.entry(prefix, node)
-            parts.extend(entry_parts)
-            terms.append(entry_size)
-        return parts, self.sized(terms, fixed)
+            if _has_hole(node):
+                self.entry(prefix, node)
+            else:
+                self.constant(_entry(prefix, encode_value(node)))
 
-    def list_value(self, items: Sequence[Any]) -> tuple[_Parts, str]:
-        """Emit code for a ListValue body: its parts and the local holding its size."""
-        parts: _Parts = []
-        terms: list[str] = []
-        fixed = 0
-        for item in items:
-            if not _has_hole(item):
+    def entry(self, prefix: bytes | None, node: Any) -> None:
+        """The steps of one entry holding a hole: a Struct field (``prefix``) or a list item (None)."""
+        if isinstance(node, Hole):
+            self.ops.append(_Op(_TEXT if node.text else _VALUE, register=node.register if isinstance(node, _Leaf)
+                                else 0, key=node.name, prefix=prefix))
+            return
+        self.ops.append(_Op(_OPEN))
+        if isinstance(node, Mapping):
+            self.struct(node)
+            self.ops.append(_Op(_CLOSE, prefix=prefix, tag=_STRUCT))
+            return
+        for item in node:
+            if _has_hole(item):
+                self.entry(None, item)
+            else:
                 value = encode_value(item)
-                constant = _ITEM + varint(len(value)) + value
-                parts.append(constant)
-                fixed += len(constant)
-                continue
-            item_parts, item_size = self.hole(None, item) if isinstance(item, Hole) else self.entry(None, item)
-            parts.extend(item_parts)
-            terms.append(item_size)
-        return parts, self.sized(terms, fixed)
+                self.constant(_ITEM + varint(len(value)) + value)
+        self.ops.append(_Op(_CLOSE, prefix=prefix, tag=_LIST))
 
-    def resource_entry(self, entry: tuple[str | int, int], parts: _Parts, size: str) -> _Parts:
-        """``parts`` (a Struct of ``size``) framed as ``resource_entry(values[key], struct, ready)``."""
-        key, ready = entry
-        raw, n = self.name("k"), self.name("n")
-        self.lines.append(f"{raw} = values[{self.constant(key)}].encode()")
-        ready_bytes = _READY_BYTES[ready]
-        resource = [b"\x0a", self.varint_of(size), *parts, ready_bytes]
-        resource_size = self.name("n")
-        self.lines.append(f"{resource_size} = {1 + len(ready_bytes)} + {size} + ({size} > 127) + 1")
-        key_size = self.name("n")
-        self.lines.append(f"{key_size} = len({raw})")
-        body = [b"\x0a", self.varint_of(key_size), raw, b"\x12", self.varint_of(resource_size), *resource]
-        self.lines.append(f"{n} = 2 + {key_size} + ({key_size} > 127) + 2 + {resource_size} + ({resource_size} > 127)")
-        return [b"\x12", self.varint_of(n), *body]
+    def constant(self, data: bytes) -> None:
+        if self.ops and self.ops[-1].kind == _CONST:
+            self.ops[-1] = _Op(_CONST, data=self.ops[-1].data + data)
+        else:
+            self.ops.append(_Op(_CONST, data=data))
 
-    def sized(self, terms: list[str], fixed: int) -> str:
-        """A local holding a message body's size: its hole entries' sizes (``terms``) and its constant entries'."""
-        out = self.name("n")
-        self.lines.append(f"{out} = {' + '.join([*terms, str(fixed)])}")
-        return out
-
-    def join(self, parts: _Parts) -> str:
-        """The expression joining ``parts``, adjacent constants joined now."""
-        merged: list[str] = []
-        pending = b""
-        for part in parts:
-            if isinstance(part, bytes):
-                pending += part
-                continue
-            if pending:
-                merged.append(self.constant(pending))
-                pending = b""
-            merged.append(part)
-        if pending:
-            merged.append(self.constant(pending))
-        return f"b''.join(({', '.join(merged)},))" if merged else "b''"
-
-    def read(self, node: Any, access: str) -> Any:
-        """``node`` with every leaf a ``_Read`` of its place under ``access``; checks that containers match.
-
-        The checks (same container type and length at every level) go in ``prelude``, ahead
-        of the encoding: a document of another shape raises ``_Mismatch`` (or ``KeyError``).
-        """
-        if not node or node.__class__ not in (dict, list, tuple):
-            return _Read(access, node.__class__)
-        local = self.name("d")
-        self.prelude.append(f"{local} = {access}")
-        self.prelude.append(self.check(local, node.__class__, len(node)))
+    def read(self, node: Any, register: int, key: str | int) -> Any:
+        """``node`` (a reference document) with every leaf a ``_Leaf`` read from where it sits; a load per container."""
+        if not node or node.__class__ not in (dict, list, tuple):  # an empty container: any value, encoded
+            return _Leaf(register, key, node.__class__)
+        target = self.load(node, register, key)
         if node.__class__ is dict:
-            return {key: self.read(child, f"{local}[{self.constant(key)}]") for key, child in node.items()}
-        return [self.read(item, f"{local}[{index}]") for index, item in enumerate(node)]
+            return {child_key: self.read(child, target, child_key) for child_key, child in node.items()}
+        return [self.read(item, target, index) for index, item in enumerate(node)]
 
-    def check(self, local: str, cls: type, size: int) -> str:
-        self.scope.setdefault("_Mismatch", _ShapeMismatchError)
-        return f"if {local}.__class__ is not {self.constant(cls)} or len({local}) != {size}: raise _Mismatch"
+    def load(self, node: Any, register: int, key: str | int) -> int:
+        """A register filled with the container of ``node``'s class and length at ``key`` of ``register``."""
+        target = self.registers
+        self.registers += 1
+        self.loads.append(_Op(_LOAD, register=register, key=key, target=target, cls=node.__class__,
+                              length=len(node)))
+        return target
 
     def expand(self, node: Any) -> Any:
         """``node`` with every ``Shaped`` hole replaced by the reads of its reference."""
         if isinstance(node, Shaped):
-            access = f"values[{self.constant(node.name)}]"
-            if not node.reference:  # an empty document: only another empty one has its shape
-                self.prelude.append(self.check(access, dict, 0))
-                return {}
-            return self.read(node.reference, access)
+            return self.read(node.reference, 0, node.name)
         if isinstance(node, Hole):
             return node
         if isinstance(node, Mapping):
@@ -580,23 +579,6 @@ class _Compiler:
         if isinstance(node, list | tuple):
             return [self.expand(item) for item in node]
         return node
-
-    def compile(self, doc: Mapping[str, Any], entry: tuple[str | int, int] | None = None) -> Callable[[Any], bytes]:
-        """The render function.
-
-        With ``entry`` (a hole's name and a readiness) it returns the ``State.resources`` map
-        entry keyed by that hole's value (``resource_entry``'s bytes), not the bare Struct.
-        """
-        parts, size = self.struct(self.expand(doc))
-        if entry is not None:
-            parts = self.resource_entry(entry, parts, size)
-        lines = [*self.prelude, *self.lines]
-        joined = self.join(parts)
-        bound = "".join(f", {name}={name}" for name in self.scope)
-        source = f"def render(values{bound}):\n" + "".join(f"    {line}\n" for line in lines) + f"    return {joined}\n"
-        exec(compile(source, "<function.wire.Template>", "exec"), self.scope)  # only generated names: see the class doc
-        render: Callable[[Any], bytes] = self.scope["render"]
-        return render
 
 
 def _hole_names(node: Any, out: list[str | int]) -> list[str | int]:
@@ -624,7 +606,7 @@ class Template:
     ``encode_struct`` would write it.
     """
 
-    __slots__ = ("_doc", "_entry", "_render", "holes")
+    __slots__ = ("_doc", "_entry", "_program", "holes")
 
     def __init__(self, doc: Mapping[str, Any], *, entry: tuple[str | int, int] | None = None) -> None:
         """Compile ``doc``.
@@ -637,7 +619,7 @@ class Template:
             raise KeyError(f"the entry's key {entry[0]!r} is not a hole of the template")
         self._doc = doc
         self._entry = entry
-        self._render = _Compiler().compile(doc, entry)
+        self._program = _Assembler().template(doc, entry)
 
     def __call__(self, **values: Any) -> bytes:
         """The Struct bytes with every hole filled; a missing or unknown hole raises KeyError."""
@@ -654,7 +636,7 @@ class Template:
         to build than keyword arguments.
         """
         try:
-            return self._render(values)
+            return self._program.render(values)
         except _OTHER_SHAPE:
             struct = encode_struct(_filled(self._doc, values))
             if self._entry is None:
@@ -675,10 +657,10 @@ def _filled(node: Any, values: Sequence[Any] | Mapping[Any, Any]) -> Any:
 
 
 class Shape:
-    """An encoder compiled for one document shape: the same keys and list lengths at every level.
+    """An encoder assembled for one document shape: the same keys and list lengths at every level.
 
     Why: a provider's managed resources of one kind, zone and record type all have the same
-    keys; only the leaf values differ. Compiled once (the ``Template`` machinery, with every
+    keys; only the leaf values differ. Assembled once (the ``Template`` machinery, with every
     leaf a hole read straight from the document), a record costs its leaves' encoding and
     the framing, with the key order and key bytes fixed: several times cheaper than
     ``encode_struct``'s walk. A document of another shape — other keys or list lengths
@@ -686,23 +668,17 @@ class Shape:
     encoded by ``encode_struct``, so the bytes are always ``encode_struct(doc)``'s.
     """
 
-    __slots__ = ("_render",)
+    __slots__ = ("_program",)
 
     def __init__(self, reference: Mapping[str, Any]) -> None:
         if reference.__class__ is not dict:
             raise TypeError("a Shape is compiled from a dict")
-        compiler = _Compiler()
-        if reference:
-            doc = compiler.read(reference, "values")
-        else:  # an empty document: only another empty one has its shape
-            compiler.prelude.append(compiler.check("values", dict, 0))
-            doc = {}
-        self._render = compiler.compile(doc)
+        self._program = _Assembler().shape(reference)
 
     def __call__(self, doc: Mapping[str, Any]) -> bytes:
         """``encode_struct(doc)``, fast when ``doc`` has the reference's shape."""
         try:
-            return self._render(doc)
+            return self._program.render((doc,))
         except _OTHER_SHAPE:
             return encode_struct(doc)
 
