@@ -201,8 +201,8 @@ def encode_value(obj: Any) -> bytes:
         value: bytes = obj.value
         return value
     # Subclasses (StrEnum, IntEnum, OrderedDict, MappingProxyType...), in fill's order.
-    if isinstance(obj, str):
-        return encode_string(str(obj))
+    if isinstance(obj, str):  # its own characters, as protobuf takes it (``str()`` of a str-Enum mixin is its name)
+        return encode_string(obj)
     if isinstance(obj, bool):
         return _TRUE if obj else _FALSE
     if isinstance(obj, int | float):
@@ -236,7 +236,7 @@ def encode_list(items: Iterable[Any]) -> bytes:
         if cls is str:
             raw = item.encode()
             size = len(raw)
-            out += (heads[size] if size < len(heads) else _long_head(None, _STRING, size)[0], raw)
+            out += (heads[size] if size < len(heads) else _long_head(None, _STRING, size), raw)
             continue
         value = item.value if cls is Encoded else encode_value(item)
         out += (_ITEM + varint(len(value)), value)
@@ -251,14 +251,13 @@ def _frame_head(prefix: bytes | None, size: int) -> bytes:
     return _ENTRY + varint(len(prefix) + len(value_size) + size) + prefix + value_size
 
 
-def _long_head(prefix: bytes | None, tag: bytes, length: int) -> tuple[bytes, int]:
+def _long_head(prefix: bytes | None, tag: bytes, length: int) -> bytes:
     """The bytes before a ``length``-byte body of a Value of ``tag`` (a string, Struct or ListValue) in its entry.
 
-    With the entry's size. Any length: ``_heads`` holds the short ones.
+    Any length: ``_heads`` holds the short ones.
     """
     value_head = tag + varint(length)
-    head = _frame_head(prefix, len(value_head) + length) + value_head
-    return head, len(head) + length
+    return _frame_head(prefix, len(value_head) + length) + value_head
 
 
 # Bodies looked up by length, by the Value's tag: every DNS name, label value and MR name is
@@ -267,26 +266,24 @@ _SHORT: Final = {_STRING: 256, _STRUCT: 512, _LIST: 512}
 
 
 @functools.lru_cache(maxsize=256)  # 33 for every form the benchmarks compose; at most ~10 MiB
-def _heads(prefix: bytes | None, tag: bytes) -> tuple[tuple[bytes, ...], tuple[int, ...]]:
-    """``_long_head`` of every short length, as two tables (headers, entry sizes).
+def _heads(prefix: bytes | None, tag: bytes) -> tuple[bytes, ...]:
+    """``_long_head`` of every short length, by length.
 
     Why: the entry of a string or of a nested message is a tag, a length, the key, a tag and
     a length again, then the body; a lookup by the body's length replaces that arithmetic on
-    each call. The tables are per key and tag (a schema's few dozen; ~0.8 MiB for every
-    form the benchmarks compose), 16-40 KiB each.
+    each call. The tables are per key and tag (a schema's few dozen; ~0.4 MiB for every
+    form the benchmarks compose), 8-20 KiB each.
     """
-    heads = [_long_head(prefix, tag, length) for length in range(_SHORT[tag])]
-    return tuple(head for head, _ in heads), tuple(size for _, size in heads)
+    return tuple(_long_head(prefix, tag, length) for length in range(_SHORT[tag]))
 
 
-_ITEM_STRING_HEADS: Final = _heads(None, _STRING)[0]  # a ListValue's string items (``encode_list``)
+_ITEM_STRING_HEADS: Final = _heads(None, _STRING)  # a ListValue's string items (``encode_list``)
 
 
-def _value_entry(prefix: bytes | None, value: Any) -> tuple[bytes, bytes, int]:
-    """Any value's entry as parts (the bytes before its Value, the Value) and the entry's size."""
+def _value_entry(prefix: bytes | None, value: Any) -> tuple[bytes, bytes]:
+    """Any value's entry as two parts: the bytes before its Value, and the Value."""
     encoded = encode_value(value)
-    head = _frame_head(prefix, len(encoded))
-    return head, encoded, len(head) + len(encoded)
+    return _frame_head(prefix, len(encoded)), encoded
 
 
 # --- templates ------------------------------------------------------------------------
@@ -340,14 +337,13 @@ def _has_hole(node: Any) -> bool:
 class _Leaf(Hole):
     """A leaf of a ``Shaped`` hole's or a ``Shape``'s document: key ``name`` of the container in ``register``.
 
-    Typed as the reference's leaf: a string there is expected a string again (``text``), a
-    bool or an int most likely the same constant again (a one-slot memo, ``_Op``).
+    ``text`` where the reference's leaf is a string: a string is expected there again.
     """
 
     __slots__ = ("register",)
 
-    def __init__(self, register: int, name: str | int, kind: type) -> None:
-        super().__init__(name, text=kind is str)
+    def __init__(self, register: int, name: str | int, *, text: bool) -> None:
+        super().__init__(name, text=text)
         self.register = register
 
 
@@ -364,7 +360,7 @@ _OTHER_SHAPE = (KeyError, IndexError, _ShapeMismatchError)
 # The steps of a ``_Program``, in the order their bytes are written.
 _CONST: Final = 0  # constant bytes (adjacent constants joined when assembled)
 _TEXT: Final = 1  # the entry of a string: its header looked up by its length
-_VALUE: Final = 2  # the entry of any value: a string as _TEXT, an int or bool leaf from a one-slot memo
+_VALUE: Final = 2  # the entry of any value: a string as _TEXT, an int or a bool from a one-slot memo
 _OPEN: Final = 3  # a nested Struct or ListValue starts: a slot for its header, written at its _CLOSE
 _CLOSE: Final = 4
 _LOAD: Final = 5  # a container of the document read into a register, its class and length checked
@@ -390,10 +386,10 @@ class _Op:
         self.length = length  # _LOAD: the container's length
         self.heads: tuple[bytes, ...] = ()  # _TEXT, _VALUE, _CLOSE: the entry's header by body length
         if kind in (_TEXT, _VALUE, _CLOSE):
-            self.heads = _heads(prefix, tag if kind == _CLOSE else _STRING)[0]
-        self.short = len(self.heads)
-        # _VALUE: the last int or bool seen and its entry, replaced whole (threads share a program)
-        self.last: tuple[type, Any, bytes] | None = None
+            self.heads = _heads(prefix, tag if kind == _CLOSE else _STRING)
+        self.short = len(self.heads)  # a body this long or longer takes its header from _long_head
+        # _VALUE: the last int or bool seen and its entry's two parts, replaced whole (threads share a program)
+        self.last: tuple[type, Any, bytes, bytes] | None = None
 
 
 class _Program:
@@ -415,8 +411,9 @@ class _Program:
         self.registers = registers
         self.entry_key: str | int | None = None if entry is None else entry[0]
         self.ready = b"" if entry is None else _READY_BYTES[entry[1]]
-        # the parts: the entry's framing first, then each step's (a string's two), then readiness
-        self.slots = 2 + sum(2 if op.kind == _TEXT else 1 for op in ops if op.kind in (_CONST, _TEXT, _VALUE, _OPEN))
+        # the parts: the entry's framing first, then each step's (an entry's two: header, Value), then readiness
+        self.slots = 2 + sum(2 if op.kind in (_TEXT, _VALUE) else 1 for op in ops if op.kind in (_CONST, _TEXT, _VALUE,
+                                                                                                    _OPEN))
 
     def render(self, values: Any) -> bytes:
         """The bytes with every hole read from ``values``; one of ``_OTHER_SHAPE`` for values of another shape."""
@@ -445,7 +442,7 @@ class _Program:
             elif kind == _CLOSE:
                 outer = opened.pop()
                 slot = opened.pop()
-                head = op.heads[size] if size < op.short else _long_head(op.prefix, op.tag, size)[0]
+                head = op.heads[size] if size < op.short else _long_head(op.prefix, op.tag, size)
                 parts[slot] = head
                 size = outer + len(head) + size
             elif kind == _LOAD:
@@ -461,13 +458,14 @@ class _Program:
                     continue
                 last = op.last
                 if last is None or type(value) is not last[0] or value != last[1]:
-                    head, encoded, _ = _value_entry(op.prefix, value)
-                    last = (type(value), value, head + encoded)
+                    head, encoded = _value_entry(op.prefix, value)
+                    last = (type(value), value, head, encoded)
                     if type(value) is int or type(value) is bool:  # exact: True == 1, and floats have -0.0
                         op.last = last
                 parts[at] = last[2]
-                at += 1
-                size += len(last[2])
+                parts[at + 1] = last[3]
+                at += 2
+                size += len(last[2]) + len(last[3])
         if self.entry_key is not None:
             parts[0] = self._entry_head(values[self.entry_key], size)
             parts[at] = self.ready
@@ -492,7 +490,7 @@ def _put_text(op: _Op, text: str, parts: list[bytes], at: int, size: int) -> tup
     """Write ``text``'s entry (header, UTF-8) into ``parts`` at ``at``; the next slot and the size so far."""
     raw = text.encode()
     length = len(raw)
-    head = op.heads[length] if length < op.short else _long_head(op.prefix, _STRING, length)[0]
+    head = op.heads[length] if length < op.short else _long_head(op.prefix, _STRING, length)
     parts[at] = head
     parts[at + 1] = raw
     return at + 2, size + len(head) + length
@@ -529,8 +527,8 @@ class _Assembler:
     def entry(self, prefix: bytes | None, node: Any) -> None:
         """The steps of one entry holding a hole: a Struct field (``prefix``) or a list item (None)."""
         if isinstance(node, Hole):
-            self.ops.append(_Op(_TEXT if node.text else _VALUE, register=node.register if isinstance(node, _Leaf)
-                                else 0, key=node.name, prefix=prefix))
+            register = node.register if isinstance(node, _Leaf) else 0  # a hole reads the values given
+            self.ops.append(_Op(_TEXT if node.text else _VALUE, register=register, key=node.name, prefix=prefix))
             return
         self.ops.append(_Op(_OPEN))
         if isinstance(node, Mapping):
@@ -554,7 +552,7 @@ class _Assembler:
     def read(self, node: Any, register: int, key: str | int) -> Any:
         """``node`` (a reference document) with every leaf a ``_Leaf`` read from where it sits; a load per container."""
         if not node or node.__class__ not in (dict, list, tuple):  # an empty container: any value, encoded
-            return _Leaf(register, key, node.__class__)
+            return _Leaf(register, key, text=node.__class__ is str)
         target = self.load(node, register, key)
         if node.__class__ is dict:
             return {child_key: self.read(child, target, child_key) for child_key, child in node.items()}
