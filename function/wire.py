@@ -397,11 +397,13 @@ class _Program:
 
     Why a program and not code: compiled with the rest of the composition path (mypyc), the
     loop writes a large claim's MR entry in ~1.4 us, where the straight-line Python this
-    replaced (generated per template and ``exec``'d, which the compiler cannot reach) took
-    ~2.5 us (BENCHMARKS.md); and a list of steps is easier to read and test than generated
-    source. A call encodes the holes; a nested message's header depends on its length, so
-    ``_OPEN`` keeps a slot that ``_CLOSE`` fills once the body's size is known, and the parts
-    are joined once. Everything constant was encoded when the template was made.
+    replaced (generated per template and ``exec``'d, out of the compiler's reach) took ~2.5 us
+    (the 2,000 entries of one large claim, timed in-process; a large first composition ~28 ->
+    ~25 ms, BENCHMARKS.md), and a list of steps is easier to read and test than generated
+    source. Run as Python (a development install) the loop is the slower one, ~5 us an entry.
+    A call encodes the holes; a nested message's header depends on its length, so ``_OPEN``
+    keeps a slot that ``_CLOSE`` fills once the body's size is known, and the parts are joined
+    once. Everything constant was encoded when the template was made.
     """
 
     __slots__ = ("entry_key", "ops", "ready", "registers", "slots")
