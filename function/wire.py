@@ -320,7 +320,7 @@ class Shaped(Hole):
     def __init__(self, name: str | int, reference: Mapping[str, Any]) -> None:
         super().__init__(name)
         if reference.__class__ is not dict:
-            raise TypeError("a Shaped hole is compiled from a dict")
+            raise TypeError("a Shaped hole is assembled from a dict")
         self.reference = reference
 
 
@@ -609,7 +609,7 @@ class Template:
     __slots__ = ("_doc", "_entry", "_program", "holes")
 
     def __init__(self, doc: Mapping[str, Any], *, entry: tuple[str | int, int] | None = None) -> None:
-        """Compile ``doc``.
+        """Assemble ``doc`` into its program (``_Program``).
 
         ``entry=(hole, ready)``: render the ``State.resources`` map entry keyed by that hole's
         value (a string), with that readiness (``resource_entry``'s bytes), not the bare Struct.
@@ -672,7 +672,7 @@ class Shape:
 
     def __init__(self, reference: Mapping[str, Any]) -> None:
         if reference.__class__ is not dict:
-            raise TypeError("a Shape is compiled from a dict")
+            raise TypeError("a Shape is assembled from a dict")
         self._program = _Assembler().shape(reference)
 
     def __call__(self, doc: Mapping[str, Any]) -> bytes:
