@@ -401,14 +401,55 @@ def test_selector_entries_are_protobufs(kwargs: dict[str, Any], api_version: str
     assert data == expected.SerializeToString(deterministic=True)
 
 
-def test_map_order_is_upbs() -> None:
-    keys = ["b", "ab", "", "a", "abc", "ac", "é", "z", "a\x00b", "\U0010ffff", "a\U0010ffff"]
+def upb_key_order(keys: list[str]) -> list[str]:
+    """The order upb's deterministic serialisation writes ``keys`` in, read back from its bytes."""
     message = struct_pb2.Struct()
     message.update(dict.fromkeys(keys))
-    data = message.SerializeToString(deterministic=True)
-    assert wire.encode_struct(dict.fromkeys(wire.map_order(keys))) == data
-    assert wire.encode_struct(dict.fromkeys(keys)) == data
+    data, at, order = message.SerializeToString(deterministic=True), 0, []
+
+    def varint() -> int:
+        nonlocal at
+        value = shift = 0
+        while True:
+            byte = data[at]
+            at += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                return value
+
+    while at < len(data):
+        assert data[at] == 0x0A  # Struct.fields
+        at += 1
+        end = varint()
+        end += at
+        assert data[at] == 0x0A  # the entry's key
+        at += 1
+        size = varint()
+        order.append(data[at:at + size].decode())
+        at = end
+    return order
+
+
+def test_map_order_is_upbs() -> None:
+    keys = ["b", "ab", "", "a", "abc", "ac", "é", "z", "a\x00b", "\U0010ffff", "a\U0010ffff"]
+    assert wire.map_order(keys) == upb_key_order(keys)
+    assert wire.encode_struct(dict.fromkeys(keys)) == struct_from(keys).SerializeToString(deterministic=True)
     assert wire.map_order(["a", "ab"]) == ["ab", "a"]  # upb: a key before its own prefixes
+    assert wire.map_order(["a", ""]) == ["a", ""]  # the empty key is a prefix of every key
+    assert wire.map_order(["b", "a"]) == ["a", "b"]
+
+
+def struct_from(keys: list[str]) -> struct_pb2.Struct:
+    message = struct_pb2.Struct()
+    message.update(dict.fromkeys(keys))
+    return message
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="ab\x00é", max_size=4), unique=True, max_size=12))
+def test_map_order_is_upbs_for_keys_that_prefix_each_other(keys: list[str]) -> None:
+    assert wire.map_order(keys) == upb_key_order(keys)
 
 
 @settings(max_examples=200, deadline=None)
