@@ -13,7 +13,6 @@ import re
 import unicodedata
 from collections.abc import Callable
 from enum import StrEnum
-from typing import NamedTuple
 
 from catalyst_dns import fields, names
 from catalyst_dns.addresses import parse_address
@@ -99,21 +98,40 @@ def quote(text: str, *, octal: bool = False) -> str:
     return '"' + escape(text, octal=octal) + '"'
 
 
-class RecordSet(NamedTuple):
-    """One (name, type) record set in one zone.
+class RecordSet:
+    """One (name, type) record set in one zone; equal to another of the same fields.
 
-    A NamedTuple, like the rdata, not a frozen dataclass: a claim makes two per hostname
-    (the record set and its ownership record), and a frozen dataclass is built field by
-    field through ``object.__setattr__``, a tuple in one step (compiled too: a frozen
-    dataclass made the large first composition ~1.3 ms slower).
+    A plain class, compiled: a claim makes two per hostname (the record set and its
+    ownership record). A NamedTuple's constructor is a Python function and its fields are
+    read through descriptors; a frozen dataclass is built field by field through
+    ``object.__setattr__`` (it made the large first composition ~1.3 ms slower). This is
+    built in one C call and its fields read directly (instructions per large first
+    composition: BENCHMARKS.md).
     """
 
-    zone: Zone
-    name: str
-    type: RecordType
-    ttl: int
-    rdata: tuple[Rdata, ...]
-    proxied: bool = False
+    __slots__ = ("name", "proxied", "rdata", "ttl", "type", "zone")
+
+    def __init__(self, zone: Zone, name: str, type: RecordType, ttl: int,
+                 rdata: tuple[Rdata, ...], proxied: bool = False) -> None:
+        self.zone = zone
+        self.name = name
+        self.type = type
+        self.ttl = ttl
+        self.rdata = rdata
+        self.proxied = proxied
+
+    def _fields(self) -> tuple[Zone, str, RecordType, int, tuple[Rdata, ...], bool]:
+        return (self.zone, self.name, self.type, self.ttl, self.rdata, self.proxied)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RecordSet) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (f"RecordSet(zone={self.zone.name!r}, name={self.name!r}, type={self.type}, ttl={self.ttl}, "
+                f"rdata={self.rdata!r}, proxied={self.proxied})")
 
     @property
     def key(self) -> tuple[str, str, str]:

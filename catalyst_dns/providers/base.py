@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar
 
 from catalyst_dns import kubenames
 from catalyst_dns.errors import DnsInputError
@@ -66,21 +66,31 @@ NO_ANNOTATIONS: Mapping[str, str] = MappingProxyType({})
 ConfigRef = tuple[tuple[str, str], ...]  # a providerConfigRef's fields, in order: hashable, shared
 
 
-class Composed(NamedTuple):
+class Composed:
     """One managed resource to compose: its name, its kind and what its provider writes.
 
     Everything else in the manifest is the envelope every MR shares (``envelope``): the
     function encodes it once per kind and provider config and fills in the name, its marks
     and ``for_provider`` (``function.compose``), so no manifest is built as dicts on its way
     to the wire; ``manifest`` is the document without the caller's marks, for reading.
+
+    A plain class, not a NamedTuple: compiled, it is built in one C call, where a
+    NamedTuple's constructor is a Python function (a large claim makes two thousand).
     """
 
-    name: str
-    api_version: str
-    kind: str
-    for_provider: dict[str, Any]
-    provider_config_ref: ConfigRef
-    annotations: Mapping[str, str] = NO_ANNOTATIONS  # the provider's own (Azure: the external name)
+    __slots__ = ("annotations", "api_version", "for_provider", "kind", "name", "provider_config_ref")
+
+    def __init__(self, name: str, api_version: str, kind: str, for_provider: dict[str, Any],
+                 provider_config_ref: ConfigRef, annotations: Mapping[str, str] = NO_ANNOTATIONS) -> None:
+        self.name = name
+        self.api_version = api_version
+        self.kind = kind
+        self.for_provider = for_provider
+        self.provider_config_ref = provider_config_ref
+        self.annotations = annotations  # the provider's own (Azure: the external name)
+
+    def __repr__(self) -> str:
+        return f"Composed({self.kind} {self.name})"
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -90,12 +100,15 @@ class Composed(NamedTuple):
                         marks=NO_MARKS, annotations=self.annotations)
 
 
-class RecordSetIds(NamedTuple):
-    """A record set's stable ids, the hashes its MRs' names and labels carry."""
+class RecordSetIds:
+    """A record set's stable ids, the hashes its MRs' names and labels carry (a plain class: see ``Composed``)."""
 
-    name: str  # of (zone, name): every writer at one name carries it (the conflict probes' label)
-    record_set: str  # of (zone, name, type): the record set's label, and its MR name's hash
-    hash: kubenames.IdentityHash  # fed (zone, name, type): an MR per value extends it by its slot
+    __slots__ = ("hash", "name", "record_set")
+
+    def __init__(self, name: str, record_set: str, hash: kubenames.IdentityHash) -> None:
+        self.name = name  # of (zone, name): every writer at one name carries it (the conflict probes' label)
+        self.record_set = record_set  # of (zone, name, type): the record set's label, and its MR name's hash
+        self.hash = hash  # fed (zone, name, type): an MR per value extends it by its slot
 
 
 def record_set_ids(record_set: RecordSet) -> RecordSetIds:

@@ -17,7 +17,7 @@ from google.protobuf import struct_pb2
 
 from catalyst_dns import k8gb
 from catalyst_dns.providers import PROVIDERS, Scope
-from catalyst_dns.providers.base import Marks, envelope, record_set_ids
+from catalyst_dns.providers.base import Marks, RecordSetIds, envelope, record_set_ids
 from catalyst_dns.records import RecordType
 from function import compose, wire
 from function.conflicts import MARK_ANNOTATIONS, MARK_LABELS, mark_values
@@ -56,7 +56,7 @@ def test_compiled_form_is_the_documented_manifest(provider: str, scope: Scope, r
         record_sets.append(rs(provider, rtype, "third", values[0]))
     for record_set in record_sets:
         owner = f"gslb/tenant-{provider}/claim"
-        ids = record_set_ids(record_set)._replace(record_set=f"set-{record_set.name}", name=f"name-{record_set.name}")
+        ids = RecordSetIds(f"name-{record_set.name}", f"set-{record_set.name}", record_set_ids(record_set).hash)
         marks = mark_values(record_set, owner, ids)
         shape_key = (provider, scope, str(rtype), len(record_set.rdata))
         for composed in PROVIDERS[provider].compose(record_set, scope):
@@ -78,7 +78,7 @@ def test_compiled_form_is_the_documented_manifest(provider: str, scope: Scope, r
 def test_the_marks_land_where_the_conflict_check_reads_them() -> None:
     record_set = rs("azuredns", RecordType.TXT, "x", "hello")
     (composed,) = PROVIDERS["azuredns"].compose(record_set, Scope.NAMESPACED)
-    ids = record_set_ids(record_set)._replace(record_set="set-id", name="name-id")
+    ids = RecordSetIds("name-id", "set-id", record_set_ids(record_set).hash)
     marks = mark_values(record_set, "dnsrecord/ns/a", ids)
     state = fnv1.State()
     state.ParseFromString(compose.resource_entry(composed, ("azuredns", Scope.NAMESPACED, "TXT", 1), marks))
