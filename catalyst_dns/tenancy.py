@@ -85,16 +85,16 @@ class ReservationIndex:
         if hit is not None:
             return hit, frozenset()
         holders: frozenset[str] | None = None
-        suffix = name
+        at = 0  # where the suffix looked up starts (a slice: one string a step)
         while True:
-            entry = self.suffixes.get(suffix)
+            entry = self.suffixes.get(name[at:] if at else name)
             if entry is not None:
                 if entry[0] is not None:
                     return entry[0], frozenset()
                 if holders is None:
                     holders = entry[1]
-            _, dot, suffix = suffix.partition(".")
-            if not dot:
+            at = name.find(".", at) + 1
+            if at == 0:
                 return None, holders or frozenset()
 
 

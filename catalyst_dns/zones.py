@@ -24,17 +24,15 @@ def closest_in(name: str, by_name: Mapping[str, T], *, strict: bool = False) -> 
     whatever the number of zones. ``strict`` leaves out a zone named ``name`` itself: a child
     zone's parent, not the child.
     """
-    suffix = name
-    if strict:
-        _, dot, suffix = suffix.partition(".")
-        if not dot:
-            return None
+    at = name.find(".") + 1 if strict else 0  # where the suffix looked up starts (a slice: one string a step)
+    if at == 0 and strict:
+        return None
     while True:
-        zone = by_name.get(suffix)
+        zone = by_name.get(name[at:] if at else name)
         if zone is not None:
             return zone
-        _, dot, suffix = suffix.partition(".")
-        if not dot:
+        at = name.find(".", at) + 1
+        if at == 0:
             return None
 
 

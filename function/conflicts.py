@@ -32,7 +32,7 @@ kind, Azure's CNAME kind) only after Crossplane has shown it their CRD.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 
 from crossplane.function.proto.v1 import run_function_pb2 as fnv1
@@ -450,9 +450,9 @@ def _probed_kinds(composed: tuple[tuple[str, str], ...], provider: Provider,
 
 
 @functools.lru_cache(maxsize=256)
-def _selector(kind: Kind, channel: Channel) -> Callable[[str, str], bytes]:
+def _selector(kind: Kind, channel: Channel) -> wire.LabelSelector:
     map_field = wire.REQUIREMENTS_RESOURCES if channel is Channel.REQUIRED else wire.REQUIREMENTS_EXTRA_RESOURCES
-    return wire.label_selector(kind.api_version, kind.kind, LABEL_NAME, map_field=map_field)
+    return wire.LabelSelector(kind.api_version, kind.kind, LABEL_NAME, map_field=map_field)
 
 
 # One name's facts as a Probes holds them: (name id, claim field, FQDN, records by id, our record
@@ -475,18 +475,23 @@ class Probes:
 
     __slots__ = ("_by_requirement", "_kinds", "_names", "_others", "_requirements")
 
-    def __init__(self, names: Mapping[str, NameFacts], scope: Scope) -> None:
-        # Names share a few tuples of kinds (``_probed_kinds`` is cached): numbered by identity,
-        # since hashing one hashes every Kind in it; each stays alive in ``_kinds`` meanwhile.
+    def __init__(self, names: dict[str, NameFacts], scope: Scope) -> None:
+        # Names share a few tuples of kinds, numbered here by what decides them (what we compose
+        # at the name and the provider): thousands of names, a handful of lookups of
+        # ``_probed_kinds``; its tuples are numbered by identity, since hashing one hashes every Kind.
         kind_sets: dict[int, int] = {}
+        seen: dict[tuple[tuple[tuple[str, str], ...], Provider], int] = {}
         self._kinds: list[tuple[tuple[Kind, bool, str], ...]] = []
         self._names: list[_At] = []
         for ident, (field, fqdn, provider, types, composed, resource_names) in names.items():
-            kinds = _probed_kinds(composed, provider, scope)
-            index = kind_sets.get(id(kinds))
+            index = seen.get((composed, provider))
             if index is None:
-                index = kind_sets[id(kinds)] = len(self._kinds)
-                self._kinds.append(kinds)
+                kinds = _probed_kinds(composed, provider, scope)
+                index = kind_sets.get(id(kinds))
+                if index is None:
+                    index = kind_sets[id(kinds)] = len(self._kinds)
+                    self._kinds.append(kinds)
+                seen[composed, provider] = index
             self._names.append((ident, field, fqdn, provider.records_by_id,
                                 types if len(types) == 1 else tuple(sorted(types)), resource_names, index))
         others = {kind for kinds in self._kinds for kind, composed, _ in kinds if not composed}
@@ -514,12 +519,13 @@ class Probes:
         if cached is None:
             asked = [[(tag, _selector(kind, channel)) for kind, composed, tag in kinds if composed or kind in served]
                      for kinds in self._kinds]  # per shared tuple of kinds, not per name
-            entries = {}
-            for ident, *_, index in self._names:
-                for tag, selector in asked[index]:
+            entries: dict[str, bytes] = {}
+            for at in self._names:
+                ident = at[0]
+                for tag, selector in asked[at[-1]]:
                     requirement = f"{REQUIREMENT_PREFIX}{ident}-{tag}"
-                    entries[requirement] = selector(requirement, ident)
-            cached = wire.requirements(entries[r] for r in wire.map_order(entries)) if entries else b""
+                    entries[requirement] = selector.entry(requirement, ident)
+            cached = wire.requirements([entries[r] for r in wire.map_order(entries)]) if entries else b""
             if len(self._requirements) < 8:
                 self._requirements[key] = cached
         return cached

@@ -38,7 +38,7 @@ message field that occurs twice is merged (maps gain both entries) when parsed.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from struct import Struct as _Packer
 from typing import Any, Final
 
@@ -818,37 +818,43 @@ def selector_entry(requirement: str, api_version: str, kind: str, *, match_name:
     return _MAP_TAGS[map_field] + varint(len(entry)) + entry
 
 
-def label_selector(api_version: str, kind: str, label: str, *,
-                   map_field: int = REQUIREMENTS_RESOURCES) -> Callable[[str, str], bytes]:
-    """A fast ``selector_entry`` for one kind matched by one label: ``(requirement, value) -> bytes``.
+class LabelSelector:
+    """A fast ``selector_entry`` for one kind matched by one label: ``entry(requirement, value) -> bytes``.
 
     Why: the ownership probes are thousands of selectors that differ only in their name and
     the label's value, and those have the same lengths (hashes): everything else, the length
-    prefixes included, is encoded once per pair of lengths, so a probe is one join.
+    prefixes included, is encoded once per pair of lengths, so a probe is one join. A class,
+    not a closure: compiled, its method is called directly.
     """
-    head = _selector_head(api_version, kind) + _MATCH_LABELS
-    key = _string_field(1, label, always=True) + b"\x12"
-    tag = _MAP_TAGS[map_field]
-    frames: dict[tuple[int, int], tuple[bytes, bytes]] = {}
 
-    def frame(name_size: int, value_size: int) -> tuple[bytes, bytes]:
+    __slots__ = ("frames", "head", "key", "tag")
+
+    def __init__(self, api_version: str, kind: str, label: str, *, map_field: int = REQUIREMENTS_RESOURCES) -> None:
+        self.head = _selector_head(api_version, kind) + _MATCH_LABELS
+        self.key = _string_field(1, label, always=True) + b"\x12"
+        self.tag = _MAP_TAGS[map_field]
+        self.frames: dict[int, tuple[bytes, bytes]] = {}  # by name_size << 16 | value_size
+
+    def frame(self, name_size: int, value_size: int) -> tuple[bytes, bytes]:
         """The bytes before the requirement's name, and between it and the label's value."""
+        key, head = self.key, self.head
         label_entry = len(key) + len(varint(value_size)) + value_size
         labels = 1 + len(varint(label_entry)) + label_entry
         body = len(head) + len(varint(labels)) + labels
         inner = 1 + len(varint(name_size)) + name_size + 1 + len(varint(body)) + body
-        before = tag + varint(inner) + b"\x0a" + varint(name_size)
+        before = self.tag + varint(inner) + b"\x0a" + varint(name_size)
         between = (b"\x12" + varint(body) + head + varint(labels) + b"\x0a" + varint(label_entry) + key
                    + varint(value_size))
-        if len(frames) < 64:  # a few pairs of lengths in practice; bounded
-            frames[name_size, value_size] = (before, between)
+        if len(self.frames) < 64:  # a few pairs of lengths in practice; bounded
+            self.frames[name_size << 16 | value_size] = (before, between)
         return before, between
 
-    def entry(requirement: str, value: str) -> bytes:
+    def entry(self, requirement: str, value: str) -> bytes:
+        """The ``Requirements`` field asking for the kind's resources labelled ``value``, named ``requirement``."""
         name, raw = requirement.encode(), value.encode()
-        before, between = frames.get((len(name), len(raw))) or frame(len(name), len(raw))
+        framed = self.frames.get(len(name) << 16 | len(raw))
+        before, between = framed if framed is not None else self.frame(len(name), len(raw))
         return b"".join((before, name, between, raw))
-    return entry
 
 
 _LABEL: Final = b"\x0a"  # MatchLabels.labels=1
@@ -887,6 +893,7 @@ __all__ = [
     "REQUIREMENTS_RESOURCES",
     "Encoded",
     "Hole",
+    "LabelSelector",
     "Shape",
     "Shaped",
     "Template",
@@ -895,7 +902,6 @@ __all__ = [
     "encode_string",
     "encode_struct",
     "encode_value",
-    "label_selector",
     "map_order",
     "message_field",
     "requirements",

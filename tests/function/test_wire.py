@@ -457,7 +457,7 @@ def test_map_order_is_upbs_for_keys_that_prefix_each_other(keys: list[str]) -> N
 def test_label_selector_is_selector_entry(api_version: str, kind: str, label: str, requirement: str, value: str,
                                           extra: bool) -> None:
     map_field = wire.REQUIREMENTS_EXTRA_RESOURCES if extra else wire.REQUIREMENTS_RESOURCES
-    fast = wire.label_selector(api_version, kind, label, map_field=map_field)
+    fast = wire.LabelSelector(api_version, kind, label, map_field=map_field).entry
     assert fast(requirement, value) == wire.selector_entry(requirement, api_version, kind,
                                                            match_labels={label: value}, map_field=map_field)
     # The same lengths again (reversed text has the same UTF-8 length): framed from the remembered lengths.
