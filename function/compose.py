@@ -24,7 +24,7 @@ from catalyst_dns.providers.base import Composed, Marks, envelope, record_set_id
 from catalyst_dns.records import RecordSet
 from function import request, wire
 from function.claims import Composite
-from function.conflicts import MARK_ANNOTATIONS, MARK_LABELS, NameFacts, Probes, gather, mark_values
+from function.conflicts import MARK_ANNOTATIONS, MARK_LABELS, Probes, mark_values
 from function.plan import K8gbIntent, Plan
 
 READY_CONDITION = "Ready"
@@ -201,7 +201,7 @@ def build(plan: Plan, composite: Composite) -> Composition:
     """Translate a checked plan into its composition."""
     scope, owner = composite.scope, composite.owner
     entries: dict[str, bytes] = {}  # each composed resource's desired.resources entry, pending
-    at_names: dict[str, NameFacts] = {}
+    probes = Probes(scope)  # what we write at each name, for the conflict check
     records: list[wire.Encoded] = []  # the status record of each of the user's record sets
     users = len(plan.record_sets)
     for index, (record_set, field) in enumerate((*plan.record_sets, *plan.ownership)):
@@ -215,8 +215,7 @@ def build(plan: Plan, composite: Composite) -> Composition:
             entries[mr.name] = resource_entry(mr, shape_key, marks)
         kind = composed[0].kind  # a record set's MRs are all of one kind
         written = tuple(mr.name for mr in composed)
-        gather(at_names, ids.name, field, record_set.name, provider, rtype.lower(), (composed[0].api_version, kind),
-               written)
+        probes.add(ids.name, field, record_set.name, provider, rtype.lower(), (composed[0].api_version, kind), written)
         if index < users:
             records.append(status_record(record_set, kind, written))
     gslb: tuple[dict[str, Any], wire.Encoded] | None = None  # the last Gslb, encoded
@@ -234,7 +233,7 @@ def build(plan: Plan, composite: Composite) -> Composition:
         end += len(entry)
         ready_at.append(end - 1)
     composite_status = wire.encode_struct(status(plan, records))
-    return Composition(owner, names, pending, tuple(ready_at), composite_status, Probes(at_names, scope))
+    return Composition(owner, names, pending, tuple(ready_at), composite_status, probes.done())
 
 
 def is_ready(observed: request.Resource, name: str) -> bool:

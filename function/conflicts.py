@@ -408,25 +408,6 @@ def report(rsp: fnv1.RunFunctionResponse, losses: list[Loss]) -> None:
 # --- The probes: what one composite asks, built with its composition --------------------
 
 
-# What one composite writes at one name, as ``build`` gathers it (``gather``): the claim field,
-# the FQDN, the provider, our record types there (lower case), the (apiVersion, kind)s we
-# compose there and our MRs there. A plain tuple: most names hold one record set, so one is
-# made per name and replaced only for the rare name with several record sets.
-NameFacts = tuple[str, str, Provider, tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...]]
-
-
-def gather(facts: dict[str, NameFacts], ident: str, field: str, fqdn: str, provider: Provider, rtype: str,
-           kind: tuple[str, str], resource_names: tuple[str, ...]) -> None:
-    """Add one record set's MRs (of one ``kind``) to what we write at its name, ``facts[ident]``."""
-    known = facts.get(ident)
-    if known is None:
-        facts[ident] = (field, fqdn, provider, (rtype,), (kind,), resource_names)
-        return
-    first_field, first_fqdn, _, types, kinds, names = known  # the first record set's field and FQDN stay
-    facts[ident] = (first_field, first_fqdn, provider, types if rtype in types else (*types, rtype),
-                    kinds if kind in kinds else (*kinds, kind), (*names, *resource_names))
-
-
 @functools.lru_cache(maxsize=256)
 def _probed_kinds(composed: tuple[tuple[str, str], ...], provider: Provider,
                   scope: Scope) -> tuple[tuple[Kind, bool, str], ...]:
@@ -473,31 +454,66 @@ class Probes:
     every call.
     """
 
-    __slots__ = ("_by_requirement", "_kinds", "_names", "_others", "_requirements")
+    __slots__ = ("_by_requirement", "_index", "_kinds", "_names", "_others", "_positions", "_requirements", "_scope",
+                 "_sets")
 
-    def __init__(self, names: dict[str, NameFacts], scope: Scope) -> None:
-        # Names share a few tuples of kinds, numbered here by what decides them (what we compose
-        # at the name and the provider): thousands of names, a handful of lookups of
-        # ``_probed_kinds``; its tuples are numbered by identity, since hashing one hashes every Kind.
-        kind_sets: dict[int, int] = {}
-        seen: dict[tuple[tuple[tuple[str, str], ...], Provider], int] = {}
+    def __init__(self, scope: Scope) -> None:
+        self._scope = scope
         self._kinds: list[tuple[tuple[Kind, bool, str], ...]] = []
         self._names: list[_At] = []
-        for ident, (field, fqdn, provider, types, composed, resource_names) in names.items():
-            index = seen.get((composed, provider))
-            if index is None:
-                kinds = _probed_kinds(composed, provider, scope)
-                index = kind_sets.get(id(kinds))
-                if index is None:
-                    index = kind_sets[id(kinds)] = len(self._kinds)
-                    self._kinds.append(kinds)
-                seen[composed, provider] = index
-            self._names.append((ident, field, fqdn, provider.records_by_id,
-                                types if len(types) == 1 else tuple(sorted(types)), resource_names, index))
-        others = {kind for kinds in self._kinds for kind, composed, _ in kinds if not composed}
-        self._others = sorted(others, key=lambda k: (k.api_version, k.kind))
+        self._others: list[Kind] | None = None
         self._requirements: dict[tuple[Channel, frozenset[Kind]], bytes] = {}
         self._by_requirement: dict[str, tuple[int, int]] | None = None
+        # While the composition is built (``add``; ``done`` drops them): where each name's facts
+        # sit, and the index of the tuple of kinds each (what we compose, provider) is asked about.
+        self._positions: dict[str, int] | None = {}
+        self._index: dict[tuple[tuple[tuple[str, str], ...], Provider], int] | None = {}
+        self._sets: dict[int, int] | None = {}  # the kinds' tuples by identity: hashing one hashes every Kind
+
+    def add(self, ident: str, field: str, fqdn: str, provider: Provider, rtype: str, kind: tuple[str, str],
+            resource_names: tuple[str, ...]) -> None:
+        """Add one record set's MRs (of one ``kind``) to what we write at its name ``ident``.
+
+        Most names hold one record set, so each gets its facts as one tuple here, replaced
+        only at the rare name with several (the first record set's field and FQDN stay; a
+        name has one zone, so one provider).
+        """
+        assert self._positions is not None, "a Probes is added to only while its composition is built"
+        position = self._positions.get(ident)
+        if position is None:
+            self._positions[ident] = len(self._names)
+            self._names.append((ident, field, fqdn, provider.records_by_id, (rtype,), resource_names,
+                                self._kinds_index((kind,), provider)))
+            return
+        _, first_field, first_fqdn, by_id, types, names, index = self._names[position]
+        composed = tuple((k.api_version, k.kind) for k, composed_here, _ in self._kinds[index] if composed_here)
+        if kind not in composed:
+            composed = tuple(sorted((*composed, kind)))
+        self._names[position] = (ident, first_field, first_fqdn, by_id,
+                                 types if rtype in types else tuple(sorted((*types, rtype))),
+                                 (*names, *resource_names), self._kinds_index(composed, provider))
+
+    def _kinds_index(self, composed: tuple[tuple[str, str], ...], provider: Provider) -> int:
+        """The index in ``_kinds`` of what a name where we compose ``composed`` is asked about.
+
+        Names share a few tuples of kinds: thousands of names, a handful of lookups of
+        ``_probed_kinds``.
+        """
+        assert self._index is not None and self._sets is not None
+        index = self._index.get((composed, provider))
+        if index is None:
+            kinds = _probed_kinds(composed, provider, self._scope)
+            index = self._sets.get(id(kinds))
+            if index is None:
+                index = self._sets[id(kinds)] = len(self._kinds)
+                self._kinds.append(kinds)
+            self._index[composed, provider] = index
+        return index
+
+    def done(self) -> Probes:
+        """Drop what only adding needed (a composition is kept in the memo); the probes, for chaining."""
+        self._positions = self._index = self._sets = None
+        return self
 
     def __len__(self) -> int:
         return sum(len(self._kinds[at[-1]]) for at in self._names)
@@ -510,6 +526,9 @@ class Probes:
 
     def other_kinds(self) -> list[Kind]:
         """The kinds we would probe but do not compose: probed only once their CRD is seen."""
+        if self._others is None:
+            others = {kind for kinds in self._kinds for kind, composed, _ in kinds if not composed}
+            self._others = sorted(others, key=lambda k: (k.api_version, k.kind))
         return list(self._others)
 
     def requirements(self, channel: Channel, served: frozenset[Kind]) -> bytes:

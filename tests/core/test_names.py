@@ -178,3 +178,23 @@ def test_a_dashed_name_decodes_to_its_name(host: str) -> None:
 
 def test_dashed_names_of_dotted_and_dashed_labels_differ() -> None:
     assert names.dashed("eu-west.x") == "eu--west-x" != names.dashed("eu.west.x") == "eu-west-x"
+
+
+# The whole-label reading of a plain name ``names.is_plain`` stands in for (written out here, as the rule).
+PLAIN_LABELS = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
+
+@given(st.one_of(
+    st.text(alphabet="ab0.-", max_size=20),
+    st.text(alphabet="aB9.-_*x", max_size=12),
+    st.lists(st.text(alphabet="ab-", min_size=1, max_size=66), min_size=1, max_size=5).map(".".join),
+    st.lists(st.sampled_from(["a" * 63, "b" * 64, "xn--bcher-kva", "c-d", "-e", "f-"]), min_size=1, max_size=5)
+    .map(".".join),
+))
+def test_a_plain_name_is_one_the_full_reading_returns_unchanged(raw: str) -> None:
+    expected = len(raw) <= names.MAX_NAME_OCTETS and "xn--" not in raw and PLAIN_LABELS.fullmatch(raw) is not None
+    assert names.is_plain(raw) == expected
+    if expected:  # the full reading agrees, under every flag
+        for underscore in (False, True):
+            for wildcard in (False, True):
+                assert names._normalise(raw, underscore, wildcard) == raw
