@@ -1,72 +1,153 @@
 """The data of one record, one value class per record type, parsed once (``catalyst_dns.records``).
 
-Kept apart from ``records`` because these are tuples and ``PlainTxt`` subclasses one: the
-function's compiled build (mypyc, ``pyproject.toml``) cannot compile a tuple's subclass, so
-this module stays Python and everything that parses, checks and formats record sets is
-compiled. Tuples, not dataclasses: a claim makes one or more per hostname, and a tuple is
-built in one step.
+Plain classes with value equality, not NamedTuples: compiled with the rest of the core
+(mypyc), each is built in one C call and its fields are read directly, where a
+NamedTuple's constructor is a Python function and its fields descriptors (a large claim
+makes one or more per hostname). ``__match_args__`` keeps the providers' ``match`` on
+them (``case Mx(preference, exchange)``). Two values are equal when they are of one
+record type and hold the same fields; ``PlainTxt`` is a ``Txt``.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Final
 
 from catalyst_dns.dnssec import Ds
 
 
-class Address(NamedTuple):
+class Address:
     """A or AAAA data: the address in its canonical (compressed) text form."""
 
-    address: str
+    __slots__ = ("address",)
+    __match_args__: Final = ("address",)
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Address) and other.address == self.address
+
+    def __hash__(self) -> int:
+        return hash((Address, self.address))
+
+    def __repr__(self) -> str:
+        return f"Address({self.address!r})"
 
 
-class Host(NamedTuple):
+class Host:
     """CNAME or NS data: the target name, normal form (no trailing dot)."""
 
-    target: str
+    __slots__ = ("target",)
+    __match_args__: Final = ("target",)
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Host) and other.target == self.target
+
+    def __hash__(self) -> int:
+        return hash((Host, self.target))
+
+    def __repr__(self) -> str:
+        return f"Host({self.target!r})"
 
 
-class Mx(NamedTuple):
+class Mx:
     """MX data; ``exchange`` is ``"."`` for a null MX (RFC 7505)."""
 
-    preference: int
-    exchange: str
+    __slots__ = ("exchange", "preference")
+    __match_args__: Final = ("preference", "exchange")
+
+    def __init__(self, preference: int, exchange: str) -> None:
+        self.preference = preference
+        self.exchange = exchange
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mx) and (other.preference, other.exchange) == (self.preference, self.exchange)
+
+    def __hash__(self) -> int:
+        return hash((Mx, self.preference, self.exchange))
+
+    def __repr__(self) -> str:
+        return f"Mx({self.preference!r}, {self.exchange!r})"
 
 
-class Srv(NamedTuple):
+class Srv:
     """SRV data; ``target`` is ``"."`` when the service is decidedly not available."""
 
-    priority: int
-    weight: int
-    port: int
-    target: str
+    __slots__ = ("port", "priority", "target", "weight")
+    __match_args__: Final = ("priority", "weight", "port", "target")
+
+    def __init__(self, priority: int, weight: int, port: int, target: str) -> None:
+        self.priority = priority
+        self.weight = weight
+        self.port = port
+        self.target = target
+
+    def _fields(self) -> tuple[int, int, int, str]:
+        return (self.priority, self.weight, self.port, self.target)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Srv) and other._fields() == self._fields()
+
+    def __hash__(self) -> int:
+        return hash((Srv, *self._fields()))
+
+    def __repr__(self) -> str:
+        return f"Srv({self.priority!r}, {self.weight!r}, {self.port!r}, {self.target!r})"
 
 
-class Caa(NamedTuple):
+class Caa:
     """CAA data; ``value`` unquoted."""
 
-    flags: int
-    tag: str
-    value: str
+    __slots__ = ("flags", "tag", "value")
+    __match_args__: Final = ("flags", "tag", "value")
+
+    def __init__(self, flags: int, tag: str, value: str) -> None:
+        self.flags = flags
+        self.tag = tag
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Caa) and (other.flags, other.tag, other.value) == (self.flags, self.tag, self.value)
+
+    def __hash__(self) -> int:
+        return hash((Caa, self.flags, self.tag, self.value))
+
+    def __repr__(self) -> str:
+        return f"Caa({self.flags!r}, {self.tag!r}, {self.value!r})"
 
 
-class Txt(NamedTuple):
+class Txt:
     """TXT data: the character-strings, each at most 255 octets."""
 
-    strings: tuple[str, ...]
+    __slots__ = ("strings",)
+    __match_args__: Final = ("strings",)
+
+    def __init__(self, strings: tuple[str, ...]) -> None:
+        self.strings = strings
 
     @property
     def text(self) -> str:
         """The strings joined: what a resolver's client sees as the record's text."""
         return "".join(self.strings)
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Txt) and other.strings == self.strings
+
+    def __hash__(self) -> int:
+        return hash((Txt, self.strings))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.strings!r})"
+
 
 class PlainTxt(Txt):
     """TXT data the user wrote as plain text: the strings are where ``chunk`` split it, not theirs.
 
-    Equal to (and hashing as) the ``Txt`` of the same strings, since a tuple subclass compares
-    by its items; the type only tells a provider that cuts text its own way (Azure) that no
-    boundary here was the user's to keep.
+    Equal to (and hashing as) the ``Txt`` of the same strings; the type only tells a
+    provider that cuts text its own way (Azure) that no boundary here was the user's to keep.
     """
 
     __slots__ = ()

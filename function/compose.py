@@ -172,7 +172,8 @@ def _form(composed: Composed, shape_key: ShapeKey) -> wire.Template:
     bytes are always those of the manifest ``envelope`` builds, and a record costs one call.
     """
     extra = composed.annotations
-    key = (shape_key, composed.api_version, composed.kind, composed.provider_config_ref, tuple(extra))
+    key = (shape_key, composed.api_version, composed.kind, composed.provider_config_ref,
+           tuple(extra) if extra else ())  # most MRs have no annotations of the provider's own
     form = _FORMS.get(key)
     if form is None:
         holes = iter(range(2, 2 + len(MARK_LABELS) + len(MARK_ANNOTATIONS) + len(extra)))

@@ -249,12 +249,19 @@ def encode_list(items: Iterable[Any]) -> bytes:
     for item in items:
         cls = item.__class__
         if cls is str:
-            raw = item.encode()
+            text: str = item  # typed: compiled, encoded and read directly, not through a generic call
+            raw = text.encode()
             size = len(raw)
-            out += (heads[size] if size < len(heads) else _long_head(None, _STRING, size), raw)
+            out.append(heads[size] if size < len(heads) else _long_head(None, _STRING, size))
+            out.append(raw)
             continue
-        value = item.value if cls is Encoded else encode_value(item)
-        out += (_ITEM + varint(len(value)), value)
+        if cls is Encoded:
+            encoded: Encoded = item
+            value = encoded.value
+        else:
+            value = encode_value(item)
+        out.append(_ITEM + varint(len(value)))
+        out.append(value)
     return b"".join(out)
 
 

@@ -157,7 +157,10 @@ def _shown(text: str) -> str:
 
 def slot_suffix(slot: int) -> str:
     """The identity of the ``slot``-th value of a record set (values in their sorted order)."""
-    return f"slot-{slot}"
+    return _SLOTS[slot] if slot < len(_SLOTS) else f"slot-{slot}"
+
+
+_SLOTS = tuple(f"slot-{slot}" for slot in range(16))  # most record sets have a value or a few
 
 
 class Cloudflare(Provider):
