@@ -15,7 +15,31 @@ from typing import Final
 from catalyst_dns.dnssec import Ds
 
 
-class Address:
+class _Value:
+    """What every value class shares: equality and hash over its fields, within one record type."""
+
+    __slots__ = ()
+
+    def _fields(self) -> tuple[object, ...]:
+        """The value's fields, in ``__match_args__`` order."""
+        raise NotImplementedError
+
+    def _record_class(self) -> type:
+        """The class two values must share to be equal (``PlainTxt`` is a ``Txt``)."""
+        return type(self)
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, _Value) and other._record_class() is self._record_class()
+                and other._fields() == self._fields())
+
+    def __hash__(self) -> int:
+        return hash((self._record_class(), self._fields()))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(repr(field) for field in self._fields())})"
+
+
+class Address(_Value):
     """A or AAAA data: the address in its canonical (compressed) text form."""
 
     __slots__ = ("address",)
@@ -24,17 +48,11 @@ class Address:
     def __init__(self, address: str) -> None:
         self.address = address
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Address) and other.address == self.address
-
-    def __hash__(self) -> int:
-        return hash((Address, self.address))
-
-    def __repr__(self) -> str:
-        return f"Address({self.address!r})"
+    def _fields(self) -> tuple[str]:
+        return (self.address,)
 
 
-class Host:
+class Host(_Value):
     """CNAME or NS data: the target name, normal form (no trailing dot)."""
 
     __slots__ = ("target",)
@@ -43,17 +61,11 @@ class Host:
     def __init__(self, target: str) -> None:
         self.target = target
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Host) and other.target == self.target
-
-    def __hash__(self) -> int:
-        return hash((Host, self.target))
-
-    def __repr__(self) -> str:
-        return f"Host({self.target!r})"
+    def _fields(self) -> tuple[str]:
+        return (self.target,)
 
 
-class Mx:
+class Mx(_Value):
     """MX data; ``exchange`` is ``"."`` for a null MX (RFC 7505)."""
 
     __slots__ = ("exchange", "preference")
@@ -63,17 +75,11 @@ class Mx:
         self.preference = preference
         self.exchange = exchange
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Mx) and (other.preference, other.exchange) == (self.preference, self.exchange)
-
-    def __hash__(self) -> int:
-        return hash((Mx, self.preference, self.exchange))
-
-    def __repr__(self) -> str:
-        return f"Mx({self.preference!r}, {self.exchange!r})"
+    def _fields(self) -> tuple[int, str]:
+        return (self.preference, self.exchange)
 
 
-class Srv:
+class Srv(_Value):
     """SRV data; ``target`` is ``"."`` when the service is decidedly not available."""
 
     __slots__ = ("port", "priority", "target", "weight")
@@ -88,17 +94,8 @@ class Srv:
     def _fields(self) -> tuple[int, int, int, str]:
         return (self.priority, self.weight, self.port, self.target)
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Srv) and other._fields() == self._fields()
 
-    def __hash__(self) -> int:
-        return hash((Srv, *self._fields()))
-
-    def __repr__(self) -> str:
-        return f"Srv({self.priority!r}, {self.weight!r}, {self.port!r}, {self.target!r})"
-
-
-class Caa:
+class Caa(_Value):
     """CAA data; ``value`` unquoted."""
 
     __slots__ = ("flags", "tag", "value")
@@ -109,17 +106,11 @@ class Caa:
         self.tag = tag
         self.value = value
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Caa) and (other.flags, other.tag, other.value) == (self.flags, self.tag, self.value)
-
-    def __hash__(self) -> int:
-        return hash((Caa, self.flags, self.tag, self.value))
-
-    def __repr__(self) -> str:
-        return f"Caa({self.flags!r}, {self.tag!r}, {self.value!r})"
+    def _fields(self) -> tuple[int, str, str]:
+        return (self.flags, self.tag, self.value)
 
 
-class Txt:
+class Txt(_Value):
     """TXT data: the character-strings, each at most 255 octets."""
 
     __slots__ = ("strings",)
@@ -128,19 +119,16 @@ class Txt:
     def __init__(self, strings: tuple[str, ...]) -> None:
         self.strings = strings
 
+    def _fields(self) -> tuple[tuple[str, ...]]:
+        return (self.strings,)
+
+    def _record_class(self) -> type:
+        return Txt
+
     @property
     def text(self) -> str:
         """The strings joined: what a resolver's client sees as the record's text."""
         return "".join(self.strings)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Txt) and other.strings == self.strings
-
-    def __hash__(self) -> int:
-        return hash((Txt, self.strings))
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.strings!r})"
 
 
 class PlainTxt(Txt):

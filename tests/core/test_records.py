@@ -4,7 +4,7 @@ from hypothesis import strategies as st
 
 from catalyst_dns.dnssec import Ds
 from catalyst_dns.errors import DnsInputError
-from catalyst_dns.rdata import Address, Caa, Host, Mx, Srv, Txt
+from catalyst_dns.rdata import Address, Caa, Host, Mx, PlainTxt, Srv, Txt
 from catalyst_dns.records import CLAIM_TYPES, RecordType, make_record_set, parse_rdata, presentation
 from catalyst_dns.settings import Zone
 
@@ -120,3 +120,17 @@ def test_a_null_mx_stands_alone() -> None:
                                              (RecordType.NS, "ns1.123.example.")])
 def test_numeric_labels_below_the_top_are_names(rtype: RecordType, value: str) -> None:
     parse_rdata(rtype, value, "spec.values[0]")  # only the top-level label decides
+
+
+def test_record_values_are_equal_by_type_and_fields() -> None:
+    assert Host("a.example") == Host("a.example") and hash(Host("a.example")) == hash(Host("a.example"))
+    assert Host("a.example") != Address("a.example")  # one record type's values only
+    assert Mx(10, "mail.example") != Mx(20, "mail.example")
+    assert PlainTxt(("x", "y")) == Txt(("x", "y")) and hash(PlainTxt(("x", "y"))) == hash(Txt(("x", "y")))
+    assert len({Srv(1, 2, 3, "t.example"), Srv(1, 2, 3, "t.example"), Srv(1, 2, 4, "t.example")}) == 2
+    assert repr(Caa(0, "issue", "ca.example")) == "Caa(0, 'issue', 'ca.example')"
+    match Mx(10, "mail.example"):
+        case Mx(preference, exchange):
+            assert (preference, exchange) == (10, "mail.example")
+        case _:
+            raise AssertionError("an Mx matches its own class pattern")
