@@ -113,11 +113,14 @@ class Caa(_Value):
 class Txt(_Value):
     """TXT data: the character-strings, each at most 255 octets."""
 
-    __slots__ = ("strings",)
+    __slots__ = ("presented", "strings")
     __match_args__: Final = ("strings",)
 
     def __init__(self, strings: tuple[str, ...]) -> None:
         self.strings = strings
+        # Its presentation form, once ``records.txt_presentation`` has made it: every ownership
+        # record of a composite holds one Txt, presented for each of them.
+        self.presented: str | None = None
 
     def _fields(self) -> tuple[tuple[str, ...]]:
         return (self.strings,)

@@ -48,26 +48,38 @@ CLAIM_TYPES = frozenset(RecordType) - {RecordType.DS}
 
 def presentation(rdata: Rdata, *, dotted: bool = True) -> str:
     """Zone-file presentation of one rdata; host names absolute (with the root dot) if ``dotted``."""
-
-    def host(name: str) -> str:
-        return name if name == "." or not dotted else names.absolute(name)
-
     match rdata:
         case Address(address):
             return address
         case Host(target):
-            return host(target)
+            return _host(target, dotted)
         case Mx(preference, exchange):
-            return f"{preference} {host(exchange)}"
+            return f"{preference} {_host(exchange, dotted)}"
         case Srv(priority, weight, port, target):
-            return f"{priority} {weight} {port} {host(target)}"
+            return f"{priority} {weight} {port} {_host(target, dotted)}"
         case Caa(flags, tag, value):
             return f"{flags} {tag} {quote(value)}"
-        case Txt(strings):
-            return " ".join(quote(s) for s in strings)
+        case Txt():
+            return txt_presentation(rdata)
         case Ds():
             return rdata.presentation
     raise AssertionError(rdata)  # pragma: no cover - the union is closed
+
+
+def _host(name: str, dotted: bool) -> str:
+    return name if name == "." or not dotted else names.absolute(name)
+
+
+def txt_presentation(rdata: Txt) -> str:
+    """A TXT value's strings, each an RFC 1035 quoted character-string, separated by spaces.
+
+    Kept on the value once made: a composite's ownership records share one Txt, so a large
+    claim presents the same text a thousand times.
+    """
+    presented = rdata.presented
+    if presented is None:
+        presented = rdata.presented = " ".join([quote(s) for s in rdata.strings])
+    return presented
 
 
 @functools.lru_cache(maxsize=4096)

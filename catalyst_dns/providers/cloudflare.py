@@ -35,7 +35,7 @@ from catalyst_dns.providers.base import (
     record_set_ids,
 )
 from catalyst_dns.rdata import Address, Caa, Host, Mx, Rdata, Srv, Txt
-from catalyst_dns.records import RecordSet, RecordType, presentation, quote
+from catalyst_dns.records import RecordSet, RecordType, presentation, txt_presentation
 
 API = ApiVersions("dns.cloudflare.m.cloudflare.com/v1alpha1", "dns.cloudflare.crossplane.io/v1alpha1")
 AUTO_TTL = 1
@@ -91,8 +91,8 @@ def content(rdata: Rdata) -> str:
             return target
         case Mx(_, exchange):
             return exchange
-        case Txt(strings):
-            return " ".join(quote(s) for s in strings)
+        case Txt():
+            return txt_presentation(rdata)
     return presentation(rdata, dotted=False)
 
 
