@@ -80,23 +80,24 @@ class Composition:
         return 2 * len(self.pending) + len(self.status) + 400 * len(self.probes) + 100 * len(self.names)
 
 
-def status(plan: Plan, records: list[wire.Encoded]) -> dict[str, Any]:
+def status(plan: Plan, records: list[bytes]) -> dict[str, Any]:
     """The composite's status: the names it owns and the provider records behind them.
 
     ``records`` are the status records of ``plan.record_sets`` in order (``status_record``),
     encoded as the record sets are translated.
     """
-    out: dict[str, Any] = {"fqdns": sorted({rs.name for rs, _ in plan.record_sets}), "records": records}
+    out: dict[str, Any] = {"fqdns": sorted({rs.name for rs, _ in plan.record_sets}),
+                           "records": wire.struct_list(records)}
     if plan.gslb_names:
         out["gslbNames"] = list(plan.gslb_names)
     return out
 
 
-def status_record(record_set: RecordSet, kind: str, resources: tuple[str, ...]) -> wire.Encoded:
-    """One record of the status: a record set and the ``kind/name`` of the MRs (of ``kind``) that write it."""
+def status_record(record_set: RecordSet, kind: str, resources: tuple[str, ...]) -> bytes:
+    """One record of the status, as Struct bytes: a record set and the ``kind/name`` of its MRs (of ``kind``)."""
     resource = f"{kind}/{resources[0]}" if len(resources) == 1 else ", ".join(f"{kind}/{r}" for r in resources)
-    return wire.Encoded.struct(_STATUS_RECORD.fill(
-        (record_set.name, str(record_set.type), record_set.zone.name, record_set.zone.provider, resource)))
+    return _STATUS_RECORD.fill(
+        (record_set.name, str(record_set.type), record_set.zone.name, record_set.zone.provider, resource))
 
 
 _STATUS_RECORD = wire.Template({"name": wire.Hole(0, text=True), "type": wire.Hole(1, text=True),
@@ -203,7 +204,7 @@ def build(plan: Plan, composite: Composite) -> Composition:
     scope, owner = composite.scope, composite.owner
     entries: dict[str, bytes] = {}  # each composed resource's desired.resources entry, pending
     probes = Probes(scope)  # what we write at each name, for the conflict check
-    records: list[wire.Encoded] = []  # the status record of each of the user's record sets
+    records: list[bytes] = []  # the status record of each of the user's record sets
     users = len(plan.record_sets)
     for index, (record_set, field) in enumerate((*plan.record_sets, *plan.ownership)):
         provider = provider_for(record_set.zone.provider)

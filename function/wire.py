@@ -300,6 +300,23 @@ def _heads(prefix: bytes | None, tag: bytes) -> tuple[bytes, ...]:
 
 
 _ITEM_STRING_HEADS: Final = _heads(None, _STRING)  # a ListValue's string items (``encode_list``)
+_ITEM_STRUCT_HEADS: Final = _heads(None, _STRUCT)  # its Struct items (``struct_list``)
+
+
+def struct_list(structs: Sequence[bytes]) -> Encoded:
+    """A ``ListValue`` of Struct messages (their bytes: a ``Template``'s, ``encode_struct``'s), to splice.
+
+    Why: a large claim's status holds a thousand records, each filled from one form; each
+    item's header is looked up by its length, not made by wrapping each record as a Value.
+    """
+    heads = _ITEM_STRUCT_HEADS
+    out: list[bytes] = []
+    for body in structs:
+        size = len(body)
+        out.append(heads[size] if size < len(heads) else _long_head(None, _STRUCT, size))
+        out.append(body)
+    items = b"".join(out)
+    return Encoded(_LIST + varint(len(items)) + items)
 
 
 def _value_entry(prefix: bytes | None, value: Any) -> tuple[bytes, bytes]:
@@ -916,5 +933,6 @@ __all__ = [
     "resource_entry",
     "selector_entry",
     "state",
+    "struct_list",
     "varint",
 ]

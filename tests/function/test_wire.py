@@ -598,3 +598,14 @@ def test_entry_form_past_the_varint_table_and_its_key() -> None:
         assert form.fill((name, {"v": value})) == wire.resource_entry(name, expected, wire.READY_FALSE)
     with pytest.raises(KeyError, match="not a hole"):
         wire.Template({"a": wire.Hole("a")}, entry=("b", wire.READY_FALSE))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(DOCS, max_size=5))
+def test_struct_list_is_the_list_of_those_structs(docs: list[dict[str, Any]]) -> None:
+    assert wire.struct_list([wire.encode_struct(doc) for doc in docs]) == wire.Encoded.of(docs)
+
+
+def test_struct_list_frames_a_struct_past_the_table_of_short_heads() -> None:
+    docs = [{"a": "x" * 70_000}, {}, {"b": True}]
+    assert wire.struct_list([wire.encode_struct(doc) for doc in docs]) == wire.Encoded.of(docs)
