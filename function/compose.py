@@ -194,8 +194,9 @@ def _form(composed: Composed, shape_key: ShapeKey) -> wire.Template:
 def resource_entry(composed: Composed, shape_key: ShapeKey, marks: tuple[str, ...]) -> bytes:
     """The MR's ``desired.resources`` entry, pending, never built as dicts (its form filled)."""
     extra = composed.annotations
-    values = (composed.name, composed.for_provider, *marks, *extra.values()) if extra else (
-        composed.name, composed.for_provider, *marks)
+    values = (composed.name, composed.for_provider) + marks  # noqa: RUF005 - compiled, `*marks` builds a list first
+    if extra:
+        values += tuple(extra.values())
     return _form(composed, shape_key).fill(values)
 
 
