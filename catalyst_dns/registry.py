@@ -46,10 +46,15 @@ class Owner:
 
 def registry_name(name: str, rtype: RecordType | str) -> str:
     """The ownership TXT name ExternalDNS's affix mapper gives ``name``/``rtype`` with our prefix."""
+    typed = f"{PREFIX}{rtype.lower()}-"  # lower() of a RecordType is its value's (a StrEnum)
+    if name.startswith("*."):
+        return f"{typed}{WILDCARD_REPLACEMENT}{name[1:]}"
+    if "." in name:  # ``<first>.<rest>`` as it stands: no pieces made
+        return typed + name
     first, _, rest = name.partition(".")
     if first == "*":
         first = WILDCARD_REPLACEMENT
-    return f"{PREFIX}{str(rtype).lower()}-{first}.{rest}"
+    return f"{typed}{first}.{rest}"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -93,8 +98,10 @@ def _is_valid_registry_name(name: str) -> bool:
     every ownership name again (a claim's names are new to the normaliser's cache the first
     time it is composed).
     """
-    first_label = name.partition(".")[2].partition(".")[0]
-    return len(first_label) <= names.MAX_LABEL_OCTETS and len(name) <= names.MAX_NAME_OCTETS
+    start = name.find(".") + 1  # the first label after the prefix, measured by where its dots are
+    end = name.find(".", start) if start else 0  # (a name without dots has none after a prefix)
+    first_label = (end if end >= 0 else len(name)) - start
+    return first_label <= names.MAX_LABEL_OCTETS and len(name) <= names.MAX_NAME_OCTETS
 
 
 def _registry_zone(name: str, record_set: RecordSet, zones: Mapping[str, Zone]) -> Zone | None:
@@ -106,7 +113,7 @@ def _registry_zone(name: str, record_set: RecordSet, zones: Mapping[str, Zone]) 
     from there is the guarded record's, unless that record is its zone's apex: only the two
     new names need a look-up (``zones.closest_in(name, zones)`` would walk them all again).
     """
-    typed = name.partition(".")[2]
+    typed = name[name.find(".") + 1:]
     zone = zones.get(name) or zones.get(typed)
     if zone is not None:
         return zone

@@ -198,7 +198,8 @@ class Provider(ABC):
 
     def effective_ttl(self, ttl: int) -> int:
         """``ttl`` raised to the provider minimum, for records whose TTL we choose (Gslb CNAMEs)."""
-        return min(max(ttl, self.min_ttl), self.max_ttl)
+        low, high = self.min_ttl, self.max_ttl  # not min(max()): compiled, each packs its arguments
+        return low if ttl < low else high if ttl > high else ttl
 
     def written_ttl(self, record_set: RecordSet) -> int:
         """The TTL the provider is given for ``record_set`` (Cloudflare: 1 when proxied)."""

@@ -1,5 +1,8 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from catalyst_dns import registry
 from catalyst_dns.errors import DnsInputError
 from catalyst_dns.providers import PROVIDERS, Scope
 from catalyst_dns.records import RecordSet, RecordType, parse_rdata
@@ -151,3 +154,11 @@ def test_registry_text_reads_back_as_externaldns_reads_it() -> None:
     assert registry_name("*.x.omantel.example", RecordType.A) == "_externaldns.a-wildcard.x.omantel.example"
     cname = registry_name("shop.acme.omantel.example", RecordType.CNAME)
     assert cname == "_externaldns.cname-shop.acme.omantel.example"
+
+
+@given(st.text(alphabet="ab*._-", max_size=12), st.sampled_from([*RecordType, "TXT", "cname"]))
+def test_the_registry_name_is_externaldns_affix_rule(name: str, rtype: RecordType | str) -> None:
+    """``<prefix><type>-<first label>.<rest>``, a first label ``*`` written ``wildcard`` (registry/txt)."""
+    first, _, rest = name.partition(".")
+    expected = f"{registry.PREFIX}{str(rtype).lower()}-{'wildcard' if first == '*' else first}.{rest}"
+    assert registry.registry_name(name, rtype) == expected
