@@ -74,7 +74,7 @@ def mark_values(record_set: RecordSet, owner: str, ids: RecordSetIds) -> tuple[s
     the record-set label and the FQDN annotation tell a reader (and the cluster tests) what
     the MR writes.
     """
-    return (ids.record_set, ids.name, str(record_set.type).lower(), record_set.name, owner)
+    return (ids.record_set, ids.name, record_set.type.lower(), record_set.name, owner)  # a StrEnum's value, lowered
 
 
 @dataclass(frozen=True, slots=True)

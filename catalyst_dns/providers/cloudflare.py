@@ -253,6 +253,9 @@ class Cloudflare(Provider):
         base = self.for_provider(record_set)
         api_version, config = API.of(scope), provider_config_ref(record_set.zone, scope)
         ids = ids or record_set_ids(record_set)
+        if len(record_set.rdata) == 1:  # most sets: the one record's fields join the base itself
+            base.update(record_fields(record_set.rdata[0]))
+            return [Composed(mr_name(record_set, slot_suffix(0), ids), api_version, self.kind, base, config)]
         return [Composed(mr_name(record_set, slot_suffix(slot), ids), api_version, self.kind,
                          {**base, **record_fields(rdata)}, config)
                 for slot, rdata in enumerate(record_set.rdata)]
