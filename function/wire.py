@@ -150,7 +150,7 @@ def _order_key(key: str) -> bytes:
     cached: most keys sorted are new (a first composition's MR and probe names), and a
     cache lookup costs as much as the two string operations.
     """
-    if key.__class__ is not str and not isinstance(key, str):
+    if type(key) is not str and not isinstance(key, str):
         raise TypeError(f"a protobuf Struct key must be a string, not {type(key).__name__}")
     return key.encode() + b"\xff"
 
@@ -167,7 +167,7 @@ def map_order(keys: Iterable[str]) -> list[str]:
     ordered = sorted(keys)
     previous: str | None = None
     for key in ordered:
-        if key.__class__ is not str and not isinstance(key, str):
+        if type(key) is not str and not isinstance(key, str):
             raise TypeError(f"a protobuf Struct key must be a string, not {type(key).__name__}")
         if previous is not None and key.startswith(previous):  # "" too: a prefix of every key
             return sorted(ordered, key=_order_key)
@@ -194,7 +194,7 @@ def encode_value(obj: Any) -> bytes:
     members included), bool before int (bool is an int), numbers as doubles, mappings,
     lists and tuples, None; ``Encoded`` is spliced. Anything else raises TypeError.
     """
-    cls = obj.__class__
+    cls = type(obj)
     if cls is str:
         raw: bytes = obj.encode()
         return _STRING + varint(len(raw)) + raw
@@ -247,7 +247,7 @@ def encode_list(items: Iterable[Any]) -> bytes:
     heads = _ITEM_STRING_HEADS
     out: list[bytes] = []
     for item in items:
-        cls = item.__class__
+        cls = type(item)
         if cls is str:
             text: str = item  # typed: compiled, encoded and read directly, not through a generic call
             raw = text.encode()
