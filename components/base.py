@@ -183,8 +183,9 @@ class ZoneComponent(pulumi.ComponentResource):
                   count: int | None, field: str, fmt: Callable[[Rdata], T]) -> pulumi.Output[list[T]]:
         """``values`` parsed as ``rtype`` data and formatted by the provider's ``fmt``.
 
-        Parsing and formatting happen in one ``apply``: rdata are tuples, and Pulumi
-        rebuilds tuples that pass through an Output. ``count``, when given, is checked.
+        Parsing and formatting happen in one ``apply``, so the rdata (the core's value
+        classes) never pass through an Output, which carries plain data. ``count``, when
+        given, is checked.
         """
 
         def parse(vs: Sequence[str]) -> list[T]:

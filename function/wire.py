@@ -857,7 +857,7 @@ class LabelSelector:
         self.head = _selector_head(api_version, kind) + _MATCH_LABELS
         self.key = _string_field(1, label, always=True) + b"\x12"
         self.tag = _MAP_TAGS[map_field]
-        self.frames: dict[int, tuple[bytes, bytes]] = {}  # by name_size << 16 | value_size
+        self.frames: dict[int, tuple[bytes, bytes]] = {}  # by name_size << 32 | value_size (a message < 2 GiB)
 
     def frame(self, name_size: int, value_size: int) -> tuple[bytes, bytes]:
         """The bytes before the requirement's name, and between it and the label's value."""
@@ -870,13 +870,13 @@ class LabelSelector:
         between = (b"\x12" + varint(body) + head + varint(labels) + b"\x0a" + varint(label_entry) + key
                    + varint(value_size))
         if len(self.frames) < 64:  # a few pairs of lengths in practice; bounded
-            self.frames[name_size << 16 | value_size] = (before, between)
+            self.frames[name_size << 32 | value_size] = (before, between)
         return before, between
 
     def entry(self, requirement: str, value: str) -> bytes:
         """The ``Requirements`` field asking for the kind's resources labelled ``value``, named ``requirement``."""
         name, raw = requirement.encode(), value.encode()
-        framed = self.frames.get(len(name) << 16 | len(raw))
+        framed = self.frames.get(len(name) << 32 | len(raw))  # exact: no string of a message reaches 4 GiB
         before, between = framed if framed is not None else self.frame(len(name), len(raw))
         return b"".join((before, name, between, raw))
 

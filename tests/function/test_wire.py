@@ -609,3 +609,11 @@ def test_struct_list_is_the_list_of_those_structs(docs: list[dict[str, Any]]) ->
 def test_struct_list_frames_a_struct_past_the_table_of_short_heads() -> None:
     docs = [{"a": "x" * 70_000}, {}, {"b": True}]
     assert wire.struct_list([wire.encode_struct(doc) for doc in docs]) == wire.Encoded.of(docs)
+
+
+def test_label_selector_frames_are_exact_for_long_values() -> None:
+    """Frames are remembered by both lengths: a long value never lends its frame to a short one."""
+    selector = wire.LabelSelector("v1", "K", "l")
+    for requirement, value in (("a", "x" * 65_538), ("b", "xy"), ("", "z" * 65_536), ("c", "")):
+        assert selector.entry(requirement, value) == wire.selector_entry(requirement, "v1", "K",
+                                                                          match_labels={"l": value})
