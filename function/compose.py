@@ -218,7 +218,8 @@ def build(plan: Plan, composite: Composite) -> Composition:
             entries[mr.name] = resource_entry(mr, shape_key, marks)
         kind = composed[0].kind  # a record set's MRs are all of one kind
         written = (composed[0].name,) if len(composed) == 1 else tuple(mr.name for mr in composed)
-        probes.add(ids.name, field, record_set.name, provider, marks[2], (composed[0].api_version, kind), written)
+        rtype_label = marks[2]  # the type label's value, lower case (``mark_values``)
+        probes.add(ids.name, field, record_set.name, provider, rtype_label, (composed[0].api_version, kind), written)
         if index < users:
             records.append(status_record(record_set, kind, written))
     gslb: tuple[dict[str, Any], wire.Encoded] | None = None  # the last Gslb, encoded
