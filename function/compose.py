@@ -24,7 +24,7 @@ from catalyst_dns.providers.base import Composed, Marks, envelope, record_set_id
 from catalyst_dns.records import RecordSet
 from function import request, wire
 from function.claims import Composite
-from function.conflicts import MARK_ANNOTATIONS, MARK_LABELS, Probes, mark_values
+from function.conflicts import MARK_ANNOTATIONS, MARK_LABELS, TYPE_MARK, Probes, mark_values
 from function.plan import K8gbIntent, Plan
 
 READY_CONDITION = "Ready"
@@ -218,8 +218,8 @@ def build(plan: Plan, composite: Composite) -> Composition:
             entries[mr.name] = resource_entry(mr, shape_key, marks)
         kind = composed[0].kind  # a record set's MRs are all of one kind
         written = (composed[0].name,) if len(composed) == 1 else tuple(mr.name for mr in composed)
-        rtype_label = marks[2]  # the type label's value, lower case (``mark_values``)
-        probes.add(ids.name, field, record_set.name, provider, rtype_label, (composed[0].api_version, kind), written)
+        probes.add(ids.name, field, record_set.name, provider, marks[TYPE_MARK], (composed[0].api_version, kind),
+                   written)
         if index < users:
             records.append(status_record(record_set, kind, written))
     gslb: tuple[dict[str, Any], wire.Encoded] | None = None  # the last Gslb, encoded

@@ -64,6 +64,7 @@ OBSERVE_ONLY = ("Observe",)
 # The marks every MR we compose carries, in the order ``mark_values`` gives their values.
 MARK_LABELS = (LABEL_RECORD_SET, LABEL_NAME, LABEL_TYPE)
 MARK_ANNOTATIONS = (ANNOTATION_FQDN, ANNOTATION_OWNER)
+TYPE_MARK = MARK_LABELS.index(LABEL_TYPE)  # where the lower-case record type sits among them
 
 
 def mark_values(record_set: RecordSet, owner: str, ids: RecordSetIds) -> tuple[str, ...]:
