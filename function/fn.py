@@ -224,7 +224,7 @@ def _emit(observed: Mapping[str, request.Resource], rsp: fnv1.RunFunctionRespons
     if len(ready) == len(composition.names):
         return [status, composition.ready]
     if not ready:
-        return [status, composition.pending]
+        return [status, *composition.pending_parts()]
     return [status, composition.mixed(ready)]
 
 

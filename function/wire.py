@@ -809,9 +809,14 @@ def desired(composite: bytes | None, entries: Iterable[bytes]) -> bytes:
     Joined once with its field's header: a large claim's entries are megabytes, and a
     message joined first and framed after is copied twice.
     """
+    return b"".join(desired_parts(composite, entries))
+
+
+def desired_parts(composite: bytes | None, entries: Iterable[bytes]) -> list[bytes]:
+    """``desired``'s bytes as parts, its field's header first, for a caller that joins them with more."""
     parts = _state_parts(composite, entries)
     size = sum(len(part) for part in parts)
-    return b"".join([varint(_RESPONSE_DESIRED << 3 | 2), varint(size), *parts])
+    return [varint(_RESPONSE_DESIRED << 3 | 2), varint(size), *parts]
 
 
 def selector_entry(requirement: str, api_version: str, kind: str, *, match_name: str | None = None,
@@ -922,6 +927,7 @@ __all__ = [
     "Shaped",
     "Template",
     "desired",
+    "desired_parts",
     "encode_list",
     "encode_string",
     "encode_struct",

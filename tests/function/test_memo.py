@@ -15,11 +15,11 @@ GSLB = {"hostnames": ["a.acme.omantel.example", "b.acme.hz.omantel.example"], "r
 def test_memoised_response_is_the_computed_response() -> None:
     memo = Memo()
     req = request(xr("Gslb", GSLB), fn_input={"k8gb": {"enabled": True}})
-    cold = run(req, memo=None)
-    first = run(req, memo=memo)
+    cold = respond(req, memo=None)
+    first = respond(req, memo=memo)  # from the composition's parts
     assert len(memo) == 1
-    again = run(req, memo=memo)
-    assert cold == first == again
+    again = respond(req, memo=memo)  # from its ``pending``, joined now
+    assert cold == first == again  # the same bytes, not only the same message
 
 
 def test_status_and_resource_version_do_not_defeat_the_memo() -> None:
