@@ -72,12 +72,15 @@ class Composition:
     @property
     def pending(self) -> bytes:
         """``desired`` with every resource pending, joined once (its parts dropped then)."""
-        if self._pending is None:
+        pending = self._pending
+        if pending is None:
             parts = self._parts
-            assert parts is not None  # set until ``_pending`` is
-            self._pending = b"".join(parts)
+            # None: another thread joined them since ``_pending`` was read (it sets ``_pending`` first).
+            pending = self._pending if parts is None else b"".join(parts)
+            assert pending is not None
+            self._pending = pending
             self._parts = None
-        return self._pending
+        return pending
 
     def pending_parts(self) -> list[bytes]:
         """``pending`` as parts to join into a response: itself, once joined."""
