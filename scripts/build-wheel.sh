@@ -65,7 +65,9 @@ build() { # <source dir> <dist dir>: print the wheel's path
   mkdir -p "$dist"
   # hatch-mypyc compiles in place (the .so files beside the sources) and then clears them; the
   # source is a copy, so the tree being built from is never left with modules that shadow it.
-  HATCH_BUILD_HOOK_ENABLE_MYPYC=true "$env/bin/python" -m pip wheel -q --disable-pip-version-check \
+  # (The custom hook is package/hatch_build.py, which builds the native template steps.)
+  HATCH_BUILD_HOOK_ENABLE_MYPYC=true HATCH_BUILD_HOOK_ENABLE_CUSTOM=true \
+    "$env/bin/python" -m pip wheel -q --disable-pip-version-check \
     --no-deps --no-build-isolation --no-index -w "$dist" "$src" >&2
   # Never a pure wheel in the compiled one's place: the tag says compiled, and so do its modules.
   local wheel
@@ -74,6 +76,9 @@ build() { # <source dir> <dist dir>: print the wheel's path
   local listing
   listing=$("$BUILD_PYTHON" -m zipfile -l "$wheel")
   [[ $listing == *__mypyc.cpython-311* ]] || die "$wheel holds no compiled modules"
+  if [ -f "$src/function/_render.c" ]; then  # a commit from before the native steps has none to build
+    [[ $listing == *function/_render.cpython-311* ]] || die "$wheel holds no native template steps (function/_render)"
+  fi
   echo "$wheel"
 }
 
@@ -88,7 +93,8 @@ if [ "${1:-}" = "--toolchain" ]; then
 fi
 
 # What a compiled build is made from: the sources, the build configuration and this script.
-SOURCES=(scripts/build-wheel.sh pyproject.toml README.md package/lock/build.txt catalyst_dns function components)
+SOURCES=(scripts/build-wheel.sh pyproject.toml README.md package/lock/build.txt package/hatch_build.py catalyst_dns
+  function components)
 
 compiled_tree() { # <snapshot of SOURCES> <what it is>: print build/compiled-<hash of its inputs>/, built once
   local snapshot=$1 what=$2 key tree wheel
@@ -116,7 +122,11 @@ if [ "${1:-}" = "--tree" ] || { [ "${1:-}" = "--commit" ] && [ $# = 2 ]; }; then
     sha=$(git rev-parse --short "$2")
     pyproject=$(git show "$sha:pyproject.toml")  # read whole: `| grep -q` fails under pipefail
     [[ $pyproject == *"hooks.mypyc"* ]] || exit 0  # its image ran pure Python: nothing to build
-    git archive "$sha" "${SOURCES[@]}" | tar -x -C "$snapshot"
+    present=()  # an older commit lacks some (package/hatch_build.py came with the native steps)
+    for path in "${SOURCES[@]}"; do
+      if git cat-file -e "$sha:$path" 2>/dev/null; then present+=("$path"); fi
+    done
+    git archive "$sha" "${present[@]}" | tar -x -C "$snapshot"
     compiled_tree "$snapshot" "commit $sha"
   fi
   exit 0
