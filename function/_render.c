@@ -254,7 +254,7 @@ static PyObject *Program_render(Program *self, PyObject *values) {
                 owned[n_owned++] = parts;
                 if (!PyTuple_CheckExact(parts) || PyTuple_GET_SIZE(parts) != 2 ||
                     !PyBytes_CheckExact(PyTuple_GET_ITEM(parts, 0)) || !PyBytes_CheckExact(PyTuple_GET_ITEM(parts, 1))) {
-                    PyErr_SetString(PyExc_TypeError, "value_entry must return two bytes");
+                    PyErr_SetNone(self->mismatch);  /* not bytes (an Encoded of a bytearray): the generic encoder's */
                     goto done;
                 }
                 f->parts = parts;
@@ -285,7 +285,9 @@ static PyObject *Program_render(Program *self, PyObject *values) {
         key_op.key = self->entry_key;
         key_op.index = PyLong_CheckExact(self->entry_key) ? PyLong_AsSsize_t(self->entry_key) : -1;
         if (key_op.index == -1 && PyErr_Occurred())
-            goto done;
+            PyErr_Clear(); /* past an index: read through PyObject_GetItem, which raises as Python does */
+        if (key_op.index < 0)
+            key_op.index = -1;
         PyObject *key = item(values, &key_op);
         if (key == NULL)
             goto done;
@@ -390,6 +392,57 @@ static void Program_dealloc(Program *self) {
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+/* Whether the steps make a program render can run: every nested message opened once and closed
+   in turn (so pass one measures every header pass two writes), and every register read after a
+   step filled it. wire.py makes only such programs; the type is callable, so it checks. */
+static int check_program(Program *self) {
+    Py_ssize_t n = self->n_ops;
+    int *open = PyMem_Malloc(sizeof(int) * (size_t)(n ? n : 1));
+    char *opened = PyMem_Calloc((size_t)(n ? n : 1), 1);
+    char *loaded = PyMem_Calloc((size_t)self->registers, 1);
+    int ok = open != NULL && opened != NULL && loaded != NULL;
+    if (!ok)
+        PyErr_NoMemory();
+    Py_ssize_t depth = 0;
+    if (ok)
+        loaded[0] = 1;
+    for (Py_ssize_t i = 0; ok && i < n; i++) {
+        const Op *op = &self->ops[i];
+        switch (op->kind) {
+        case OP_OPEN:
+            ok = !opened[op->mark];
+            opened[op->mark] = 1;
+            open[depth++] = op->mark;
+            break;
+        case OP_CLOSE:
+            ok = depth > 0 && open[depth - 1] == op->mark;
+            depth--;
+            break;
+        case OP_TEXT:
+        case OP_VALUE:
+            ok = loaded[op->reg];
+            break;
+        case OP_LOAD:
+            ok = loaded[op->reg];
+            loaded[op->target] = 1;
+            break;
+        default:
+            break;
+        }
+        if (!ok)
+            PyErr_Format(PyExc_ValueError, "step %zd of the program is out of place (an unmatched nested message "
+                         "or a register read before it is filled)", i);
+    }
+    if (ok && depth != 0) {
+        ok = 0;
+        PyErr_SetString(PyExc_ValueError, "the program leaves a nested message open");
+    }
+    PyMem_Free(open);
+    PyMem_Free(opened);
+    PyMem_Free(loaded);
+    return ok ? 0 : -1;
+}
+
 /* Program(ops, registers, entry_key, ready, mismatch, value_entry): ``ops`` a tuple of
    (kind, register, key, prefix, tag, target, cls, length, data, mark) tuples, in order,
    where an OPEN carries its CLOSE's prefix and tag. */
@@ -427,7 +480,7 @@ static PyObject *Program_new(PyTypeObject *type, PyObject *args, PyObject *kwarg
             return NULL;
         }
         if (op->kind < OP_CONST || op->kind > OP_LOAD || op->reg < 0 || op->reg >= registers || op->target < 0 ||
-            op->target >= registers || op->mark < 0 || tag < 0 || tag > 0xff ||
+            op->target >= registers || op->mark < 0 || op->mark >= n || tag < 0 || tag > 0xff ||
             (prefix != Py_None && !PyBytes_CheckExact(prefix)) || (op->kind == OP_CONST && !PyBytes_CheckExact(data))) {
             PyErr_Format(PyExc_ValueError, "step %zd of the program is malformed", i);
             Py_DECREF(self);
@@ -450,6 +503,10 @@ static PyObject *Program_new(PyTypeObject *type, PyObject *args, PyObject *kwarg
         op->data = Py_NewRef(data);
         if ((op->kind == OP_OPEN || op->kind == OP_CLOSE) && op->mark + 1 > self->marks)
             self->marks = op->mark + 1;
+    }
+    if (check_program(self) < 0) {
+        Py_DECREF(self);
+        return NULL;
     }
     self->entry_key = entry_key == Py_None ? NULL : Py_NewRef(entry_key);
     self->ready = Py_NewRef(ready);

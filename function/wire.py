@@ -95,7 +95,9 @@ def _native_program() -> Any:
     """``function/_render.c``'s ``Program``, or None where it was not built (a development install)."""
     try:
         return importlib.import_module("function._render").Program
-    except ImportError:
+    except ModuleNotFoundError as missing:
+        if missing.name != "function._render":  # a module it needs: an install that is broken, said so
+            raise
         return None
 
 

@@ -34,7 +34,7 @@ class NativeStepsHook(BuildHookInterface):
         self._folder = tempfile.mkdtemp(prefix="catalyst-dns-native-")
         here = os.getcwd()
         os.chdir(self.root)  # the source named relatively: its name is all the object file keeps
-        try:
+        try:  # a failed compilation leaves no folder behind either (finalize is not called then)
             extension = Extension(MODULE, [SOURCE], extra_compile_args=["-g0", "-O2"])
             command = build_ext(Distribution({"name": "catalyst-dns-native", "ext_modules": [extension]}))
             command.build_lib = os.path.join(self._folder, "lib")
@@ -42,6 +42,9 @@ class NativeStepsHook(BuildHookInterface):
             command.ensure_finalized()
             command.run()
             built = Path(command.get_ext_fullpath(MODULE))
+        except BaseException:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            raise
         finally:
             os.chdir(here)
         suffix = sysconfig.get_config_var("EXT_SUFFIX")

@@ -8,6 +8,7 @@ documents, values and shapes drawn at random.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -111,3 +112,45 @@ def test_lengths_past_the_loops_tables_are_the_generic_encoders_bytes() -> None:
         filled = wire.encode_struct({"metadata": {"name": name}, "spec": {"v": value}})
         assert template._program.native.render((name, value)) == wire.resource_entry(name, filled, wire.READY_FALSE)
         assert template.fill((name, value)) == wire.resource_entry(name, filled, wire.READY_FALSE)
+
+
+@needs_native
+def test_wide_and_deep_programs_are_written_as_the_loop_writes() -> None:
+    # Past what the native steps keep on the stack (64 steps, 16 registers, 16 nested messages).
+    deep: dict[str, Any] = {"leaf": "x", "n": 1}
+    for level in range(20):
+        deep = {f"k{level}": deep, "items": [f"i{level}", level, {"z": None}], "s": "é" * level}
+    wide = {f"key{i:03d}": {"v": f"value-{i}", "n": i, "flag": i % 2 == 0} for i in range(80)}
+    for reference in (deep, wide, {"deep": deep, "wide": wide}):
+        shape = wire.Shape(reference)
+        assert shape._program.registers > 16 and len(shape._program.ops) > 64
+        native, loop = both(shape._program, (reference,))
+        assert native == loop == ("bytes", wire.encode_struct(reference))
+    template = wire.Template({"d": deep, "h": {f"h{i}": wire.Hole(i, text=True) for i in range(70)}})
+    values = tuple(f"v{i}" for i in range(70))
+    assert both(template._program, values)[0] == both(template._program, values)[1]
+
+
+@needs_native
+@pytest.mark.parametrize("ops", [
+    ((3, 0, None, None, 0x2a, 0, None, 0, b"", 0),),  # a nested message opened and never closed
+    ((4, 0, None, None, 0x2a, 0, None, 0, b"", 0),),  # closed before it was opened
+    ((3, 0, None, None, 0x2a, 0, None, 0, b"", 0), (3, 0, None, None, 0x2a, 0, None, 0, b"", 0)),  # opened twice
+    ((1, 1, "k", None, 0, 0, None, 0, b"", 0),),  # a register read before a step filled it
+    ((0, 0, None, None, 0, 0, None, 0, b"", 5),),  # a mark past the steps
+])
+def test_programs_that_would_write_out_of_place_are_refused(ops: tuple[tuple[Any, ...], ...]) -> None:
+    with pytest.raises(ValueError, match="program"):
+        wire.NATIVE_PROGRAM(ops, 2, None, b"", ValueError, lambda prefix, value: (b"", b""))
+
+
+@needs_native
+def test_threads_share_a_program() -> None:
+    # The server renders from four worker threads; a program keeps nothing of a call.
+    template = wire.Template({"metadata": {"name": wire.Hole(0, text=True)}, "spec": {"ttl": wire.Hole(1),
+                              "v": wire.Hole(2)}}, entry=(0, wire.READY_FALSE))
+    values = [(f"mr-{i}", i, {"list": [i, f"x{i}"]} if i % 3 else f"s{i}") for i in range(2_000)]
+    expected = [template._program.render_here(v) for v in values]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        rendered = list(pool.map(template._program.native.render, values * 4))
+    assert rendered == expected * 4
