@@ -126,25 +126,14 @@ static char *put_frame(char *out, PyObject *prefix, Py_ssize_t size) {
 
 /* ``container[key]``, a new reference; a tuple or list read by index directly. */
 static PyObject *item(PyObject *container, const Op *op) {
-    if (op->index >= 0) {
-        if (PyTuple_CheckExact(container)) {
-            if (op->index >= PyTuple_GET_SIZE(container)) {
-                PyErr_SetString(PyExc_IndexError, "tuple index out of range");
-                return NULL;
-            }
-            PyObject *found = PyTuple_GET_ITEM(container, op->index);
-            Py_INCREF(found);
-            return found;
+    if (op->index >= 0 && (PyTuple_CheckExact(container) || PyList_CheckExact(container))) {
+        if (op->index >= PySequence_Fast_GET_SIZE(container)) {
+            PyErr_SetString(PyExc_IndexError, "index out of range");
+            return NULL;
         }
-        if (PyList_CheckExact(container)) {
-            if (op->index >= PyList_GET_SIZE(container)) {
-                PyErr_SetString(PyExc_IndexError, "list index out of range");
-                return NULL;
-            }
-            PyObject *found = PyList_GET_ITEM(container, op->index);
-            Py_INCREF(found);
-            return found;
-        }
+        PyObject *found = PySequence_Fast_GET_ITEM(container, op->index);
+        Py_INCREF(found);
+        return found;
     }
     if (PyDict_CheckExact(container)) {
         PyObject *found = PyDict_GetItemWithError(container, op->key);
