@@ -91,6 +91,7 @@ _ENTRY: Final = b"\x0a"
 _ITEM: Final = b"\x0a"
 _pack_double: Final = _Packer("<d").pack
 
+
 def _native_program() -> Any:
     """``function/_render.c``'s ``Program``, or None where it was not built (a development install)."""
     try:
@@ -103,7 +104,7 @@ def _native_program() -> Any:
 
 # Where the image's wheel built it (hatch_build.py), a template's steps run natively: the same
 # bytes (tests/function/test_wire_native.py), without a bytes object per string and a join per
-# entry (~1.8 -> ~0.3 us a large claim's MR entry).
+# entry (~1.8 -> ~0.4 us a large claim's MR entry).
 NATIVE_PROGRAM: Final = _native_program()
 
 _KEY_CACHE_LIMIT: Final = 4096  # keys are the schema's, a few hundred at most; bound it anyway
@@ -465,7 +466,9 @@ class _Program:
     once the body's size is known; the parts are joined once. Every step writes the same
     number of parts on every call, so where each writes is fixed when the program is made
     (``place``): the loop keeps no stack of open messages and no write position. Everything
-    constant was encoded when the template was made.
+    constant was encoded when the template was made. Where the image's wheel built
+    ``function/_render.c``, ``render`` hands the same steps to it (``native``, made from
+    ``steps``); ``render_here`` is this loop, which a development install runs.
     """
 
     __slots__ = ("end", "entry_key", "marks", "native", "ops", "ready", "registers", "slots")
