@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sysconfig
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -47,8 +46,7 @@ class NativeStepsHook(BuildHookInterface):
             raise
         finally:
             os.chdir(here)
-        suffix = sysconfig.get_config_var("EXT_SUFFIX")
-        build_data["force_include"][str(built)] = f"function/_render{suffix}"
+        build_data["force_include"][str(built)] = f"function/{built.name}"  # named for this interpreter
         build_data["pure_python"] = False
         build_data["infer_tag"] = True
 
