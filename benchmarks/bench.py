@@ -184,7 +184,7 @@ CHANGES = [
     "  until a second call needs them whole. An MR's form is looked up once per composite by zone, type and",
     "  value count, not per MR by a key of nested tuples. Both: 0.981x instructions (the first run of this",
     "  session, without the native steps: 27.29 against 27.23 ms, 4.29x a floor of 6.36 ms).",
-    "- **In this report**: the large row 31.65 -> 28.19 ms (4.25x -> 3.79x a floor of 7.44 ms; rounds",
+    "- **In this report**: the large row 31.65 -> 28.19 ms (4.26x -> 3.79x a floor of 7.44 ms; rounds",
     "  2.28x-4.89x), on a slower spell of the machine (go-templating 447 ms against 341 in the run before);",
     "  instructions per first composition 0.861x (large), 0.937x (typical), 0.974x (small); warm in-process",
     "  19.21 -> 16.28 ms (large). The run before it, the same code but for the review's checks (cb947fe):",
