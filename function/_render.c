@@ -53,7 +53,7 @@ typedef struct {
 /* What pass one found for a step, for pass two to write. */
 typedef struct {
     const char *text;     /* a string's UTF-8 */
-    Py_ssize_t size;      /* its length, or a nested body's */
+    Py_ssize_t size;      /* its length */
     unsigned char small[9]; /* a bool's or a number's Value */
     Py_ssize_t small_size;
     PyObject *parts;      /* a (head, Value) tuple from value_entry (a borrowed view of ``owned``) */
@@ -258,7 +258,6 @@ static PyObject *Program_render(Program *self, PyObject *values) {
             break;
         case OP_CLOSE: {
             Py_ssize_t body = size - starts[op->mark];
-            found[i].size = body;
             starts[op->mark] = body;  /* its OPEN reads the body's size from here in pass two */
             size += head_size(op->prefix, body);
             break;
